@@ -1,0 +1,158 @@
+package payload
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// Value is one scalar member of the payload, kept as its exact JSON text so
+// that numbers never pass through float64. The zero Value is a missing member.
+type Value struct {
+	raw     json.RawMessage
+	present bool
+}
+
+// RawValue builds a Value from JSON text, for tests and generators.
+func RawValue(text string) Value { return Value{raw: json.RawMessage(text), present: true} }
+
+// Missing reports whether the member was absent.
+func (v Value) Missing() bool { return !v.present }
+
+// Null reports whether the member was absent or JSON null.
+func (v Value) Null() bool { return !v.present || v.kind() == 'n' }
+
+// Raw returns the member's JSON text (nil when missing).
+func (v Value) Raw() json.RawMessage { return v.raw }
+
+// kind returns the first significant byte: '"', '{', '[', 't', 'f', 'n', or a digit/'-' for numbers.
+func (v Value) kind() byte {
+	for _, c := range v.raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return c
+	}
+	return 0
+}
+
+func kindName(k byte) string {
+	switch k {
+	case '"':
+		return "a string"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	case 0:
+		return "nothing"
+	}
+	return "a number"
+}
+
+// ErrWrongType says a member holds another JSON type than expected. Its text
+// names the types, never the value.
+type ErrWrongType struct{ Want, Got string }
+
+func (e *ErrWrongType) Error() string { return fmt.Sprintf("expected %s, got %s", e.Want, e.Got) }
+
+// String returns a string member. ok is false for null or missing; err is set
+// for any other JSON type.
+func (v Value) String() (s string, ok bool, err error) {
+	if v.Null() {
+		return "", false, nil
+	}
+	if v.kind() != '"' {
+		return "", false, &ErrWrongType{Want: "a string", Got: kindName(v.kind())}
+	}
+	if err := json.Unmarshal(v.raw, &s); err != nil {
+		return "", false, err
+	}
+	return s, true, nil
+}
+
+// Text returns a string member, or "" for null, missing or another type.
+func (v Value) Text() string {
+	s, _, _ := v.String()
+	return s
+}
+
+// Decimal returns a number member exactly. A string holding a number
+// ("12.50") is accepted too, since some Flinks fields arrive quoted.
+func (v Value) Decimal() (d schema.Decimal, ok bool, err error) {
+	if v.Null() {
+		return schema.Decimal{}, false, nil
+	}
+	text := string(v.raw)
+	switch k := v.kind(); {
+	case k == '"':
+		var s string
+		if err := json.Unmarshal(v.raw, &s); err != nil {
+			return schema.Decimal{}, false, err
+		}
+		text = s
+	case k == '-' || (k >= '0' && k <= '9'):
+	default:
+		return schema.Decimal{}, false, &ErrWrongType{Want: "a number", Got: kindName(k)}
+	}
+	d, err = schema.ParseDecimal(text)
+	if err != nil {
+		return schema.Decimal{}, false, schema.ErrNotANumber
+	}
+	return d, true, nil
+}
+
+// Bool returns a boolean member (true/false, or the strings "true"/"false").
+func (v Value) Bool() (b bool, ok bool, err error) {
+	if v.Null() {
+		return false, false, nil
+	}
+	switch string(v.raw) {
+	case "true", `"true"`:
+		return true, true, nil
+	case "false", `"false"`:
+		return false, true, nil
+	}
+	return false, false, &ErrWrongType{Want: "a boolean", Got: kindName(v.kind())}
+}
+
+// Date returns a date member ("2025-01-31", or a timestamp whose date part is
+// taken) as midnight UTC.
+func (v Value) Date() (t time.Time, ok bool, err error) {
+	s, ok, err := v.String()
+	if !ok || err != nil {
+		return time.Time{}, ok, err
+	}
+	if len(s) >= 10 {
+		if t, err := time.Parse(time.DateOnly, s[:10]); err == nil && (len(s) == 10 || s[10] == 'T' || s[10] == ' ') {
+			return t, true, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("not a date (want YYYY-MM-DD)")
+}
+
+// FlinksTimeLayout parses Flinks' zone-less UTC timestamps with 0 to 7
+// fractional digits, e.g. "2019-05-09T13:47:46.5227901".
+const FlinksTimeLayout = "2006-01-02T15:04:05.9999999"
+
+// Time returns a timestamp member; zone-less values are UTC.
+func (v Value) Time() (t time.Time, ok bool, err error) {
+	s, ok, err := v.String()
+	if !ok || err != nil {
+		return time.Time{}, ok, err
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true, nil
+	}
+	if t, err := time.ParseInLocation(FlinksTimeLayout, s, time.UTC); err == nil {
+		return t, true, nil
+	}
+	return time.Time{}, false, fmt.Errorf("not a timestamp")
+}
