@@ -170,6 +170,19 @@ var (
 		},
 	}
 
+	Logins = &Table{
+		Name:  "logins",
+		Doc:   "The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them.",
+		Merge: InsertIfNew,
+		Key:   []string{"login_id"},
+		Columns: []Column{
+			col("login_id", text, "Flinks LoginId."),
+			col("registered_at", instant, "When a run first registered the LoginId (UTC)."),
+			null("registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
+			null("run_id", text, "Run that registered it."),
+		},
+	}
+
 	DataQuality = &Table{
 		Name:  "data_quality",
 		Doc:   "Checks computed from each payload, recorded as data rather than failing the load.",
@@ -190,7 +203,7 @@ var (
 
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
-var Tables = []*Table{Accounts, Securities, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
+var Tables = []*Table{Logins, Accounts, Securities, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {
