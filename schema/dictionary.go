@@ -1,0 +1,78 @@
+package schema
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// mergeDocs says in words what each Merge does to a table, for the dictionary.
+var mergeDocs = map[Merge]string{
+	Upsert:       "a sync replaces the row with the same key, or adds it",
+	InsertIfNew:  "a row is written once, the first time its key is seen; later sightings leave it as it is",
+	Coalesce:     "a sync replaces the row with the same key, except that a value the sync does not know (NULL) keeps the stored one",
+	ReplaceScope: "a sync replaces every row of its scope (%s) with its own rows and leaves other scopes, the history, as they are",
+}
+
+// Dictionary renders the data dictionary (docs/data-dictionary.md) in
+// Markdown from the table and view definitions.
+func Dictionary() string {
+	var b strings.Builder
+	b.WriteString("# Data dictionary\n\n")
+	b.WriteString("<!-- Generated from schema/tables.go and schema/views.go by `go test ./schema -run TestDataDictionary -update`. Do not edit. -->\n\n")
+	fmt.Fprintf(&b, "Schema version %d. The warehouse records its version in `%s`; opening a warehouse made by an older "+
+		"version adds the missing tables and columns in place (columns added later are nullable in upgraded warehouses).\n\n", Version(), VersionTable)
+	b.WriteString("Money, prices and quantities are `" + Exact.DuckDB() + "`: exact, and exact under `SUM`. ")
+	b.WriteString("Instants are `TIMESTAMP` in UTC; dates are `DATE`. The same descriptions are in the warehouse itself: " +
+		"`SELECT table_name, column_name, comment FROM duckdb_columns()`.\n\n")
+
+	b.WriteString("## Tables\n\n")
+	for _, t := range Tables {
+		fmt.Fprintf(&b, "- [`%s`](#%s): %s\n", t.Name, t.Name, t.Doc)
+	}
+	b.WriteString("\n## Views\n\n")
+	for _, v := range Views {
+		fmt.Fprintf(&b, "- [`%s`](#%s): %s\n", v.Name, v.Name, v.Doc)
+	}
+	for _, t := range Tables {
+		writeTable(&b, t)
+	}
+	for _, v := range Views {
+		writeView(&b, v)
+	}
+	return b.String()
+}
+
+func writeTable(b *strings.Builder, t *Table) {
+	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", t.Name, t.Doc)
+	fmt.Fprintf(b, "Primary key: `%s`. ", strings.Join(t.Key, ", "))
+	doc := mergeDocs[t.Merge]
+	if t.Merge == ReplaceScope {
+		doc = fmt.Sprintf(doc, "`"+strings.Join(t.ScopeBy, ", ")+"`")
+	}
+	fmt.Fprintf(b, "Loading: %s.", doc)
+	if len(t.PartitionBy) > 0 {
+		fmt.Fprintf(b, " Parquet partitions: `%s`.", strings.Join(t.PartitionBy, ", "))
+	}
+	b.WriteString("\n\n| column | type | null | since | description |\n|---|---|---|---|---|\n")
+	for _, c := range t.Columns {
+		name := "`" + c.Name + "`"
+		if slices.Contains(t.Key, c.Name) {
+			name = "**" + name + "**"
+		}
+		nullable := "no"
+		if c.Nullable {
+			nullable = "yes"
+		}
+		fmt.Fprintf(b, "| %s | `%s` | %s | %d | %s |\n", name, c.Type.DuckDB(), nullable, c.Since, escapeCell(c.Doc))
+	}
+}
+
+func writeView(b *strings.Builder, v *View) {
+	fmt.Fprintf(b, "\n## %s\n\nView. %s\n\n```sql\n%s\n```\n\n| column | description |\n|---|---|\n", v.Name, v.Doc, v.SQL)
+	for _, c := range v.Columns {
+		fmt.Fprintf(b, "| `%s` | %s |\n", c.Name, escapeCell(c.Doc))
+	}
+}
+
+func escapeCell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
