@@ -1,0 +1,14 @@
+//go:build !unix
+
+package load
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// lockDataset has no cross-process lock on this platform: the caller must
+// ensure a single writer.
+func lockDataset(dir string) (*os.File, error) {
+	return os.OpenFile(filepath.Join(dir, "_lock"), os.O_RDWR|os.O_CREATE, parquetFileMode)
+}

@@ -1,0 +1,28 @@
+//go:build unix
+
+package load
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// lockDataset takes the dataset's single-writer lock (DIR/_lock, flock), which
+// the kernel releases if the process dies.
+func lockDataset(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, "_lock"), os.O_RDWR|os.O_CREATE, parquetFileMode)
+	if err != nil {
+		return nil, fmt.Errorf("parquet: lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errors.New("parquet: the dataset is held by another writer")
+		}
+		return nil, fmt.Errorf("parquet: lock: %w", err)
+	}
+	return f, nil
+}

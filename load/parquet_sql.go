@@ -1,0 +1,142 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// The merge engine works on three scratch tables per table and commit, in an
+// in-memory DuckDB:
+//
+//	stage  the commit's new rows, with _part (file), _b (batch index) and _s
+//	       (a sequence number over the whole commit: later wins)
+//	scope  for ReplaceScope tables, the batches' scope tuples, with _b
+//	cur    the current rows of every touched file, with _part
+//
+// mergeSQL selects the merged rows of the touched files, with _part.
+const (
+	stageTable = "stage"
+	scopeTable = "scope"
+	curTable   = "cur"
+	resTable   = "res"
+)
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+func quoteLit(s string) string   { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
+
+// columnDefs is the column list of a CREATE TABLE for t's columns. Scratch
+// tables have no NOT NULL or key constraints: the merge enforces keys, and
+// NOT NULL is checked when rows are staged.
+func columnDefs(cols []schema.Column) string {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = quoteIdent(c.Name) + " " + c.Type.DuckDB()
+	}
+	return strings.Join(defs, ", ")
+}
+
+func identList(names []string, prefix string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + quoteIdent(n)
+	}
+	return strings.Join(out, ", ")
+}
+
+func createStageSQL(t *schema.Table) string {
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _part VARCHAR, _b INTEGER, _s BIGINT)", stageTable, columnDefs(t.Columns))
+}
+
+func createCurSQL(t *schema.Table) string {
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _part VARCHAR)", curTable, columnDefs(t.Columns))
+}
+
+func createScopeSQL(t *schema.Table) string {
+	cols := make([]schema.Column, len(t.ScopeBy))
+	for i, name := range t.ScopeBy {
+		cols[i] = t.Columns[t.Index(name)]
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _b INTEGER)", scopeTable, columnDefs(cols))
+}
+
+// loadCurSQL appends one existing file's rows to cur. BY NAME lets a file
+// written before a column was added load with NULL in that column.
+func loadCurSQL(path, part string) string {
+	return fmt.Sprintf("INSERT INTO %s BY NAME SELECT *, %s AS _part FROM read_parquet(%s, hive_partitioning = false)",
+		curTable, quoteLit(part), quoteLit(path))
+}
+
+// mergeSQL returns the statement creating res: the merged content of every
+// touched file, per the table's merge rule. Keys never span files (the file
+// is a function of key columns), so merging the touched files is merging the
+// table.
+func mergeSQL(t *schema.Table) string {
+	cols := identList(t.ColumnNames(), "")
+	key := identList(t.Key, "")
+	lastPerKey := fmt.Sprintf("SELECT %s, _part FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1", cols, stageTable, key)
+	var q string
+	switch t.Merge {
+	case schema.Upsert:
+		q = fmt.Sprintf("SELECT %[1]s, %[2]s._part FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
+			identList(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
+	case schema.InsertIfNew:
+		q = fmt.Sprintf("SELECT %[1]s, _part FROM %[2]s UNION ALL SELECT %[1]s, _part FROM (SELECT %[3]s.* FROM %[3]s ANTI JOIN %[2]s USING (%[4]s)) QUALIFY row_number() OVER (PARTITION BY %[4]s ORDER BY _s) = 1",
+			cols, curTable, stageTable, key)
+	case schema.Coalesce:
+		q = coalesceSQL(t)
+	case schema.ReplaceScope:
+		scope := identList(t.ScopeBy, "")
+		var match []string
+		for _, c := range t.ScopeBy {
+			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, quoteIdent(c)))
+		}
+		// Existing rows survive unless a scope of the commit or a new row
+		// with their key replaces them; a batch's rows survive unless a
+		// later batch of the same commit replaces their scope.
+		q = fmt.Sprintf(`SELECT k.* FROM (SELECT %[2]s.* FROM %[2]s ANTI JOIN %[3]s USING (%[5]s)) k ANTI JOIN %[4]s USING (%[6]s)
+UNION ALL
+SELECT %[1]s, _part FROM %[4]s WHERE NOT EXISTS (SELECT 1 FROM %[3]s WHERE %[7]s AND %[3]s._b > %[4]s._b)
+QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
+			identList(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
+	default:
+		panic(fmt.Sprintf("parquet: table %s: unknown merge %d", t.Name, t.Merge))
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", resTable, q)
+}
+
+// coalesceSQL merges so that each column takes the last non-NULL value the
+// commit staged for the key, else the stored value: a NULL never erases.
+func coalesceSQL(t *schema.Table) string {
+	var agg, pick []string
+	for _, c := range t.Columns {
+		id := quoteIdent(c.Name)
+		if isKey(t, c.Name) {
+			pick = append(pick, id)
+			continue
+		}
+		agg = append(agg, fmt.Sprintf("arg_max(%[1]s, _s) FILTER (WHERE %[1]s IS NOT NULL) AS %[1]s", id))
+		pick = append(pick, fmt.Sprintf("coalesce(n.%[1]s, %[2]s.%[1]s) AS %[1]s", id, curTable))
+	}
+	key := identList(t.Key, "")
+	return fmt.Sprintf(`SELECT %[1]s, n._part FROM (SELECT %[2]s, any_value(_part) AS _part, %[3]s FROM %[4]s GROUP BY %[2]s) n LEFT JOIN %[5]s USING (%[2]s)
+UNION ALL
+SELECT %[6]s, %[5]s._part FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
+		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, identList(t.ColumnNames(), curTable+"."))
+}
+
+func isKey(t *schema.Table, name string) bool {
+	for _, k := range t.Key {
+		if k == name {
+			return true
+		}
+	}
+	return false
+}
+
+// copyPartSQL writes one file's merged rows, sorted by key, to path.
+func copyPartSQL(t *schema.Table, part, path string) string {
+	return fmt.Sprintf("COPY (SELECT %s FROM %s WHERE _part = %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd)",
+		identList(t.ColumnNames(), ""), resTable, quoteLit(part), identList(t.Key, ""), quoteLit(path))
+}

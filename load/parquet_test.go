@@ -1,0 +1,329 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// The dataset read through the documented glob has the DuckDB tables' columns
+// and types, and decimals come back digit for digit.
+func TestParquetTypesAndExactDecimals(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 4)
+	awkward := []string{"0.000000011", "12345678901234.5678", "0.123456789012345678", "-98765432109876543210.123456789012345678", "1e-18", "0"}
+	var rows []schema.Row
+	for i, q := range awkward {
+		rows = append(rows, positionRow("login-a", "A1", "SEC"+string(rune('0'+i)), "2025-01-31", q))
+	}
+	commit(t, p, positionsBatch("run-1", "login-a", "2025-01-31", rows...))
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db := reader(t, dir)
+	for _, tb := range schema.Tables {
+		if tb != schema.Positions && tb != schema.Accounts {
+			continue // no file: described through the view below
+		}
+		got := queryStrings(t, db, "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('"+
+			filepath.ToSlash(dir)+"/"+tb.Name+"/**/*.parquet', hive_partitioning = true))")
+		var want []string
+		for _, c := range tb.Columns {
+			want = append(want, c.Name+"|"+c.Type.DuckDB())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the raw glob reads columns\n%v\nwant\n%v", tb.Name, got, want)
+		}
+	}
+	for _, tb := range schema.Tables {
+		got := queryStrings(t, db, "SELECT column_name, column_type FROM (DESCRIBE "+tb.Name+")")
+		var want []string
+		for _, c := range tb.Columns {
+			want = append(want, c.Name+"|"+c.Type.DuckDB())
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("view %s: columns\n%v\nwant\n%v", tb.Name, got, want)
+		}
+	}
+
+	got := queryStrings(t, db, "SELECT quantity::VARCHAR, as_of_date::VARCHAR, synced_at::VARCHAR FROM positions ORDER BY security_key")
+	for i, q := range awkward {
+		want, _ := dec(q).Rescale(18)
+		if len(got) <= i || !strings.HasPrefix(got[i], exactText(want)+"|2025-01-31|2025-01-31 14:30:00.123456") {
+			t.Errorf("row %d = %q, want quantity %s", i, got, q)
+		}
+	}
+	sum := queryStrings(t, db, "SELECT sum(quantity)::VARCHAR FROM positions")
+	var total schema.Decimal
+	for _, q := range awkward {
+		total = total.Add(dec(q))
+	}
+	if u, _ := total.Rescale(18); sum[0] != exactText(u) {
+		t.Errorf("SUM = %s, want %s", sum[0], total)
+	}
+}
+
+// exactText renders an unscaled DECIMAL(38,18) value as DuckDB prints it.
+func exactText(u interface{ String() string }) string {
+	s := u.String()
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	if len(s) <= 18 {
+		s = strings.Repeat("0", 19-len(s)) + s
+	}
+	s = s[:len(s)-18] + "." + s[len(s)-18:]
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// Each table merges as its schema says, within one commit (later batch wins)
+// and across commits.
+func TestParquetMergeRules(t *testing.T) {
+	sec := func(run string, vals map[string]any) schema.Row {
+		vals["run_id"] = run
+		return row(schema.Securities, vals)
+	}
+	txn := func(run, id, amount string) schema.Row {
+		return row(schema.Transactions, map[string]any{"login_id": "L1", "account_id": "A1", "transaction_id": id,
+			"net_amount": dec(amount), "run_id": run, "synced_at": testSyncedAt})
+	}
+	tests := []struct {
+		name    string
+		commits [][]schema.Batch
+		query   string
+		want    []string
+	}{{
+		name: "upsert keeps the latest account state",
+		commits: [][]schema.Batch{
+			{{RunID: "r1", LoginID: "L1", Rows: map[string][]schema.Row{"accounts": {accountRow("L1", "A1", "1"), accountRow("L1", "A2", "2")}}}},
+			{{RunID: "r2", LoginID: "L1", Rows: map[string][]schema.Row{"accounts": {accountRow("L1", "A1", "3")}}},
+				{RunID: "r2", LoginID: "L1", Rows: map[string][]schema.Row{"accounts": {accountRow("L1", "A1", "4")}}}},
+		},
+		query: "SELECT account_id, cash::DOUBLE FROM accounts ORDER BY 1",
+		want:  []string{"A1|4", "A2|2"},
+	}, {
+		name: "insert-if-new keeps the first sighting",
+		commits: [][]schema.Batch{
+			{{RunID: "r1", LoginID: "L1", Rows: map[string][]schema.Row{"transactions": {txn("r1", "T1", "1"), txn("r1", "T1", "9")}}}},
+			{{RunID: "r2", LoginID: "L1", Rows: map[string][]schema.Row{"transactions": {txn("r2", "T1", "2"), txn("r2", "T2", "5")}}}},
+		},
+		query: "SELECT transaction_id, net_amount::DOUBLE, run_id FROM transactions ORDER BY 1",
+		want:  []string{"T1|1|r1", "T2|5|r2"},
+	}, {
+		name: "coalesce never erases a known identifier",
+		commits: [][]schema.Batch{
+			{{RunID: "r1", LoginID: "L1", Rows: map[string][]schema.Row{"securities": {sec("r1", map[string]any{"security_key": "S1", "symbol": "XIU", "isin": "CA1"})}}}},
+			{{RunID: "r2", LoginID: "L2", Rows: map[string][]schema.Row{"securities": {
+				sec("r2", map[string]any{"security_key": "S1", "name": "iShares"}),
+				sec("r2", map[string]any{"security_key": "S1", "cusip": "C1", "name": "iShares S&P/TSX 60"}),
+				sec("r2", map[string]any{"security_key": "S2", "symbol": "VFV"}),
+			}}}},
+		},
+		query: "SELECT security_key, symbol, isin, cusip, name, run_id FROM securities ORDER BY 1",
+		want:  []string{"S1|XIU|CA1|C1|iShares S&P/TSX 60|r2", "S2|VFV|NULL|NULL|NULL|r2"},
+	}, {
+		name: "replace-scope replaces a login's snapshot for the date, keeps other dates and logins",
+		commits: [][]schema.Batch{
+			{positionsBatch("r1", "L1", "2025-01-30", positionRow("L1", "A1", "S1", "2025-01-30", "1")),
+				positionsBatch("r1", "L1", "2025-01-31", positionRow("L1", "A1", "S1", "2025-01-31", "2"), positionRow("L1", "A1", "S2", "2025-01-31", "3")),
+				positionsBatch("r1", "L2", "2025-01-31", positionRow("L2", "A1", "S1", "2025-01-31", "4"))},
+			{positionsBatch("r2", "L1", "2025-01-31", positionRow("L1", "A1", "S3", "2025-01-31", "5"))},
+		},
+		query: "SELECT login_id, as_of_date::VARCHAR, security_key, quantity::DOUBLE FROM positions ORDER BY ALL",
+		want:  []string{"L1|2025-01-30|S1|1", "L1|2025-01-31|S3|5", "L2|2025-01-31|S1|4"},
+	}, {
+		name: "a later batch of the same commit replaces an earlier one's scope",
+		commits: [][]schema.Batch{
+			{positionsBatch("r1", "L1", "2025-01-31", positionRow("L1", "A1", "S1", "2025-01-31", "1")),
+				positionsBatch("r2", "L1", "2025-01-31", positionRow("L1", "A1", "S2", "2025-01-31", "2"))},
+		},
+		query: "SELECT security_key FROM positions",
+		want:  []string{"S2"},
+	}, {
+		name: "an empty snapshot empties the partition and removes its file",
+		commits: [][]schema.Batch{
+			{positionsBatch("r1", "L1", "2025-01-31", positionRow("L1", "A1", "S1", "2025-01-31", "1"))},
+			{positionsBatch("r2", "L1", "2025-01-31")},
+		},
+		query: "SELECT count(*) FROM positions",
+		want:  []string{"0"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := openTest(t, dir, 2)
+			defer p.Close()
+			for _, c := range tt.commits {
+				commit(t, p, c...)
+			}
+			got := queryStrings(t, reader(t, dir), tt.query)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			// Committing everything again changes nothing.
+			before := checksums(t, dir)
+			for _, c := range tt.commits {
+				commit(t, p, c...)
+			}
+			if after := checksums(t, dir); !mapsEqual(before, after) {
+				t.Errorf("re-commit changed the dataset:\n%v\n%v", before, after)
+			}
+		})
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Files sit at their documented fixed names, 0600 in 0700 directories even
+// under umask 000, with no temp left, and the run manifest lists them.
+func TestParquetLayoutModesAndManifest(t *testing.T) {
+	old := syscall.Umask(0)
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "ds")
+	p := openTest(t, dir, 8)
+	defer p.Close()
+	commit(t, p, positionsBatch("run-7", "login-a", "2025-01-31", positionRow("login-a", "A1", "S1", "2025-01-31", "1")))
+
+	b := layout{buckets: 8}.bucket("login-a")
+	wantFiles := []string{
+		"_dataset.json", "_lock", "_runs/run-7.json",
+		"accounts/part-b00" + string(rune('0'+b)) + ".parquet",
+		"positions/as_of_date=2025-01-31/part-b00" + string(rune('0'+b)) + ".parquet",
+	}
+	var files []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = fs.ModeDir | 0o700
+		} else {
+			rel, _ := filepath.Rel(dir, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(files, wantFiles) {
+		t.Errorf("files %q, want %q", files, wantFiles)
+	}
+	var m runManifest
+	raw, _ := os.ReadFile(filepath.Join(dir, "_runs/run-7.json"))
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(m.Files, wantFiles[3:]) || m.RunID != "run-7" || m.Commits != 1 {
+		t.Errorf("manifest %+v", m)
+	}
+}
+
+// A commit that cannot be prepared publishes nothing and leaves no temp.
+func TestParquetFailedCommitPublishesNothing(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 2)
+	defer p.Close()
+	good := positionsBatch("r1", "L1", "2025-01-31", positionRow("L1", "A1", "S1", "2025-01-31", "1"))
+	commit(t, p, good)
+	before := checksums(t, dir)
+
+	tooPrecise := positionsBatch("r2", "L2", "2025-01-31", positionRow("L2", "A1", "S1", "2025-01-31", "0.0000000000000000001"))
+	err := p.Commit(context.Background(), []schema.Batch{positionsBatch("r2", "L1", "2025-01-31"), tooPrecise})
+	if err == nil || !strings.Contains(err.Error(), "column quantity") {
+		t.Fatalf("Commit = %v, want an error naming the column", err)
+	}
+	if after := checksums(t, dir); !mapsEqual(before, after) {
+		t.Errorf("failed commit changed the dataset:\n%v\n%v", before, after)
+	}
+	if n, _ := sweepTemps(dir); n != 0 {
+		t.Errorf("%d temp files left", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "_runs", "r2.json")); err == nil {
+		t.Error("the failed commit's run has a manifest")
+	}
+}
+
+// Open rolls forward a commit interrupted while publishing, then sweeps the
+// temps no journal names.
+func TestParquetOpenRecovers(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 1)
+	commit(t, p, positionsBatch("r1", "L1", "2025-01-31", positionRow("L1", "A1", "S1", "2025-01-31", "1")))
+	p.Close()
+
+	// Stage a new accounts file as a crashed publish would leave it: journal
+	// durable, temp written, rename not done; plus an unrelated stale temp.
+	final := "accounts/part-b000.parquet"
+	staged := tempName(final)
+	data, _ := os.ReadFile(filepath.Join(dir, final))
+	if err := writeTemp(filepath.Join(dir, staged), data); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, final))
+	stale := filepath.Join(dir, tempName("positions/as_of_date=2025-01-31/part-b000.parquet"))
+	if err := writeTemp(stale, []byte("torn")); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(journal{Renames: []rename{{Temp: staged, Final: final}}})
+	if err := writeFileAtomic(dir, journalFile, raw); err != nil {
+		t.Fatal(err)
+	}
+
+	p = openTest(t, dir, 0)
+	defer p.Close()
+	if _, err := os.Stat(filepath.Join(dir, final)); err != nil {
+		t.Errorf("journaled file not rolled forward: %v", err)
+	}
+	for _, gone := range []string{stale, filepath.Join(dir, journalFile), filepath.Join(dir, staged)} {
+		if _, err := os.Stat(gone); err == nil {
+			t.Errorf("%s still there", gone)
+		}
+	}
+	if got := checksums(t, dir)["accounts"]; !strings.HasPrefix(got, "1 ") {
+		t.Errorf("accounts checksum %q", got)
+	}
+}
+
+func TestParquetOpenRules(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 4)
+	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir}); err == nil || !strings.Contains(err.Error(), "another writer") {
+		t.Errorf("second writer: %v", err)
+	}
+	p.Close()
+	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, Buckets: 8}); err == nil {
+		t.Error("reopening with another bucket count succeeded")
+	}
+	p = openTest(t, dir, 0)
+	if p.layout.buckets != 4 {
+		t.Errorf("buckets = %d, want the dataset's 4", p.layout.buckets)
+	}
+	p.Close()
+}

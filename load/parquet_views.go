@@ -1,0 +1,58 @@
+package load
+
+import (
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// ParquetViews returns the SQL that makes the dataset in dir queryable in
+// DuckDB as the warehouse tables: one CREATE OR REPLACE VIEW per table, over
+// the documented read pattern
+//
+//	read_parquet('DIR/<table>/**/*.parquet', hive_partitioning = true, union_by_name = true)
+//
+// selecting the table's columns in schema order, so each view has the DuckDB
+// table's columns and types. A table with no file yet gets an empty view of
+// the right shape (a bare glob matching nothing is an error in DuckDB).
+// union_by_name reads files written before a column was added as NULL there.
+func ParquetViews(dir string) string {
+	var b strings.Builder
+	for _, t := range schema.Tables {
+		root := filepath.Join(dir, t.Name)
+		var cols []string
+		for _, c := range t.Columns {
+			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", quoteIdent(c.Name), c.Type.DuckDB(), quoteIdent(c.Name)))
+		}
+		if hasParquet(root) {
+			glob := filepath.ToSlash(root) + "/**/*.parquet"
+			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM read_parquet(%s, hive_partitioning = true, union_by_name = true);\n",
+				quoteIdent(t.Name), strings.Join(cols, ", "), quoteLit(glob))
+			continue
+		}
+		for i, c := range t.Columns {
+			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), quoteIdent(c.Name))
+		}
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s WHERE false;\n", quoteIdent(t.Name), strings.Join(cols, ", "))
+	}
+	return b.String()
+}
+
+// hasParquet reports whether any *.parquet file is under root.
+func hasParquet(root string) bool {
+	found := false
+	_ = filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fs.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet") {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
+}
