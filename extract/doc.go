@@ -1,0 +1,15 @@
+// Package extract is the Flinks client: it opens a cached session for one
+// LoginId, polls /Investments until the payload is ready, and says why when it
+// is not (a typed *Error whose Class tells the caller what to do next).
+//
+// One Client is shared by every worker of a run: it owns the HTTP transport,
+// the run-wide rate limiter (which also absorbs throttling), and the set of
+// LoginIds with an open session, so one LoginId never has two sessions at once.
+//
+// A Login is driven step by step (Login.Step), so a scheduler can park a
+// pending login between polls without holding a goroutine or a connection;
+// Client.Fetch is the simple blocking loop over the same steps.
+//
+// Nothing in this package logs or returns a LoginId, a secret, a token or a
+// response body: LoginIds appear in logs only as HashLogin(id).
+package extract

@@ -1,0 +1,348 @@
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/syncer/syncer/payload"
+)
+
+// Login is one LoginId being synced: at most one Flinks session at a time,
+// its polls, retries and deadline. Step must not be called concurrently for
+// one Login; different Logins of a Client may step concurrently.
+type Login struct {
+	c   *Client
+	id  string
+	log *slog.Logger
+
+	requestID string // the open session, "" when a session must be opened
+	slot      *slot  // a rate slot granted but not yet used
+	final     *Step  // set once Done
+	closed    bool
+
+	failures  int // retryable failures so far
+	throttles int // throttling answers so far
+	reauths   int // sessions reopened after SESSION_NONEXISTENT
+	report    Report
+}
+
+// Step is what one call of Login.Step did and what comes next.
+type Step struct {
+	Done    bool
+	Payload *payload.Investments // when Done and Err == nil
+	Err     error                // when Done and failed: a *Error
+	// Wait, when !Done, is how long to wait before calling Step again (a poll
+	// interval, a backoff, or a rate-limit slot). The caller may park the
+	// login meanwhile: nothing is held but this Login value.
+	Wait time.Duration
+}
+
+// Report says how a login went, for the run ledger.
+type Report struct {
+	Attempts       int       // tries: 1, plus 1 per retry after a retryable failure or throttling
+	Polls          int       // 202 answers to data calls
+	Requests       int       // HTTP requests sent for this login
+	Sessions       int       // sessions opened (Authorize answered 200)
+	LastFlinksCode string    // last FlinksCode seen, "" if none
+	FirstDataCall  time.Time // first /Investments call, on the client's Clock; zero if none
+}
+
+// throttleBudget is how many throttling answers one login tolerates, as a
+// multiple of MaxAttempts: throttling is the run's doing, not the login's, so
+// it is given more room than a failure.
+const throttleBudget = 4
+
+// Report returns the login's counters so far.
+func (l *Login) Report() Report { return l.report }
+
+// Close ends the Login and frees its LoginId for a later Begin. Safe to call twice.
+func (l *Login) Close() {
+	if l.closed {
+		return
+	}
+	l.closed = true
+	if l.slot != nil {
+		l.c.gov.release(l.c.cfg.Clock.Now(), *l.slot)
+		l.slot = nil
+	}
+	l.c.release(l.id)
+}
+
+// Step does at most one logical request (GenerateAuthorizeToken + Authorize
+// count as one) and says what comes next. Once it returns Done, it returns
+// the same Step again. It makes no request when:
+//   - ctx is done (Done, Canceled);
+//   - another login of the Client got a Fatal answer (Done, Fatal, ErrRunStopped);
+//   - the poll deadline (PollTimeout after the first data call) has passed
+//     (Done, TimedOut);
+//   - the shared limiter has no slot yet, or the run is paused for throttling
+//     (not Done, Wait until the slot).
+func (l *Login) Step(ctx context.Context) Step {
+	if l.final != nil {
+		return *l.final
+	}
+	if l.closed {
+		return l.fail(&Error{Class: Canceled, Op: "step", Err: errors.New("login is closed")})
+	}
+	if err := ctx.Err(); err != nil {
+		return l.fail(&Error{Class: Canceled, Op: l.op(), Err: err})
+	}
+	if f := l.c.fatal.Load(); f != nil {
+		return l.fail(&Error{Class: Fatal, Op: f.Op, Status: f.Status, FlinksCode: f.FlinksCode, Err: ErrRunStopped})
+	}
+	now := l.c.cfg.Clock.Now()
+	if l.pastDeadline(now) {
+		return l.fail(l.timedOut())
+	}
+	if wait, ok := l.takeSlot(now); !ok {
+		return Step{Wait: wait}
+	}
+	if l.report.Attempts == 0 {
+		l.report.Attempts = 1
+	}
+	if l.requestID == "" {
+		return l.authorize(ctx, now)
+	}
+	return l.poll(ctx, now)
+}
+
+// takeSlot gets this step a place in the shared rate: ok, or how long to wait.
+func (l *Login) takeSlot(now time.Time) (time.Duration, bool) {
+	gov := l.c.gov
+	if l.slot == nil {
+		n := 1
+		if l.requestID == "" && l.c.cfg.SecretKey != "" {
+			n = 2 // token + authorize
+		}
+		s := gov.reserve(now, n)
+		if !s.at.After(now) {
+			return 0, true
+		}
+		if s.res != nil {
+			l.slot = &s
+		}
+		return s.at.Sub(now), false
+	}
+	if until, paused := gov.paused(now); paused {
+		gov.release(now, *l.slot) // re-queue after the pause, behind nobody
+		l.slot = nil
+		return until.Sub(now), false
+	}
+	if now.Before(l.slot.at) {
+		return l.slot.at.Sub(now), false
+	}
+	l.slot = nil
+	return 0, true
+}
+
+func (l *Login) op() string {
+	if l.requestID == "" {
+		return "authorize"
+	}
+	return "investments"
+}
+
+func (l *Login) pastDeadline(now time.Time) bool {
+	first := l.report.FirstDataCall
+	return !first.IsZero() && !now.Before(l.c.deadline(first))
+}
+
+func (l *Login) timedOut() *Error {
+	return &Error{Class: TimedOut, Op: "investments", FlinksCode: l.report.LastFlinksCode, Status: http.StatusAccepted, Err: ErrDeadline}
+}
+
+// authorize opens a session: a token first when a secret key is configured
+// (tokens are single use: one per Authorize), then Authorize in cached mode.
+func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
+	cfg := &l.c.cfg
+	headers := map[string]string{}
+	if cfg.SecretKey != "" {
+		a := l.send(ctx, "token", l.c.tokenURL, struct{}{}, map[string]string{"flinks-auth-key": cfg.SecretKey})
+		if s, handled := l.judge(ctx, "token", a, sentAt); handled {
+			return s
+		}
+		token := fieldsOf(a.body).Token
+		if token == "" {
+			return l.retry("token", a, ErrNoToken)
+		}
+		headers["flinks-auth-key"] = token
+	}
+	req := struct {
+		LoginID          string `json:"LoginId"`
+		MostRecentCached bool
+		Tag              string `json:",omitempty"`
+	}{l.id, true, cfg.Tag}
+	a := l.send(ctx, "authorize", l.c.authorizeURL, req, headers)
+	if s, handled := l.judge(ctx, "authorize", a, sentAt); handled {
+		return s
+	}
+	id := fieldsOf(a.body).RequestID
+	if id == "" {
+		return l.retry("authorize", a, ErrNoRequestID)
+	}
+	l.requestID = id
+	l.report.Sessions++
+	return Step{}
+}
+
+// poll asks for the investments of the open session once.
+func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
+	if l.report.FirstDataCall.IsZero() {
+		l.report.FirstDataCall = sentAt
+	}
+	req := struct {
+		LoginID          string `json:"LoginId"`
+		RequestID        string `json:"RequestId"`
+		MostRecentCached bool
+	}{l.id, l.requestID, true}
+	var headers map[string]string
+	if l.c.cfg.APIKey != "" {
+		headers = map[string]string{"x-api-key": l.c.cfg.APIKey}
+	}
+	a := l.send(ctx, "investments", l.c.investmentsURL, req, headers)
+	if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
+		return s
+	}
+	inv, err := payload.Decode(a.body)
+	switch {
+	case err == nil:
+		if code := extraCode(inv); code != "" {
+			l.report.LastFlinksCode = code
+			if Classify(a.status, code) != Ready {
+				a.code = code
+				if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
+					return s
+				}
+			}
+		}
+		l.final = &Step{Done: true, Payload: inv}
+		return *l.final
+	case errors.Is(err, payload.ErrSyntax): // cut short in transit
+		return l.retry("investments", a, err)
+	default: // JSON, but not investments: maybe an error body under 200
+		if code := fieldsOf(a.body).FlinksCode; code != "" && Classify(a.status, code) != Ready {
+			a.code = code
+			if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
+				return s
+			}
+		}
+		return l.fail(&Error{Class: Rejected, Op: "investments", Status: a.status, Err: err})
+	}
+}
+
+// send makes one request and logs its outcome (never the body or the LoginId).
+func (l *Login) send(ctx context.Context, op, url string, body any, headers map[string]string) answer {
+	l.report.Requests++
+	start := time.Now()
+	a := l.c.post(ctx, url, body, headers)
+	if a.code != "" {
+		l.report.LastFlinksCode = a.code
+	}
+	l.log.LogAttrs(ctx, slog.LevelDebug, "flinks answer", slog.String("op", op), slog.Int("status", a.status),
+		slog.String("code", a.code), slog.Duration("took", time.Since(start)), slog.Bool("error", a.err != nil))
+	return a
+}
+
+// judge turns an answer into the next Step unless it is Ready (handled false).
+func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time) (Step, bool) {
+	if a.err != nil {
+		switch {
+		case isCanceled(ctx, a.err):
+			return l.fail(&Error{Class: Canceled, Op: op, Status: a.status, Err: ctx.Err()}), true
+		case errors.Is(a.err, ErrBodyTooLarge):
+			return l.fail(&Error{Class: Rejected, Op: op, Status: a.status, Err: a.err}), true
+		}
+		return l.retry(op, a, a.err), true
+	}
+	class := Classify(a.status, a.code)
+	switch class {
+	case Ready:
+		return Step{}, false
+	case Pending:
+		if op != "investments" {
+			return l.retry(op, a, nil), true
+		}
+		l.report.Polls++
+		now := l.c.cfg.Clock.Now()
+		left := l.c.deadline(l.report.FirstDataCall).Sub(now)
+		if left <= 0 {
+			return l.fail(l.timedOut()), true
+		}
+		return Step{Wait: min(l.c.cfg.PollInterval, left)}, true
+	case Reauth:
+		l.reauths++
+		if l.reauths > l.c.cfg.MaxReauth {
+			return l.fail(l.errorOf(Reauth, op, a, nil)), true
+		}
+		l.requestID = "" // the session is gone: the next step opens a new one
+		return Step{}, true
+	case Throttled:
+		now := l.c.cfg.Clock.Now()
+		l.throttles++
+		pause := a.retryAfter
+		if pause == 0 {
+			pause = l.c.cfg.BackoffBase
+		}
+		l.c.gov.throttled(now, sentAt, pause)
+		l.log.LogAttrs(ctx, slog.LevelWarn, "flinks throttled the run; slowing down",
+			slog.String("op", op), slog.Duration("pause", pause), slog.Float64("rate", l.c.gov.limit()))
+		if l.throttles > throttleBudget*l.c.cfg.MaxAttempts {
+			return l.fail(l.errorOf(Throttled, op, a, nil)), true
+		}
+		l.report.Attempts++
+		return Step{Wait: max(pause, backoff(l.throttles, l.c.cfg.BackoffBase, l.c.cfg.BackoffMax, l.c.cfg.Rand))}, true
+	case Retry:
+		return l.retry(op, a, nil), true
+	case Fatal:
+		e := l.errorOf(Fatal, op, a, nil)
+		if l.c.fatal.CompareAndSwap(nil, e) {
+			l.log.LogAttrs(ctx, slog.LevelError, "flinks rejected our credentials; stopping the run",
+				slog.String("op", op), slog.Int("status", a.status), slog.String("code", a.code))
+		}
+		return l.fail(e), true
+	}
+	return l.fail(l.errorOf(class, op, a, nil)), true // NeedsUser, Rejected
+}
+
+// retry counts a retryable failure and waits a jittered backoff (at least the
+// answer's Retry-After), or ends the login when the attempts are used up.
+func (l *Login) retry(op string, a answer, cause error) Step {
+	l.failures++
+	if l.failures >= l.c.cfg.MaxAttempts {
+		return l.fail(l.errorOf(Retry, op, a, cause))
+	}
+	l.report.Attempts++
+	wait := backoff(l.failures, l.c.cfg.BackoffBase, l.c.cfg.BackoffMax, l.c.cfg.Rand)
+	return Step{Wait: max(wait, a.retryAfter)}
+}
+
+func (l *Login) errorOf(class Class, op string, a answer, cause error) *Error {
+	if cause == nil {
+		cause = a.err
+	}
+	return &Error{Class: class, Op: op, Status: a.status, FlinksCode: a.code, Err: cause}
+}
+
+func (l *Login) fail(e *Error) Step {
+	l.final = &Step{Done: true, Err: e}
+	l.log.LogAttrs(context.Background(), slog.LevelDebug, "login ended", slog.String("class", e.Class.String()),
+		slog.String("op", e.Op), slog.Int("status", e.Status), slog.String("code", e.FlinksCode))
+	return *l.final
+}
+
+// extraCode returns a top-level FlinksCode found beside an investments payload.
+func extraCode(inv *payload.Investments) string {
+	raw, ok := inv.Extra["FlinksCode"]
+	if !ok {
+		return ""
+	}
+	var code string
+	if json.Unmarshal(raw, &code) != nil {
+		return ""
+	}
+	return code
+}
