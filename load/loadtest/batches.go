@@ -1,0 +1,268 @@
+package loadtest
+
+import (
+	"fmt"
+	"math/big"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// SharedSecurity is the security_key every generated login holds, so that
+// one security is referenced by every login of a run.
+const SharedSecurity = "sec-shared"
+
+// securityPool is how many other securities the generated logins share.
+const securityPool = 60
+
+// RunID is the run id the generator uses for day's run.
+func RunID(seed int64, day time.Time) string {
+	return fmt.Sprintf("run-%d-%s", seed, schema.DateOf(day).Format("20060102"))
+}
+
+// LoginID is the LoginId of the generator's i-th login.
+func LoginID(i int) string { return fmt.Sprintf("login-%04d", i) }
+
+// Batches returns one batch per login (LoginID(0) ... LoginID(logins-1)) for
+// the run of the given day, deterministic in (seed, logins, day). Each login
+// has 1 to 3 accounts with a positions snapshot dated day (scope declared),
+// securities drawn from a shared pool (partial references included: some
+// leave isin or name NULL), transactions of day and the two days before (so
+// consecutive days see the same transactions again), its sync_logins row
+// (succeeded) and its logins registry row. Values use awkward decimal scales.
+func Batches(seed int64, logins int, day time.Time) []schema.Batch {
+	day = schema.DateOf(day)
+	batches := make([]schema.Batch, logins)
+	for i := range batches {
+		batches[i] = loginBatch(seed, i, day)
+	}
+	return batches
+}
+
+// Failed returns the batch a sink receives when the login of b failed in
+// b's run: only its sync_logins row, with the given status ("failed",
+// "rejected", ...), and nothing else, no scopes either.
+func Failed(b schema.Batch, status string) schema.Batch {
+	out := schema.Batch{RunID: b.RunID, LoginID: b.LoginID, Rows: map[string][]schema.Row{}}
+	out.Rows[schema.SyncLogins.Name] = []schema.Row{fill(schema.SyncLogins, map[string]any{
+		"run_id": b.RunID, "login_id": b.LoginID, "status": status,
+		"flinks_code": "OPERATION_PENDING", "attempts": int64(3), "polls": int64(0),
+		"error": "retries exhausted (test)",
+	})}
+	return out
+}
+
+// RunOpened and RunClosed are the batches a run commits at its start and
+// end: its sync_runs row, running and then finished.
+func RunOpened(runID string, started time.Time) schema.Batch {
+	return runBatch(runID, map[string]any{"run_id": runID, "started_at": started.UTC(), "status": "running", "command": "sync"})
+}
+
+// RunClosed: see RunOpened.
+func RunClosed(runID string, started, finished time.Time, status string, succeeded, failed int) schema.Batch {
+	return runBatch(runID, map[string]any{
+		"run_id": runID, "started_at": started.UTC(), "finished_at": finished.UTC(), "status": status, "command": "sync",
+		"logins_total": int64(succeeded + failed), "logins_succeeded": int64(succeeded), "logins_failed": int64(failed),
+		"requests": int64(2 * (succeeded + failed)),
+	})
+}
+
+func runBatch(runID string, values map[string]any) schema.Batch {
+	return schema.Batch{RunID: runID, Rows: map[string][]schema.Row{schema.SyncRuns.Name: {fill(schema.SyncRuns, values)}}}
+}
+
+// fill builds a row of t from named values. Columns not named are NULL, or
+// the zero value of their kind when NOT NULL, so a column added to the schema
+// later does not break the generator.
+func fill(t *schema.Table, values map[string]any) schema.Row {
+	row := make(schema.Row, len(t.Columns))
+	for i, c := range t.Columns {
+		v, ok := values[c.Name]
+		switch {
+		case ok:
+			row[i] = v
+		case !c.Nullable:
+			row[i] = zero(c.Type.Kind)
+		}
+	}
+	for name := range values {
+		if t.Index(name) < 0 {
+			panic(fmt.Sprintf("loadtest: table %s has no column %s", t.Name, name))
+		}
+	}
+	return row
+}
+
+func zero(k schema.Kind) any {
+	switch k {
+	case schema.KindDecimal:
+		return schema.Decimal{}
+	case schema.KindDate, schema.KindTimestamp:
+		return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	case schema.KindBoolean:
+		return false
+	case schema.KindBigInt:
+		return int64(0)
+	case schema.KindJSON:
+		return "{}"
+	}
+	return ""
+}
+
+// dec returns unscaled × 10^-scale.
+func dec(unscaled int64, scale int32) schema.Decimal {
+	return schema.Decimal{Unscaled: big.NewInt(unscaled), Scale: scale}
+}
+
+// mul returns a × b exactly.
+func mul(a, b schema.Decimal) schema.Decimal {
+	ua, ub := a.Unscaled, b.Unscaled
+	if ua == nil || ub == nil {
+		return schema.Decimal{}
+	}
+	return schema.Decimal{Unscaled: new(big.Int).Mul(ua, ub), Scale: a.Scale + b.Scale}
+}
+
+func dayNumber(day time.Time) int64 { return day.Unix() / 86400 }
+
+func rng(parts ...int64) *rand.Rand {
+	var a, b uint64 = 0x9e3779b97f4a7c15, 0xbf58476d1ce4e5b9
+	for i, p := range parts {
+		if i%2 == 0 {
+			a = a*31 + uint64(p)
+		} else {
+			b = b*37 + uint64(p)
+		}
+	}
+	return rand.New(rand.NewPCG(a, b))
+}
+
+func loginBatch(seed int64, i int, day time.Time) schema.Batch {
+	login, runID := LoginID(i), RunID(seed, day)
+	synced := day.Add(6*time.Hour + time.Duration(i)*time.Millisecond)
+	r := rng(seed, int64(i), dayNumber(day))
+	b := schema.Batch{
+		RunID: runID, LoginID: login,
+		Rows:   map[string][]schema.Row{},
+		Scopes: map[string][]schema.Row{schema.Positions.Name: {{login, day}}},
+	}
+	add := func(t *schema.Table, values map[string]any) {
+		b.Rows[t.Name] = append(b.Rows[t.Name], fill(t, values))
+	}
+	add(schema.Logins, map[string]any{"login_id": login, "registered_at": synced, "registered_by": "sync", "run_id": runID})
+
+	seen := map[string]bool{}
+	reference := func(key string) {
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		add(schema.Securities, securityRow(key, i, runID))
+	}
+	var positions, transactions int
+	accounts := 1 + i%3
+	for a := range accounts {
+		acct := fmt.Sprintf("acct-%d-%d", i, a)
+		cash := dec(r.Int64N(100_000_000)-1_000_000, int32(r.IntN(4)))
+		value := cash
+		keys := []string{}
+		if a == 0 {
+			keys = append(keys, SharedSecurity)
+		}
+		for range 2 + r.IntN(6) {
+			k := fmt.Sprintf("sec-%03d", r.IntN(securityPool))
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range keys {
+			qty := dec(r.Int64N(2_000_000_000)-100_000_000, int32(r.IntN(11)))
+			price := dec(1+r.Int64N(50_000_000), int32(2+r.IntN(5)))
+			mv := mul(qty, price)
+			value = value.Add(mv)
+			pos := map[string]any{
+				"login_id": login, "account_id": acct, "security_key": k, "as_of_date": day,
+				"quantity": qty, "price": price, "market_value": mv,
+				"book_value": dec(r.Int64N(1_000_000_000), int32(r.IntN(3))),
+				"currency":   "CAD", "run_id": runID, "synced_at": synced,
+			}
+			if r.IntN(3) > 0 {
+				pos["average_cost"] = dec(r.Int64N(10_000_000), 4)
+			}
+			if r.IntN(4) == 0 {
+				pos["extra"] = fmt.Sprintf(`{"lot":%d}`, r.IntN(100))
+			}
+			add(schema.Positions, pos)
+			reference(k)
+			positions++
+		}
+		add(schema.Accounts, map[string]any{
+			"login_id": login, "account_id": acct, "institution": "Test Bank", "institution_id": "TB",
+			"name": fmt.Sprintf("Account %d", a), "type": []string{"tfsa", "rrsp", "margin"}[a%3],
+			"registered": a%3 != 2, "currency": "CAD", "cash": cash, "account_value": value, "currency_value": value,
+			"account_number": fmt.Sprintf("****%04d", (i*7+a)%10000), "run_id": runID, "synced_at": synced,
+		})
+		for back := int64(2); back >= 0; back-- {
+			txDay := day.AddDate(0, 0, -int(back))
+			for n := range 2 {
+				tx := transactionRow(seed, login, acct, txDay, n, runID, synced)
+				if k, ok := tx["security_key"].(string); ok {
+					reference(k)
+				}
+				add(schema.Transactions, tx)
+				transactions++
+			}
+		}
+	}
+	add(schema.SyncLogins, map[string]any{
+		"run_id": runID, "login_id": login, "status": "succeeded", "attempts": int64(1), "polls": int64(r.IntN(3)),
+		"started_at": synced.Add(-time.Second), "finished_at": synced,
+		"accounts": int64(accounts), "positions": int64(positions), "transactions": int64(transactions), "rejected": int64(0),
+	})
+	return b
+}
+
+// securityRow is login i's reference to the security key: the identifiers
+// depend only on the key, but some logins leave some of them unknown.
+func securityRow(key string, i int, runID string) map[string]any {
+	row := map[string]any{"security_key": key, "symbol": "SYM-" + key, "type": "stock", "currency": "CAD", "run_id": runID}
+	if i%2 == 0 {
+		row["isin"] = "CA" + key
+	}
+	if i%3 != 1 {
+		row["name"] = "Security " + key
+	}
+	return row
+}
+
+// transactionRow is a transaction whose values depend only on its identity,
+// so every run that sees it sends the same row (apart from run_id and
+// synced_at).
+func transactionRow(seed int64, login, acct string, day time.Time, n int, runID string, synced time.Time) map[string]any {
+	r := rng(seed, int64(len(acct)), dayNumber(day), int64(n), hash(acct))
+	tx := map[string]any{
+		"login_id": login, "account_id": acct, "transaction_id": fmt.Sprintf("tx-%s-%d-%d", acct, dayNumber(day), n),
+		"date": day, "settlement_date": day.AddDate(0, 0, 2), "type": "buy", "type_raw": "BUY",
+		"quantity": dec(r.Int64N(1_000_000), int32(r.IntN(8))), "price": dec(1+r.Int64N(1_000_000), 3),
+		"fees": dec(r.Int64N(1000), 2), "net_amount": dec(-r.Int64N(1_000_000_000), 5),
+		"currency": "CAD", "run_id": runID, "synced_at": synced,
+	}
+	if n == 1 && r.IntN(2) == 0 {
+		tx["type"], tx["type_raw"] = "deposit", "CONTRIBUTION"
+		delete(tx, "quantity")
+		delete(tx, "price")
+	} else {
+		tx["security_key"] = fmt.Sprintf("sec-%03d", r.IntN(securityPool))
+	}
+	return tx
+}
+
+func hash(s string) int64 {
+	var h int64 = 1469598103
+	for i := 0; i < len(s); i++ {
+		h = h*1099511 + int64(s[i])
+	}
+	return h
+}
