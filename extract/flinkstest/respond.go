@@ -1,0 +1,197 @@
+package flinkstest
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// finish records the request and then writes the answer, so a client that
+// has its answer always finds its request in Count and Requests.
+func (s *Server) finish(w http.ResponseWriter, r *http.Request, c call, a answer, now time.Time) {
+	s.mu.Lock()
+	s.rec.add(Request{Endpoint: c.endpoint, LoginID: c.loginID, RequestID: a.requestID, Time: now,
+		Status: a.status, FlinksCode: a.code, Fault: a.fault})
+	s.mu.Unlock()
+
+	h := w.Header()
+	ct := a.contentType
+	if ct == "" {
+		ct = "application/json; charset=utf-8"
+	}
+	h.Set("Content-Type", ct)
+	if a.retryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(a.retryAfter))
+	}
+	switch a.kind {
+	case kindOversize:
+		w.WriteHeader(http.StatusOK)
+		writeOversize(w, s.cfg.OversizeBytes, s.done, r)
+		return
+	case kindPayload, kindMalformed, kindCut, kindTruncated:
+		a.body = s.successBody(c, a)
+	}
+	body := a.body
+	switch {
+	case body != nil:
+	case a.status == http.StatusAccepted:
+		body = pendingBody(a.code, a.requestID)
+	default:
+		body = errorBody(a.status, a.message, a.code)
+	}
+	switch a.kind {
+	case kindCut:
+		cutMidBody(w, body)
+		return
+	case kindTruncated:
+		body = body[:len(body)*2/3]
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(a.status)
+	w.Write(body) //nolint:errcheck // the client may have gone; nothing to do
+}
+
+// successBody builds the 200 body of a data call.
+func (s *Server) successBody(c call, a answer) []byte {
+	asOf := s.asOf(s.cfg.Clock())
+	if a.banking {
+		return accountsDetailBody(s.cfg.Seed, c.loginID, a.requestID, asOf)
+	}
+	return appendPayload(make([]byte, 0, 16<<10), s.cfg.Seed, c.loginID, asOf, a.kind == kindMalformed)
+}
+
+// cutMidBody announces the full body, sends half of it and closes the
+// connection.
+func cutMidBody(w http.ResponseWriter, body []byte) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	defer conn.Close()
+	buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ")
+	buf.WriteString(strconv.Itoa(len(body)))
+	buf.WriteString("\r\n\r\n")
+	buf.Write(body[:len(body)/2])
+	buf.Flush()
+}
+
+func errorBody(status int, message, code string) []byte {
+	w := &jw{b: make([]byte, 0, 128)}
+	w.open('{')
+	w.int("HttpStatusCode", status)
+	w.str("Message", message)
+	w.str("FlinksCode", code)
+	w.close('}')
+	return w.b
+}
+
+func pendingBody(code, requestID string) []byte {
+	w := &jw{b: make([]byte, 0, 192)}
+	w.open('{')
+	w.str("FlinksCode", code)
+	w.int("HttpStatusCode", http.StatusAccepted)
+	w.str("Message", "Your operation is still processing")
+	w.str("RequestId", requestID)
+	w.raw("Links", "[]")
+	w.close('}')
+	return w.b
+}
+
+func tokenBody(token string) []byte {
+	w := &jw{}
+	w.open('{')
+	w.int("HttpStatusCode", http.StatusOK)
+	w.str("Token", token)
+	w.close('}')
+	return w.b
+}
+
+func authorizeBody(inst institution, loginID, requestID string, asOf time.Time) []byte {
+	w := &jw{b: make([]byte, 0, 512)}
+	w.open('{')
+	w.int("HttpStatusCode", http.StatusOK)
+	w.raw("Links", `[{"rel":"AccountsDetail","href":"/GetAccountsDetail","example":null}]`)
+	w.openKey("Login", '{')
+	w.str("Username", "Greatday")
+	w.bool("IsScheduledRefresh", false)
+	w.str("LastRefresh", lastRefresh(loginID, asOf))
+	w.str("Type", "Personal")
+	w.str("Id", loginID)
+	w.close('}')
+	w.str("Institution", inst.name)
+	id, _ := strconv.Atoi(inst.id)
+	w.int("InstitutionId", id)
+	w.str("InstitutionName", inst.name)
+	w.str("RequestId", requestID)
+	w.close('}')
+	return w.b
+}
+
+// lastRefresh is a zone-less UTC timestamp with 7 fractional digits, early
+// on the as-of date, as Flinks writes them.
+func lastRefresh(loginID string, asOf time.Time) string {
+	h := hashString(loginID)
+	t := dateOfDay(dayNumber(asOf)).Add(time.Duration(h%(6*3600)) * time.Second)
+	return t.Format("2006-01-02T15:04:05") + "." + pad(int(h>>32%10000000), 7)
+}
+
+func mfaBody(inst institution, requestID string) []byte {
+	w := &jw{}
+	w.open('{')
+	w.int("HttpStatusCode", 203)
+	w.raw("Links", `[{"rel":"Authorize","href":"/Authorize","example":null}]`)
+	w.raw("SecurityChallenges", `[{"Type":"QuestionAndAnswer","Prompt":"Quelle est la couleur de votre premier vélo?"}]`)
+	w.str("Institution", inst.name)
+	w.str("RequestId", requestID)
+	w.close('}')
+	return w.b
+}
+
+// accountsDetailBody is the banking-shaped 200 of GetAccountsDetail: the
+// same accounts as the investments payload, with their balances.
+func accountsDetailBody(seed int64, loginID, requestID string, asOf time.Time) []byte {
+	h := drawHoldings(seed, loginID, false)
+	day := dayNumber(asOf)
+	w := &jw{b: make([]byte, 0, 2048)}
+	w.open('{')
+	w.int("HttpStatusCode", http.StatusOK)
+	w.openKey("Accounts", '[')
+	for _, g := range h.groups {
+		for i := range g.accounts {
+			a := &g.accounts[i]
+			w.open('{')
+			w.raw("Transactions", "[]")
+			w.str("TransitNumber", "00000")
+			w.str("InstitutionNumber", g.inst.id)
+			w.str("OverdraftLimit", "0")
+			w.str("Title", a.name)
+			w.str("AccountNumber", a.number)
+			w.openKey("Balance", '{')
+			w.null("Available")
+			w.num("Current", a.valueOn(day))
+			w.null("Limit")
+			w.close('}')
+			w.str("Category", "Investments")
+			w.str("Type", a.typ)
+			w.str("Currency", upper(a.currency))
+			w.null("Holder")
+			w.str("Id", a.id)
+			w.close('}')
+		}
+	}
+	w.close(']')
+	w.openKey("Login", '{')
+	w.str("Username", "Greatday")
+	w.str("LastRefresh", lastRefresh(loginID, asOf))
+	w.str("Type", "Personal")
+	w.str("Id", loginID)
+	w.close('}')
+	w.str("Institution", institutions[primaryInstitution(seed, loginID)].name)
+	w.str("RequestId", requestID)
+	w.close('}')
+	return w.b
+}
