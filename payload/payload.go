@@ -30,6 +30,7 @@ type Investments struct {
 
 // Institution is one element of "Investments".
 type Institution struct {
+	Index    int // position in the "Investments" array, for JSON paths
 	Name     Value
 	ID       Value // "Id"
 	Accounts []Account
@@ -40,6 +41,7 @@ type Institution struct {
 // Account is one investment account. AccountID and FullAccountID carry the
 // account number and are sensitive.
 type Account struct {
+	Index         int   // position in the "Accounts" array, for JSON paths
 	ID            Value // "Id": Flinks' stable id of the account
 	FullAccountID Value // "FullAccountId": institution's label, contains the number
 	AccountID     Value // "AccountId": the account number, cleaned
@@ -101,12 +103,12 @@ func Decode(body []byte) (*Investments, error) {
 	return inv, nil
 }
 
-func decodeInstitution(raw json.RawMessage) (Institution, error) {
+func decodeInstitution(i int, raw json.RawMessage) (Institution, error) {
 	m, err := object(raw)
 	if err != nil {
 		return Institution{}, err
 	}
-	in := Institution{}
+	in := Institution{Index: i}
 	d := decoder{problems: &in.Problems}
 	in.Name = d.value(m, "Name")
 	in.ID = d.value(m, "Id")
@@ -118,12 +120,12 @@ func decodeInstitution(raw json.RawMessage) (Institution, error) {
 	return in, nil
 }
 
-func decodeAccount(raw json.RawMessage) (Account, error) {
+func decodeAccount(i int, raw json.RawMessage) (Account, error) {
 	m, err := object(raw)
 	if err != nil {
 		return Account{}, err
 	}
-	a := Account{}
+	a := Account{Index: i}
 	d := decoder{problems: &a.Problems}
 	a.ID = d.value(m, "Id")
 	a.FullAccountID = d.value(m, "FullAccountId")
@@ -182,7 +184,7 @@ func object(raw json.RawMessage) (map[string]json.RawMessage, error) {
 // decodeList decodes a JSON array element by element. An element that fails
 // is recorded as a problem at name[i] and left out; the others are kept. It
 // returns false when raw is not an array at all.
-func decodeList[T any](d *decoder, name string, raw json.RawMessage, each func(json.RawMessage) (T, error)) ([]T, bool) {
+func decodeList[T any](d *decoder, name string, raw json.RawMessage, each func(int, json.RawMessage) (T, error)) ([]T, bool) {
 	if isNull(raw) {
 		return nil, false
 	}
@@ -193,7 +195,7 @@ func decodeList[T any](d *decoder, name string, raw json.RawMessage, each func(j
 	}
 	out := make([]T, 0, len(elems))
 	for i, e := range elems {
-		v, err := each(e)
+		v, err := each(i, e)
 		if err != nil {
 			d.add(fmt.Sprintf("%s[%d]", name, i), err.Error())
 			continue

@@ -8,6 +8,8 @@ import "encoding/json"
 
 // Position is one holding of an account.
 type Position struct {
+	Index       int             // position in the "Positions" array, for JSON paths
+	Raw         json.RawMessage // the whole object as sent
 	Quantity    Value
 	Price       Value
 	MarketValue Value
@@ -22,7 +24,9 @@ type Position struct {
 
 // Transaction is one activity entry of an account.
 type Transaction struct {
-	ID             Value // "Id"
+	Index          int             // position in the "Transactions" array, for JSON paths
+	Raw            json.RawMessage // the whole object as sent
+	ID             Value           // "Id"
 	Date           Value
 	SettlementDate Value
 	Type           Value
@@ -51,12 +55,12 @@ type Security struct {
 	Problems []Problem
 }
 
-func decodePosition(raw json.RawMessage) (Position, error) {
+func decodePosition(i int, raw json.RawMessage) (Position, error) {
 	m, err := object(raw)
 	if err != nil {
 		return Position{}, err
 	}
-	p := Position{}
+	p := Position{Index: i, Raw: raw}
 	d := decoder{problems: &p.Problems}
 	p.Quantity = d.value(m, "Quantity")
 	p.Price = d.value(m, "Price")
@@ -70,12 +74,12 @@ func decodePosition(raw json.RawMessage) (Position, error) {
 	return p, nil
 }
 
-func decodeTransaction(raw json.RawMessage) (Transaction, error) {
+func decodeTransaction(i int, raw json.RawMessage) (Transaction, error) {
 	m, err := object(raw)
 	if err != nil {
 		return Transaction{}, err
 	}
-	t := Transaction{}
+	t := Transaction{Index: i, Raw: raw}
 	d := decoder{problems: &t.Problems}
 	t.ID = d.value(m, "Id")
 	t.Date = d.value(m, "Date")

@@ -2,6 +2,7 @@ package payload
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -123,36 +124,77 @@ func (v Value) Bool() (b bool, ok bool, err error) {
 	return false, false, &ErrWrongType{Want: "a boolean", Got: kindName(v.kind())}
 }
 
-// Date returns a date member ("2025-01-31", or a timestamp whose date part is
-// taken) as midnight UTC.
+// Date returns a date member as midnight UTC. It accepts exactly
+// "YYYY-MM-DD", or a whole timestamp that Time accepts, whose calendar date is
+// taken as written (a zone-less Flinks timestamp is UTC; an offset is not
+// applied, so "2025-01-31T23:00:00-05:00" is 2025-01-31). Anything else,
+// including a valid date followed by garbage, is an error.
 func (v Value) Date() (t time.Time, ok bool, err error) {
 	s, ok, err := v.String()
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
-	if len(s) >= 10 {
-		if t, err := time.Parse(time.DateOnly, s[:10]); err == nil && (len(s) == 10 || s[10] == 'T' || s[10] == ' ') {
+	if len(s) == len(time.DateOnly) {
+		if t, err := time.Parse(time.DateOnly, s); err == nil {
 			return t, true, nil
 		}
+	} else if ts, err := parseTime(s); err == nil {
+		y, m, d := ts.Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true, nil
 	}
-	return time.Time{}, false, fmt.Errorf("not a date (want YYYY-MM-DD)")
+	return time.Time{}, false, errNotDate
 }
+
+var (
+	errNotDate = errors.New("not a date (want YYYY-MM-DD)")
+	errNotTime = errors.New("not a timestamp")
+)
 
 // FlinksTimeLayout parses Flinks' zone-less UTC timestamps with 0 to 7
 // fractional digits, e.g. "2019-05-09T13:47:46.5227901".
 const FlinksTimeLayout = "2006-01-02T15:04:05.9999999"
 
-// Time returns a timestamp member; zone-less values are UTC.
+// Time returns a timestamp member as UTC: RFC 3339 with a zone, or Flinks'
+// zone-less form (UTC), with "T" or a space between date and time.
 func (v Value) Time() (t time.Time, ok bool, err error) {
 	s, ok, err := v.String()
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
+	t, err = parseTime(s)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return t.UTC(), true, nil
+}
+
+// parseTime parses s keeping its own offset (UTC when it has none).
+func parseTime(s string) (time.Time, error) {
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true, nil
+		return t, nil
 	}
 	if t, err := time.ParseInLocation(FlinksTimeLayout, s, time.UTC); err == nil {
-		return t, true, nil
+		return t, nil
 	}
-	return time.Time{}, false, fmt.Errorf("not a timestamp")
+	return time.Time{}, errNotTime
+}
+
+// Ident returns an identifier member: a string, or a number's JSON text
+// (some sources send numeric ids). ok is false for null or missing; err is
+// set for booleans, objects and arrays.
+func (v Value) Ident() (s string, ok bool, err error) {
+	switch k := v.kind(); {
+	case v.Null():
+		return "", false, nil
+	case k == '-' || (k >= '0' && k <= '9'):
+		return string(v.raw), true, nil
+	}
+	s, ok, err = v.String()
+	if err != nil {
+		return "", false, &ErrWrongType{Want: "a string or number", Got: kindName(v.kind())}
+	}
+	return s, ok, nil
 }

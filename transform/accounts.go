@@ -1,0 +1,60 @@
+package transform
+
+import (
+	"encoding/json"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// accountRow builds the accounts row. A member that cannot be read is loaded
+// as NULL and quarantined by path: the account still loads, since its
+// positions and transactions hang on it.
+func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row {
+	src := a.src
+	r := reader{base: a.path}
+	ir := reader{base: a.ipath}
+	institution := ir.text("Name", in.Name)
+	institutionID := ir.ident("Id", in.ID)
+	name := r.text("Name", src.Name)
+	typ := r.text("Type", src.Type)
+	registered := r.boolean("Registered", src.Registered)
+	currency := r.currency("Currency", src.Currency)
+	cash := r.decimal("Cash", src.Cash)
+	value := r.decimal("AccountValue", src.AccountValue)
+	currencyValue := r.decimal("CurrencyValue", src.CurrencyValue)
+	var label any
+	if s, ok := r.text("FullAccountId", src.FullAccountID).(string); ok {
+		label = a.mask.text(s)
+	}
+	if _, _, err := src.AccountID.Ident(); err != nil {
+		r.fail("AccountId", err)
+	}
+	for _, e := range append(ir.errs, r.errs...) {
+		t.rejected.add(e.path, schema.Accounts.Name, e.reason+"; loaded as NULL", nil)
+	}
+	if d, ok := cash.(schema.Decimal); ok {
+		a.cash = &d
+	}
+	if d, ok := value.(schema.Decimal); ok {
+		a.value = &d
+	}
+	var more map[string]any
+	if len(in.Extra) > 0 {
+		// The institution's unknown members ride along on each of its accounts.
+		more = map[string]any{"_institution": rawJSON(a.mask.extra(in.Extra, nil))}
+	}
+	return schema.Row{
+		t.loginID, a.id, institution, institutionID, name, typ, registered, currency,
+		cash, value, currencyValue, a.mask.accountNumber(), label,
+		t.runID, t.syncedAt, a.mask.extra(src.Extra, more),
+	}
+}
+
+// rawJSON embeds a JSON string produced by masker.extra in another document.
+func rawJSON(v any) any {
+	if s, ok := v.(string); ok {
+		return json.RawMessage(s)
+	}
+	return nil
+}

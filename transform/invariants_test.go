@@ -1,0 +1,130 @@
+package transform
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// checkBatch returns the first broken invariant of a batch, or nil: rows
+// match their table's columns and kinds, keys are unique, positions and
+// transactions reference an account row, every non-NULL security_key has a
+// securities row, every decimal fits schema.Exact, and the positions scope
+// covers the sync date and every position's date.
+func checkBatch(b schema.Batch, c Context) error {
+	keys := map[string]map[string]bool{}
+	for name, rows := range b.Rows {
+		t := schema.Lookup(name)
+		if t == nil {
+			return fmt.Errorf("unknown table %q", name)
+		}
+		keys[name] = map[string]bool{}
+		for i, row := range rows {
+			if err := checkRow(t, row); err != nil {
+				return fmt.Errorf("%s row %d: %w", name, i, err)
+			}
+			k := keyOf(t, row)
+			if keys[name][k] {
+				return fmt.Errorf("%s: duplicate key %s", name, k)
+			}
+			keys[name][k] = true
+		}
+	}
+	accounts := map[string]bool{}
+	for _, r := range b.Rows[schema.Accounts.Name] {
+		accounts[r[1].(string)] = true
+	}
+	secs := map[string]bool{}
+	for _, r := range b.Rows[schema.Securities.Name] {
+		secs[r[0].(string)] = true
+	}
+	scopes := map[time.Time]bool{}
+	for _, s := range b.Scopes[schema.Positions.Name] {
+		if s[0] != c.LoginID {
+			return fmt.Errorf("scope for another login")
+		}
+		scopes[s[1].(time.Time)] = true
+	}
+	if !scopes[schema.DateOf(c.SyncedAt)] {
+		return fmt.Errorf("positions scope lacks the sync date")
+	}
+	for _, name := range []string{schema.Positions.Name, schema.Transactions.Name} {
+		t := schema.Lookup(name)
+		for _, r := range b.Rows[name] {
+			if !accounts[r[1].(string)] {
+				return fmt.Errorf("%s row references a missing account", name)
+			}
+			if k := r[t.Index("security_key")]; k != nil && !secs[k.(string)] {
+				return fmt.Errorf("%s row references a missing security %q", name, k)
+			}
+			if name == schema.Positions.Name && !scopes[r[3].(time.Time)] {
+				return fmt.Errorf("position date outside the scope")
+			}
+		}
+	}
+	for name, rows := range b.Rows {
+		t := schema.Lookup(name)
+		li := t.Index("login_id")
+		for _, r := range rows {
+			if li >= 0 && name != schema.Logins.Name && r[li] != c.LoginID {
+				return fmt.Errorf("%s row of another login", name)
+			}
+		}
+	}
+	return nil
+}
+
+func keyOf(t *schema.Table, row schema.Row) string {
+	k := ""
+	for _, c := range t.Key {
+		k += fmt.Sprintf("%v|", row[t.Index(c)])
+	}
+	return k
+}
+
+// checkRow checks a row against its table: width, NULLs and Go types.
+func checkRow(t *schema.Table, row schema.Row) error {
+	if len(row) != len(t.Columns) {
+		return fmt.Errorf("%d values for %d columns", len(row), len(t.Columns))
+	}
+	for i, c := range t.Columns {
+		v := row[i]
+		if v == nil {
+			if !c.Nullable {
+				return fmt.Errorf("%s is NULL", c.Name)
+			}
+			continue
+		}
+		ok := false
+		switch c.Type.Kind {
+		case schema.KindVarchar, schema.KindJSON:
+			_, ok = v.(string)
+		case schema.KindDecimal:
+			var d schema.Decimal
+			if d, ok = v.(schema.Decimal); ok {
+				if err := d.FitsIn(c.Type); err != nil {
+					return fmt.Errorf("%s: %w", c.Name, err)
+				}
+			}
+		case schema.KindDate:
+			var d time.Time
+			if d, ok = v.(time.Time); ok && (d.Location() != time.UTC || !d.Equal(schema.DateOf(d))) {
+				return fmt.Errorf("%s is not midnight UTC", c.Name)
+			}
+		case schema.KindTimestamp:
+			var d time.Time
+			if d, ok = v.(time.Time); ok && d.Location() != time.UTC {
+				return fmt.Errorf("%s is not UTC", c.Name)
+			}
+		case schema.KindBoolean:
+			_, ok = v.(bool)
+		case schema.KindBigInt:
+			_, ok = v.(int64)
+		}
+		if !ok {
+			return fmt.Errorf("%s holds %T", c.Name, v)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,65 @@
+package transform
+
+import (
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// LoginOutcome is how one login's sync ended, for its sync_logins row.
+type LoginOutcome struct {
+	RunID, LoginID, Status, FlinksCode, Error string
+	Attempts, Polls                           int
+	StartedAt, FinishedAt                     time.Time
+	Stats                                     Stats
+}
+
+// LoginRow returns the sync_logins row of an outcome. Empty strings and zero
+// times are NULL; the counts come from Stats.
+func LoginRow(o LoginOutcome) schema.Row {
+	return schema.Row{
+		o.RunID, o.LoginID, o.Status, nullText(o.FlinksCode), int64(o.Attempts), int64(o.Polls), nullText(o.Error),
+		nullTime(o.StartedAt), nullTime(o.FinishedAt),
+		int64(o.Stats.Accounts), int64(o.Stats.Positions), int64(o.Stats.Transactions), int64(o.Stats.Rejected),
+	}
+}
+
+// OutcomeBatch returns a batch holding only the outcome's sync_logins row:
+// what a login that produced no data (failed, rejected) commits. It has no
+// positions scope, so the login's last good snapshot stays.
+func OutcomeBatch(o LoginOutcome) schema.Batch {
+	return schema.Batch{
+		RunID:   o.RunID,
+		LoginID: o.LoginID,
+		Rows:    map[string][]schema.Row{schema.SyncLogins.Name: {LoginRow(o)}},
+	}
+}
+
+// RunRecord is one run, for its sync_runs row.
+type RunRecord struct {
+	RunID, Status, Command, Error      string
+	StartedAt, FinishedAt              time.Time
+	Total, Succeeded, Failed, Requests int64
+}
+
+// RunRow returns the sync_runs row of a run; a zero FinishedAt is NULL.
+func RunRow(r RunRecord) schema.Row {
+	return schema.Row{
+		r.RunID, r.StartedAt.UTC(), nullTime(r.FinishedAt), r.Status, nullText(r.Command),
+		r.Total, r.Succeeded, r.Failed, r.Requests, nullText(r.Error),
+	}
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}

@@ -1,0 +1,212 @@
+package transform
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// lot is one readable position, before lots of the same security and date
+// in one account are merged.
+type lot struct {
+	key                     string
+	ref                     secRef
+	sec                     *payload.Security
+	date                    time.Time
+	qty, price, mv, bv, avg any // schema.Decimal or nil
+	currency                any
+	path                    string
+	raw                     []byte
+	extra                   any
+}
+
+type lotKey struct {
+	security string
+	date     time.Time
+}
+
+// positionRows loads the account's positions. A position that cannot be
+// read whole is quarantined; lots of one security on one date are merged
+// (see doc.go).
+func (t *transformer) positionRows(a *account) {
+	groups := map[lotKey][]*lot{}
+	for i := range a.src.Positions {
+		p := &a.src.Positions[i]
+		path := a.path + ".Positions[" + strconv.Itoa(p.Index) + "]"
+		r := reader{base: path}
+		for _, pr := range p.Problems {
+			r.errs = append(r.errs, fieldErr{path: join(path, pr.Path), reason: pr.Reason})
+		}
+		t.securityProblems(path, p.Security)
+		l := &lot{path: path, raw: p.Raw, sec: p.Security, date: t.syncDate}
+		l.currency = r.currency("Currency", p.Currency)
+		cur, _ := l.currency.(string)
+		l.key, l.ref = t.securities.key(p.Security, cur)
+		if l.key == "" && !hasErr(r.errs, path+".Security") {
+			r.errs = append(r.errs, fieldErr{path: path + ".Security", reason: "security cannot be resolved: no Id, Isin, Cusip or Symbol"})
+		}
+		if d, ok := r.date("AsOfDate", p.AsOfDate).(time.Time); ok {
+			l.date = d
+		}
+		l.qty = r.decimal("Quantity", p.Quantity)
+		l.price = r.decimal("Price", p.Price)
+		l.mv = r.decimal("MarketValue", p.MarketValue)
+		l.bv = r.decimal("BookValue", p.BookValue)
+		l.avg = r.decimal("AverageCost", p.AverageCost)
+		if len(r.errs) > 0 {
+			t.quarantine(a, schema.Positions.Name, "position", p.Raw, r.errs)
+			continue
+		}
+		l.extra = a.mask.extra(p.Extra, nil)
+		k := lotKey{l.key, l.date}
+		groups[k] = append(groups[k], l)
+	}
+
+	var latest time.Time
+	var values []schema.Decimal
+	for _, lots := range groups {
+		l := t.mergeLots(a, lots)
+		t.securities.use(l.key, l.sec, l.ref)
+		t.asOfDates[l.date] = struct{}{}
+		t.positions = append(t.positions, schema.Row{
+			t.loginID, a.id, l.key, l.date, l.qty, l.price, l.mv, l.bv, l.avg, l.currency,
+			t.runID, t.syncedAt, l.extra,
+		})
+		switch {
+		case l.date.After(latest):
+			latest, values = l.date, values[:0]
+			fallthrough
+		case l.date.Equal(latest):
+			if d, ok := l.mv.(schema.Decimal); ok {
+				values = append(values, d)
+			} else {
+				values = append(values, schema.Decimal{})
+			}
+		}
+	}
+	for _, v := range values {
+		a.positionsValue = a.positionsValue.Add(v)
+	}
+}
+
+// quarantine rejects a fragment, one row per unreadable member.
+func (t *transformer) quarantine(a *account, table, what string, raw []byte, errs []fieldErr) {
+	frag := a.mask.fragment(raw)
+	for _, e := range errs {
+		t.rejected.add(e.path, table, e.reason+"; "+what+" not loaded", frag)
+	}
+}
+
+// mergeLots merges lots of one security on one date: quantities, market and
+// book values add up exactly; price and average cost stay when every lot
+// agrees and are NULL otherwise. Only lots in one currency merge: the
+// currency most lots share (ties: the smallest code); the other lots are
+// quarantined. Nothing here depends on array order.
+func (t *transformer) mergeLots(a *account, lots []*lot) *lot {
+	if len(lots) == 1 {
+		return lots[0]
+	}
+	count := map[string]int{}
+	for _, l := range lots {
+		c, _ := l.currency.(string)
+		count[c]++
+	}
+	best := ""
+	for c, n := range count {
+		if n > count[best] || (n == count[best] && c < best) {
+			best = c
+		}
+	}
+	slices.SortFunc(lots, func(x, y *lot) int { return bytes.Compare(x.raw, y.raw) })
+	var m *lot
+	var extras []any
+	for _, l := range lots {
+		if c, _ := l.currency.(string); c != best {
+			t.rejected.add(l.path, schema.Positions.Name, "more lots of the same security and date are in another currency; position not loaded", a.mask.fragment(l.raw))
+			continue
+		}
+		if m == nil {
+			first := *l
+			m, extras = &first, []any{rawJSON(l.extra)}
+			continue
+		}
+		qty, mv, bv := sum(m.qty, l.qty), sum(m.mv, l.mv), sum(m.bv, l.bv)
+		if !fitsAll(qty, mv, bv) {
+			t.rejected.add(l.path, schema.Positions.Name, "merging this lot with another of the same security and date overflows DECIMAL(38,18); position not loaded", a.mask.fragment(l.raw))
+			continue
+		}
+		m.qty, m.mv, m.bv = qty, mv, bv
+		m.price, m.avg = same(m.price, l.price), same(m.avg, l.avg)
+		extras = append(extras, rawJSON(l.extra))
+	}
+	if n := len(extras); n > 1 {
+		more := map[string]any{"merged_lots": n}
+		for _, e := range extras {
+			if e != nil {
+				more["lots_extra"] = extras
+				break
+			}
+		}
+		m.extra = a.mask.extra(nil, more)
+	}
+	return m
+}
+
+func sum(a, b any) any {
+	x, okx := a.(schema.Decimal)
+	y, oky := b.(schema.Decimal)
+	switch {
+	case okx && oky:
+		return x.Add(y)
+	case okx:
+		return x
+	case oky:
+		return y
+	}
+	return nil
+}
+
+func same(a, b any) any {
+	x, okx := a.(schema.Decimal)
+	y, oky := b.(schema.Decimal)
+	if okx && oky && x.Cmp(y) == 0 {
+		return a
+	}
+	return nil
+}
+
+func fitsAll(vs ...any) bool {
+	for _, v := range vs {
+		if d, ok := v.(schema.Decimal); ok && fitsExact(d) != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// securityProblems quarantines unreadable members of a security reference;
+// the reference still resolves from its other identifiers.
+func (t *transformer) securityProblems(path string, s *payload.Security) {
+	if s == nil {
+		return
+	}
+	base := path + ".Security"
+	r := reader{base: base}
+	for _, pr := range s.Problems {
+		r.errs = append(r.errs, fieldErr{path: join(base, pr.Path), reason: pr.Reason})
+	}
+	r.ident("Id", s.ID)
+	r.ident("Isin", s.Isin)
+	r.ident("Cusip", s.Cusip)
+	r.ident("Symbol", s.Symbol)
+	r.text("Name", s.Name)
+	r.text("Type", s.Type)
+	r.currency("Currency", s.Currency)
+	for _, e := range r.errs {
+		t.rejected.add(e.path, schema.Securities.Name, e.reason+"; ignored", nil)
+	}
+}

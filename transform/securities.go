@@ -1,0 +1,312 @@
+package transform
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// secRef is one security reference's identifiers, normalised: Id trimmed,
+// the others trimmed and upper-cased; currency is the security's own, else
+// that of the position or transaction that names it, else the only currency
+// the payload uses with that symbol.
+type secRef struct {
+	id, isin, cusip, symbol, currency string
+}
+
+func (r secRef) empty() bool { return r.id == "" && r.isin == "" && r.cusip == "" && r.symbol == "" }
+
+// identifiers lists the reference's identifiers, strongest first.
+func (r secRef) identifiers() []string {
+	ids := make([]string, 0, 4)
+	if r.id != "" {
+		ids = append(ids, "id:"+r.id)
+	}
+	if r.isin != "" {
+		ids = append(ids, "isin:"+r.isin)
+	}
+	if r.cusip != "" {
+		ids = append(ids, "cusip:"+r.cusip)
+	}
+	if r.symbol != "" {
+		ids = append(ids, "symbol:"+r.symbol+"@"+r.currency)
+	}
+	return ids
+}
+
+func compareRefs(a, b secRef) int {
+	return cmp.Or(strings.Compare(a.id, b.id), strings.Compare(a.isin, b.isin),
+		strings.Compare(a.cusip, b.cusip), strings.Compare(a.symbol, b.symbol), strings.Compare(a.currency, b.currency))
+}
+
+// rawRef reads a reference without the symbol-currency inference.
+func rawRef(s *payload.Security, fallbackCurrency string) secRef {
+	if s == nil {
+		return secRef{}
+	}
+	id, _, _ := s.ID.Ident()
+	isin, _, _ := s.Isin.Ident()
+	cusip, _, _ := s.Cusip.Ident()
+	sym, _, _ := s.Symbol.Ident()
+	cur := normCurrency(s.Currency.Text())
+	if cur == "" {
+		cur = fallbackCurrency
+	}
+	return secRef{
+		id:       strings.TrimSpace(id),
+		isin:     strings.ToUpper(strings.TrimSpace(isin)),
+		cusip:    strings.ToUpper(strings.TrimSpace(cusip)),
+		symbol:   strings.ToUpper(strings.TrimSpace(sym)),
+		currency: cur,
+	}
+}
+
+// resolver gives every security reference of one payload its security_key
+// (the rule is in doc.go) and collects the securities rows of the keys used.
+type resolver struct {
+	symbolCurrency map[string]string // symbol -> its only currency in the payload
+	keys           map[secRef]string
+	used           map[string][]member
+}
+
+// member is one reference to a security, as a loaded row made it.
+type member struct {
+	sec *payload.Security
+	ref secRef
+}
+
+func newResolver(accts []*account) *resolver {
+	r := &resolver{symbolCurrency: map[string]string{}, keys: map[secRef]string{}, used: map[string][]member{}}
+	refs := map[secRef]struct{}{}
+	collect := func(s *payload.Security, cur payload.Value) {
+		if ref := rawRef(s, normCurrency(cur.Text())); !ref.empty() {
+			refs[ref] = struct{}{}
+		}
+	}
+	for _, a := range accts {
+		for i := range a.src.Positions {
+			collect(a.src.Positions[i].Security, a.src.Positions[i].Currency)
+		}
+		for i := range a.src.Transactions {
+			collect(a.src.Transactions[i].Security, a.src.Transactions[i].Currency)
+		}
+	}
+	// A symbol without any currency borrows the only one it has elsewhere.
+	currencies := map[string]map[string]bool{}
+	for ref := range refs {
+		if ref.symbol != "" && ref.currency != "" {
+			if currencies[ref.symbol] == nil {
+				currencies[ref.symbol] = map[string]bool{}
+			}
+			currencies[ref.symbol][ref.currency] = true
+		}
+	}
+	for sym, set := range currencies {
+		if len(set) == 1 {
+			for c := range set {
+				r.symbolCurrency[sym] = c
+			}
+		}
+	}
+	sorted := make([]secRef, 0, len(refs))
+	for ref := range refs {
+		sorted = append(sorted, r.infer(ref))
+	}
+	slices.SortFunc(sorted, compareRefs)
+	sorted = slices.Compact(sorted)
+
+	// An identifier that references with different Flinks Ids share (one
+	// ISIN under two Ids) is ambiguous and resolves nothing.
+	owner, ambiguous := map[string]string{}, map[string]bool{}
+	for _, ref := range sorted {
+		if ref.id == "" {
+			continue
+		}
+		for _, id := range ref.identifiers()[1:] {
+			if o, ok := owner[id]; ok && o != ref.id {
+				ambiguous[id] = true
+			}
+			owner[id] = ref.id
+		}
+	}
+	usable := func(ref secRef) []string {
+		ids := ref.identifiers()
+		kept := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return ambiguous[id] })
+		if len(kept) == 0 {
+			return ids[:1]
+		}
+		return kept
+	}
+	u := newUnionFind()
+	for _, ref := range sorted {
+		ids := usable(ref)
+		u.node(ids[0])
+		for _, id := range ids[1:] {
+			u.union(ids[0], id)
+		}
+	}
+	best := u.bestOfGroups()
+	for _, ref := range sorted {
+		r.keys[ref] = best[u.find(u.index[usable(ref)[0]])]
+	}
+	return r
+}
+
+func (r *resolver) infer(ref secRef) secRef {
+	if ref.symbol != "" && ref.currency == "" {
+		ref.currency = r.symbolCurrency[ref.symbol]
+	}
+	return ref
+}
+
+// key returns the security_key of a reference, or "" when it carries no
+// identifier at all.
+func (r *resolver) key(s *payload.Security, fallbackCurrency string) (string, secRef) {
+	ref := r.infer(rawRef(s, fallbackCurrency))
+	if ref.empty() {
+		return "", ref
+	}
+	return r.keys[ref], ref
+}
+
+// use records that a loaded row references the security under key.
+func (r *resolver) use(key string, s *payload.Security, ref secRef) {
+	r.used[key] = append(r.used[key], member{sec: s, ref: ref})
+}
+
+// rows returns one securities row per used key, each column taken from the
+// fullest reference that has it (ties broken by content, never by order).
+func (r *resolver) rows(runID any, keep bool) []schema.Row {
+	keys := make([]string, 0, len(r.used))
+	for k := range r.used {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	rows := make([]schema.Row, 0, len(keys))
+	for _, k := range keys {
+		ms := r.used[k]
+		slices.SortFunc(ms, func(a, b member) int {
+			return cmp.Or(cmp.Compare(fullness(b), fullness(a)), compareRefs(a.ref, b.ref),
+				strings.Compare(a.sec.Name.Text(), b.sec.Name.Text()), strings.Compare(a.sec.Type.Text(), b.sec.Type.Text()),
+				cmp.Compare(len(b.sec.Extra), len(a.sec.Extra)))
+		})
+		var id, sym, isin, cusip, name, typ, cur any
+		extra := payload.Fields{}
+		for _, m := range ms {
+			id = first(id, m.ref.id)
+			sym = first(sym, m.ref.symbol)
+			isin = first(isin, m.ref.isin)
+			cusip = first(cusip, m.ref.cusip)
+			name = first(name, m.sec.Name.Text())
+			typ = first(typ, m.sec.Type.Text())
+			cur = first(cur, m.ref.currency)
+			for f, v := range m.sec.Extra {
+				if _, ok := extra[f]; !ok {
+					extra[f] = v
+				}
+			}
+		}
+		mask := masker{keep: keep}
+		rows = append(rows, schema.Row{k, id, sym, isin, cusip, name, typ, cur, runID, mask.extra(extra, nil)})
+	}
+	return rows
+}
+
+func first(have any, s string) any {
+	if have != nil || s == "" {
+		return have
+	}
+	return s
+}
+
+func fullness(m member) int {
+	n := 0
+	for _, s := range []string{m.ref.id, m.ref.isin, m.ref.cusip, m.ref.symbol, m.sec.Name.Text(), m.sec.Type.Text(), m.sec.Currency.Text()} {
+		if s != "" {
+			n++
+		}
+	}
+	return n + len(m.sec.Extra)
+}
+
+// unionFind groups identifiers that name the same security. A union that
+// would put two different Flinks Ids in one group is refused: conflicting
+// strong identifiers stay separate securities.
+type unionFind struct {
+	index  map[string]int
+	names  []string
+	parent []int
+	flinks []string // Flinks Id held by each root's group
+}
+
+func newUnionFind() *unionFind { return &unionFind{index: map[string]int{}} }
+
+func (u *unionFind) node(name string) int {
+	if i, ok := u.index[name]; ok {
+		return i
+	}
+	i := len(u.names)
+	u.index[name] = i
+	u.names = append(u.names, name)
+	u.parent = append(u.parent, i)
+	id, _ := strings.CutPrefix(name, "id:")
+	if !strings.HasPrefix(name, "id:") {
+		id = ""
+	}
+	u.flinks = append(u.flinks, id)
+	return i
+}
+
+func (u *unionFind) find(i int) int {
+	for u.parent[i] != i {
+		u.parent[i] = u.parent[u.parent[i]]
+		i = u.parent[i]
+	}
+	return i
+}
+
+func (u *unionFind) union(a, b string) {
+	ra, rb := u.find(u.node(a)), u.find(u.node(b))
+	if ra == rb {
+		return
+	}
+	if u.flinks[ra] != "" && u.flinks[rb] != "" && u.flinks[ra] != u.flinks[rb] {
+		return
+	}
+	if rb < ra {
+		ra, rb = rb, ra
+	}
+	u.parent[rb] = ra
+	if u.flinks[ra] == "" {
+		u.flinks[ra] = u.flinks[rb]
+	}
+}
+
+// bestOfGroups maps each group's root to its strongest identifier: the
+// Flinks Id, else the smallest ISIN, else CUSIP, else symbol@currency.
+func (u *unionFind) bestOfGroups() map[int]string {
+	best := map[int]string{}
+	for i, n := range u.names {
+		root := u.find(i)
+		b, ok := best[root]
+		if !ok || rank(n) < rank(b) || (rank(n) == rank(b) && n < b) {
+			best[root] = n
+		}
+	}
+	return best
+}
+
+func rank(identifier string) int {
+	switch {
+	case strings.HasPrefix(identifier, "id:"):
+		return 0
+	case strings.HasPrefix(identifier, "isin:"):
+		return 1
+	case strings.HasPrefix(identifier, "cusip:"):
+		return 2
+	}
+	return 3
+}

@@ -1,0 +1,91 @@
+package transform
+
+import (
+	"strconv"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// transactionRows loads the account's transactions. One without an Id, or
+// with a member that cannot be read, is quarantined; of several readable
+// transactions with the same Id, the first in payload order loads and the
+// others are quarantined.
+func (t *transformer) transactionRows(a *account) {
+	seen := map[string]bool{}
+	for i := range a.src.Transactions {
+		x := &a.src.Transactions[i]
+		path := a.path + ".Transactions[" + strconv.Itoa(x.Index) + "]"
+		r := reader{base: path}
+		for _, pr := range x.Problems {
+			r.errs = append(r.errs, fieldErr{path: join(path, pr.Path), reason: pr.Reason})
+		}
+		t.securityProblems(path, x.Security)
+		id := r.ident("Id", x.ID)
+		if id == nil && !hasErr(r.errs, path+".Id") {
+			r.errs = append(r.errs, fieldErr{path: path + ".Id", reason: "transaction has no Id"})
+		}
+		date := r.date("Date", x.Date)
+		settled := r.date("SettlementDate", x.SettlementDate)
+		typeRaw := r.text("Type", x.Type)
+		description := r.text("Description", x.Description)
+		currency := r.currency("Currency", x.Currency)
+		qty := r.decimal("Quantity", x.Quantity)
+		price := r.decimal("Price", x.Price)
+		fees := r.decimal("Fees", x.Fees)
+		net := r.decimal("NetAmount", x.NetAmount)
+		if len(r.errs) > 0 {
+			t.quarantine(a, schema.Transactions.Name, "transaction", x.Raw, r.errs)
+			continue
+		}
+		if seen[id.(string)] {
+			t.rejected.add(path, schema.Transactions.Name, "duplicate transaction Id in the account; the first occurrence is kept", a.mask.fragment(x.Raw))
+			continue
+		}
+		seen[id.(string)] = true
+
+		var typ any
+		if s, ok := typeRaw.(string); ok {
+			typ = NormalizeType(s)
+		}
+		cur, _ := currency.(string)
+		var security any
+		var more map[string]any
+		if x.Security != nil {
+			if key, ref := t.securities.key(x.Security, cur); key != "" {
+				security = key
+				t.securities.use(key, x.Security, ref)
+			} else {
+				// A security with no identifier cannot be keyed; keep what it says.
+				more = map[string]any{"Security": securityJSON(x.Security, a.mask)}
+			}
+		}
+		t.transactions = append(t.transactions, schema.Row{
+			t.loginID, a.id, id, date, settled, typ, typeRaw, description, security,
+			qty, price, fees, net, currency, t.runID, t.syncedAt, a.mask.extra(x.Extra, more),
+		})
+	}
+}
+
+func hasErr(errs []fieldErr, path string) bool {
+	for _, e := range errs {
+		if e.path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// securityJSON renders a security reference that has no identifier, for extra.
+func securityJSON(s *payload.Security, m masker) any {
+	f := payload.Fields{}
+	for name, v := range map[string]payload.Value{"Name": s.Name, "Type": s.Type, "Currency": s.Currency} {
+		if !v.Missing() {
+			f[name] = v.Raw()
+		}
+	}
+	for k, v := range s.Extra {
+		f[k] = v
+	}
+	return rawJSON(m.extra(f, nil))
+}

@@ -1,0 +1,50 @@
+package transform
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// Context is what a transform knows besides the payload.
+type Context struct {
+	RunID, LoginID string
+	// SyncedAt is when the payload was fetched (UTC); its date is the
+	// default as_of_date of positions.
+	SyncedAt time.Time
+	// KeepAccountNumbers keeps account numbers and holder details in full;
+	// by default they are masked to their last four characters.
+	KeepAccountNumbers bool
+}
+
+// Stats counts what one transform produced.
+type Stats struct {
+	Accounts, Positions, Securities, Transactions, Rejected, QualityFailed int
+}
+
+// FromJSON decodes an /Investments body and transforms it. The error, when
+// the body cannot be used at all, wraps payload.ErrSyntax or payload.ErrShape
+// and never contains payload values.
+func FromJSON(body []byte, c Context) (schema.Batch, Stats, error) {
+	inv, err := payload.Decode(body)
+	if err != nil {
+		return schema.Batch{}, Stats{}, fmt.Errorf("transform: %w", err)
+	}
+	b, s := Transform(inv, c)
+	return b, s, nil
+}
+
+// Transform turns a decoded payload into one login's batch. It never fails:
+// every fragment it cannot load becomes a rejected_records row, and the rest
+// loads. The same payload and Context always give the same batch, whatever
+// the order of the payload's arrays (see the package doc for the one
+// exception: which of two conflicting duplicates is "first").
+func Transform(inv *payload.Investments, c Context) (schema.Batch, Stats) {
+	t := newTransformer(c)
+	if inv != nil {
+		t.run(inv)
+	}
+	return t.finish()
+}

@@ -1,0 +1,183 @@
+package transform
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
+)
+
+// transformer holds the state of one Transform call.
+type transformer struct {
+	c        Context
+	syncDate time.Time
+	// Values shared by many rows, boxed once.
+	runID, loginID, syncedAt any
+
+	accounts     []schema.Row
+	positions    []schema.Row
+	transactions []schema.Row
+	quality      []schema.Row
+	rejected     rejects
+	securities   *resolver
+	asOfDates    map[time.Time]struct{}
+	stats        Stats
+}
+
+func newTransformer(c Context) *transformer {
+	c.SyncedAt = c.SyncedAt.UTC()
+	t := &transformer{
+		c:         c,
+		syncDate:  schema.DateOf(c.SyncedAt),
+		runID:     c.RunID,
+		loginID:   c.LoginID,
+		syncedAt:  c.SyncedAt,
+		asOfDates: map[time.Time]struct{}{},
+	}
+	t.rejected = rejects{runID: t.runID, loginID: t.loginID, byPath: map[string]int{}}
+	return t
+}
+
+// account is an account that will load, with what its children need.
+type account struct {
+	id    string
+	path  string // JSON path of the account
+	ipath string // JSON path of its institution
+	src   *payload.Account
+	mask  masker
+	// cash + sum of market values, for the reconciliation check.
+	positionsValue schema.Decimal
+	cash, value    *schema.Decimal
+}
+
+func (t *transformer) run(inv *payload.Investments) {
+	t.rejected.problems("$", "", inv.Problems)
+	t.payloadLevel(inv)
+
+	var accts []*account
+	seen := map[string]bool{}
+	for i := range inv.Institutions {
+		in := &inv.Institutions[i]
+		ipath := "$.Investments[" + strconv.Itoa(in.Index) + "]"
+		t.rejected.problems(ipath, schema.Accounts.Name, in.Problems)
+		for j := range in.Accounts {
+			a := &in.Accounts[j]
+			apath := ipath + ".Accounts[" + strconv.Itoa(a.Index) + "]"
+			t.rejected.problems(apath, schema.Accounts.Name, a.Problems)
+			id, ok, err := a.ID.Ident()
+			switch {
+			case err != nil || !ok || id == "":
+				t.rejected.add(apath+".Id", schema.Accounts.Name,
+					fmt.Sprintf("account has no usable Id; its positions (%d) and transactions (%d) are not loaded", len(a.Positions), len(a.Transactions)), nil)
+				continue
+			case seen[id]:
+				t.rejected.add(apath, schema.Accounts.Name, "duplicate account Id in the payload; the first occurrence is kept", nil)
+				continue
+			}
+			seen[id] = true
+			acct := &account{id: id, path: apath, ipath: ipath, src: a, mask: newMasker(a, t.c.KeepAccountNumbers)}
+			t.accounts = append(t.accounts, t.accountRow(acct, in))
+			accts = append(accts, acct)
+		}
+	}
+
+	t.securities = newResolver(accts)
+	for _, a := range accts {
+		t.positionRows(a)
+		t.transactionRows(a)
+		t.reconcile(a)
+	}
+}
+
+// finish assembles the batch in a deterministic order.
+func (t *transformer) finish() (schema.Batch, Stats) {
+	var secs []schema.Row
+	if t.securities != nil {
+		secs = t.securities.rows(t.runID, t.c.KeepAccountNumbers)
+	}
+	t.asOfDates[t.syncDate] = struct{}{}
+	dates := make([]time.Time, 0, len(t.asOfDates))
+	for d := range t.asOfDates {
+		dates = append(dates, d)
+	}
+	slices.SortFunc(dates, time.Time.Compare)
+	scopes := make([]schema.Row, len(dates))
+	for i, d := range dates {
+		scopes[i] = schema.Row{t.loginID, d}
+	}
+	sortRows(t.accounts, 2)
+	sortRows(t.positions, 4)
+	sortRows(t.transactions, 3)
+	sortRows(t.quality, 4)
+	rej := t.rejected.sorted()
+
+	t.stats.Accounts = len(t.accounts)
+	t.stats.Positions = len(t.positions)
+	t.stats.Transactions = len(t.transactions)
+	t.stats.Securities = len(secs)
+	t.stats.Rejected = len(rej)
+	return schema.Batch{
+		RunID:   t.c.RunID,
+		LoginID: t.c.LoginID,
+		Rows: map[string][]schema.Row{
+			schema.Accounts.Name:        t.accounts,
+			schema.Securities.Name:      secs,
+			schema.Positions.Name:       t.positions,
+			schema.Transactions.Name:    t.transactions,
+			schema.RejectedRecords.Name: rej,
+			schema.DataQuality.Name:     t.quality,
+		},
+		Scopes: map[string][]schema.Row{schema.Positions.Name: scopes},
+	}, t.stats
+}
+
+// sortRows orders rows by their first n columns, which hold the key (login_id
+// first, then strings or dates).
+func sortRows(rows []schema.Row, n int) {
+	slices.SortFunc(rows, func(a, b schema.Row) int {
+		for i := range n {
+			if c := compareCell(a[i], b[i]); c != 0 {
+				return c
+			}
+		}
+		return 0
+	})
+}
+
+func compareCell(a, b any) int {
+	switch x := a.(type) {
+	case string:
+		y, _ := b.(string)
+		switch {
+		case x < y:
+			return -1
+		case x > y:
+			return 1
+		}
+	case time.Time:
+		y, _ := b.(time.Time)
+		return x.Compare(y)
+	}
+	return 0
+}
+
+// payloadLevel quarantines what the payload carries outside any account, so
+// that it is not dropped silently: a non-null Message and unknown top-level
+// members, kept in the fragment.
+func (t *transformer) payloadLevel(inv *payload.Investments) {
+	fields := payload.Fields{}
+	for k, v := range inv.Extra {
+		fields[k] = v
+	}
+	if !inv.Message.Null() {
+		fields["Message"] = inv.Message.Raw()
+	}
+	if len(fields) == 0 {
+		return
+	}
+	m := masker{keep: t.c.KeepAccountNumbers}
+	t.rejected.add("$", "", "payload-level members with no column; kept in fragment", m.extra(fields, nil))
+}
