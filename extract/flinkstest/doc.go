@@ -5,7 +5,7 @@
 //
 //	s := flinkstest.New(flinkstest.Config{Seed: 1, Pending: flinkstest.FixedPending(2)})
 //	defer s.Close()
-//	client := extract.New(s.URL(), ...) // s.URL() is the API root
+//	client := extract.New(extract.Config{BankingURL: s.URL, WealthURL: s.URL, ...})
 //
 // NewHandler gives the same server without a listener: Server is an
 // http.Handler, and Serve(l) serves it on any listener.

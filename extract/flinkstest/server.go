@@ -12,6 +12,10 @@ import (
 // Server is the Flinks imitation. It is an http.Handler; New also serves it
 // on a loopback port. All methods are safe for concurrent use.
 type Server struct {
+	// URL is the root to give a client ("http://127.0.0.1:PORT"), set by
+	// New; "" for a Server from NewHandler.
+	URL string
+
 	cfg Config
 
 	mu       sync.Mutex
@@ -21,9 +25,7 @@ type Server struct {
 	hits     map[string]int // per faulty login: how many times its fault fired
 	nextID   uint64         // RequestIds and tokens are derived from Seed and this counter
 
-	url      string
 	httpSrv  *http.Server
-	listener net.Listener
 	done     chan struct{}
 	closeOne sync.Once
 }
@@ -45,13 +47,15 @@ func NewHandler(cfg Config) *Server {
 }
 
 // New starts a sandbox on 127.0.0.1 at a free port, like httptest.NewServer.
-// URL() is the root to give the client. Close it when done.
+// s.URL is the root to give the client. Close it when done.
 func New(cfg Config) *Server {
 	s := NewHandler(cfg)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		panic("flinkstest: cannot listen on loopback: " + err.Error())
 	}
+	s.URL = "http://" + l.Addr().String()
+	s.httpSrv = &http.Server{Handler: s}
 	go s.Serve(l) //nolint:errcheck // Serve's error after Close is expected
 	return s
 }
@@ -60,19 +64,12 @@ func New(cfg Config) *Server {
 // after Close.
 func (s *Server) Serve(l net.Listener) error {
 	s.mu.Lock()
-	s.listener = l
-	s.url = "http://" + l.Addr().String()
-	s.httpSrv = &http.Server{Handler: s}
+	if s.httpSrv == nil {
+		s.httpSrv = &http.Server{Handler: s}
+	}
 	srv := s.httpSrv
 	s.mu.Unlock()
 	return srv.Serve(l)
-}
-
-// URL is the root URL ("http://127.0.0.1:PORT") once serving, else "".
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
 }
 
 // Close stops serving, closes every connection and ends slow and streaming
