@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,18 +23,35 @@ import (
 const crashDirEnv = "LOADTEST_CRASH_DIR"
 
 const (
-	crashLogins    = 40
+	crashLogins    = 24
 	committedLine  = "loadtest: committed"
 	maxChildPasses = 50
 )
 
-// crashGroups splits batches into Commit calls of 1 to 8 batches, so the
+// crashSeeds are the seeds of the kill moments: 3 (2 with -short), or
+// LOADTEST_CRASH_SEEDS of them for a longer hunt.
+func crashSeeds() []uint64 {
+	n := 3
+	if testing.Short() {
+		n = 2
+	}
+	if v, err := strconv.Atoi(os.Getenv("LOADTEST_CRASH_SEEDS")); err == nil && v > 0 {
+		n = v
+	}
+	seeds := make([]uint64, n)
+	for i := range seeds {
+		seeds[i] = uint64(i + 1)
+	}
+	return seeds
+}
+
+// crashGroups splits batches into Commit calls of 1 to 6 batches, so the
 // child exercises group commits of several sizes.
 func crashGroups(batches []schema.Batch) [][]schema.Batch {
 	r := rand.New(rand.NewPCG(seed, 99))
 	var groups [][]schema.Batch
 	for len(batches) > 0 {
-		n := min(1+r.IntN(8), len(batches))
+		n := min(1+r.IntN(6), len(batches))
 		groups = append(groups, batches[:n])
 		batches = batches[n:]
 	}
@@ -60,10 +78,7 @@ func (s *suite) testCrash(t *testing.T) {
 	after := s.allLoginSums(t, ref)
 	want := s.checksums(t, ref)
 
-	seeds := []uint64{1, 2, 3, 4, 5}
-	if testing.Short() {
-		seeds = seeds[:3]
-	}
+	seeds := crashSeeds()
 	pattern := runPattern(t.Name())
 	for _, sd := range seeds {
 		dir := t.TempDir()

@@ -1,0 +1,168 @@
+package load
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// DefaultLockWait is how long an open waits, by default, for a warehouse
+// another process holds.
+const DefaultLockWait = time.Minute
+
+// DuckDBOptions configures OpenDuckDB.
+type DuckDBOptions struct {
+	// Path of the .duckdb file; created (0600) if missing.
+	Path string
+	// LockWait is how long to wait for a file another process holds
+	// (DefaultLockWait if zero).
+	LockWait time.Duration
+	// Logger receives the lock waiting and migration messages (slog.Default() if nil).
+	Logger *slog.Logger
+	// Clock times the lock waiting (SystemClock if its fields are nil).
+	Clock Clock
+}
+
+func (o DuckDBOptions) withDefaults() DuckDBOptions {
+	if o.LockWait == 0 {
+		o.LockWait = DefaultLockWait
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Clock.Now == nil {
+		o.Clock.Now = SystemClock.Now
+	}
+	if o.Clock.Sleep == nil {
+		o.Clock.Sleep = SystemClock.Sleep
+	}
+	return o
+}
+
+// DuckDB is the Sink that writes a DuckDB warehouse file. It holds the file,
+// and so its write lock, from OpenDuckDB to Close: open it for a run, not for
+// the life of a scheduler, so analysts can query between runs.
+//
+// Commit stages the rows with the Appender into temporary tables, then merges
+// them with one set-based statement per table, all in one transaction: the
+// batches of a call become visible together, or (on any error) none of them.
+type DuckDB struct {
+	path    string
+	db      *sql.DB
+	conn    *sql.Conn // the single writer; the staging tables live in its session
+	logger  *slog.Logger
+	release func() // of ddbPrivateFiles
+	staged  map[string]bool
+	closed  bool
+}
+
+var _ Sink = (*DuckDB)(nil)
+
+// OpenDuckDB opens the warehouse at o.Path for writing: it creates the file
+// (0600) or migrates an older schema in place, waiting with backoff up to
+// o.LockWait while another process holds the file. On timeout the error
+// wraps ErrLocked (a *LockedError naming the file and, when DuckDB says, the
+// holding process).
+func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
+	o = o.withDefaults()
+	if o.Path == "" {
+		return nil, errors.New("load: no DuckDB path")
+	}
+	release := ddbPrivateFiles()
+	_, statErr := os.Stat(o.Path)
+	created := errors.Is(statErr, fs.ErrNotExist)
+	db, err := waitForLock(ctx, o.Path, o.LockWait, o.Clock, o.Logger, func() (*sql.DB, error) {
+		return ddbOpen(o.Path, false)
+	})
+	if err != nil {
+		release()
+		return nil, err
+	}
+	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}}
+	if created {
+		if err := os.Chmod(o.Path, 0o600); err != nil {
+			d.Close()
+			return nil, err
+		}
+	}
+	if err := d.start(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// start takes the writer connection, migrates, and creates the staging tables.
+func (d *DuckDB) start(ctx context.Context) error {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("warehouse %s: %w", d.path, err)
+	}
+	d.conn = conn
+	if err := d.migrate(ctx); err != nil {
+		return err
+	}
+	return d.createStaging(ctx)
+}
+
+// OpenDuckDBReadOnly opens an existing warehouse for reading (syncer sql and
+// status), waiting for a writer to release it as OpenDuckDB does. The
+// warehouse is not migrated: queries see the schema it has.
+func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration) (*sql.DB, error) {
+	if lockWait == 0 {
+		lockWait = DefaultLockWait
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("no warehouse at %s: %w", path, err)
+	}
+	return waitForLock(ctx, path, lockWait, SystemClock, slog.Default(), func() (*sql.DB, error) {
+		return ddbOpen(path, true)
+	})
+}
+
+// ddbOpen opens the database file. Extensions are never downloaded: a query
+// that needs httpfs or the like fails at once instead of reaching the network.
+func ddbOpen(path string, readOnly bool) (*sql.DB, error) {
+	dsn := path + "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+	if readOnly {
+		dsn += "&access_mode=READ_ONLY"
+	}
+	connector, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(connector), nil
+}
+
+// DB returns the warehouse's database for read queries (known logins, retry
+// candidates, status). It is valid until Close; do not write through it.
+func (d *DuckDB) DB() *sql.DB { return d.db }
+
+// Path returns the warehouse file's path.
+func (d *DuckDB) Path() string { return d.path }
+
+// Close checkpoints the WAL into the database file and releases the file.
+// It is safe to call after a failed Commit, and more than once.
+func (d *DuckDB) Close() error {
+	if d.closed {
+		return nil
+	}
+	d.closed = true
+	defer d.release()
+	var errs []error
+	if d.conn != nil {
+		if _, err := d.conn.ExecContext(context.Background(), "CHECKPOINT"); err != nil {
+			errs = append(errs, fmt.Errorf("checkpoint %s: %w", d.path, err))
+		}
+		errs = append(errs, d.conn.Close())
+	}
+	errs = append(errs, d.db.Close())
+	return errors.Join(errs...)
+}

@@ -1,0 +1,40 @@
+package load_test
+
+import (
+	"context"
+	"database/sql"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/loadtest"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func warehousePath(dir string) string { return filepath.Join(dir, "warehouse.duckdb") }
+
+func openDuckDB(tb testing.TB, dir string) load.Sink {
+	tb.Helper()
+	d, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet})
+	if err != nil {
+		tb.Fatalf("OpenDuckDB: %v", err)
+	}
+	return d
+}
+
+func readDuckDB(tb testing.TB, dir string) *sql.DB {
+	tb.Helper()
+	db, err := load.OpenDuckDBReadOnly(context.Background(), warehousePath(dir), time.Second)
+	if err != nil {
+		tb.Fatalf("OpenDuckDBReadOnly: %v", err)
+	}
+	return db
+}
+
+func TestDuckDBConformance(t *testing.T) {
+	loadtest.Run(t, loadtest.Harness{Open: openDuckDB, Read: readDuckDB})
+}
