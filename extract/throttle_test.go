@@ -1,0 +1,133 @@
+package extract
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/extract/flinkstest"
+)
+
+// Twenty logins at once against a sandbox that allows `limit` requests per
+// second, from a client configured far above it: every login succeeds, the
+// client's own rate settles at or under the limit, and few requests are
+// turned away. Real time, since the rate is the point; every bound checked
+// is an upper bound, so a slow machine cannot make it fail.
+func TestThrottlingSettlesUnderTheLimit(t *testing.T) {
+	const limit, logins = 100.0, 20
+	s := sandbox(t, flinkstest.Config{Rate: limit, Burst: 4, Pending: flinkstest.FixedPending(2)})
+	c := sandboxClient(t, s, Config{
+		Rate: 8 * limit, Burst: 4, ThrottleRecovery: 300 * time.Millisecond,
+		PollInterval: 20 * time.Millisecond, BackoffBase: 50 * time.Millisecond, BackoffMax: 400 * time.Millisecond,
+		MaxAttempts: 10,
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, logins)
+	for i, login := range flinkstest.DemoLogins(3, logins) {
+		wg.Go(func() { _, _, errs[i] = c.Fetch(context.Background(), login) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("login %d: %v", i, err)
+		}
+	}
+
+	reqs := s.Requests()
+	throttled := 0
+	for _, r := range reqs {
+		if r.FlinksCode == "TOO_MANY_REQUESTS" {
+			throttled++
+		}
+	}
+	t.Logf("%d requests, %d throttled, client's allowed rate at the end %.0f/s", len(reqs), throttled, c.Rate())
+	if throttled == 0 || c.Throttles() == 0 {
+		t.Fatal("the sandbox never throttled: the test proves nothing")
+	}
+	if throttled*4 > len(reqs) {
+		t.Errorf("%d of %d requests throttled: the client did not slow down", throttled, len(reqs))
+	}
+	// The attempted rate over the second half of the run.
+	first, last := reqs[0].Time, reqs[len(reqs)-1].Time
+	mid := first.Add(last.Sub(first) / 2)
+	n := 0
+	for _, r := range reqs {
+		if !r.Time.Before(mid) {
+			n++
+		}
+	}
+	if secs := last.Sub(mid).Seconds(); secs > 0 && float64(n-4)/secs > limit*1.1 {
+		t.Errorf("second half: %d requests in %.2fs = %.0f/s, over the limit %v/s", n, secs, float64(n)/secs, limit)
+	}
+}
+
+// One throttled answer pauses every login of the client until Retry-After.
+func TestThrottleWithRetryAfterPausesEveryLogin(t *testing.T) {
+	throttledLogin := flinkstest.TransientFaultLogin(flinkstest.FaultTooManyRequests, 1, 1)
+	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{Throttle: flinkstest.Throttle429}, Config{BackoffBase: 10 * time.Millisecond})
+	a, err := c.Begin(throttledLogin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for s.Count(flinkstest.EndpointInvestments, throttledLogin) == 0 {
+		if st := a.Step(context.Background()); st.Done {
+			t.Fatalf("done early: %v", st.Err)
+		}
+	}
+	throttledAt := clock.Now()
+	if c.Throttles() != 1 {
+		t.Fatalf("%d throttles, want 1", c.Throttles())
+	}
+	// Another login, never throttled itself, is held back without a request.
+	b, err := c.Begin(healthyLogin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	st := b.Step(context.Background())
+	if st.Done || st.Wait < 900*time.Millisecond {
+		t.Fatalf("other login's step = %+v, want a wait of about Retry-After (1s)", st)
+	}
+	if got := s.Count("", healthyLogin); got != 0 {
+		t.Errorf("other login sent %d requests during the pause", got)
+	}
+	clock.Advance(st.Wait)
+	for !st.Done {
+		st = b.Step(context.Background())
+		clock.Advance(st.Wait)
+	}
+	if st.Err != nil {
+		t.Fatal(st.Err)
+	}
+	first := requestsOf(s, flinkstest.EndpointAuthorize, healthyLogin)[0]
+	if first.Time.Sub(throttledAt) < time.Second {
+		t.Errorf("other login's first request %v after the throttle, want >= 1s (Retry-After)", first.Time.Sub(throttledAt))
+	}
+}
+
+// Retries are spread out (full jitter), not synchronized across logins.
+func TestRetriesAreJittered(t *testing.T) {
+	_, c, clock := fakeTimeSandbox(t, flinkstest.Config{}, Config{BackoffBase: time.Second})
+	waits := map[time.Duration]bool{}
+	for i := range 20 {
+		l, err := c.Begin(flinkstest.FaultLogin(flinkstest.FaultRetryLater, i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := l.Step(context.Background())
+		for l.Report().Requests == 0 { // waiting for a rate slot
+			clock.Advance(st.Wait)
+			st = l.Step(context.Background())
+		}
+		l.Close()
+		if st.Done || st.Wait > time.Second {
+			t.Fatalf("first retry step = %+v, want a wait within BackoffBase", st)
+		}
+		waits[st.Wait] = true
+	}
+	if len(waits) < 15 {
+		t.Errorf("20 logins' first retries waited only %d distinct durations: %v", len(waits), waits)
+	}
+}
