@@ -1,0 +1,159 @@
+package load_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/load"
+)
+
+// holdEnv makes TestDuckDBLockHolder, re-executed as a subprocess, hold the
+// named warehouse open for writing until its stdin closes.
+const holdEnv = "SYNCER_TEST_HOLD_WAREHOUSE"
+
+func TestDuckDBLockHolder(t *testing.T) {
+	path := os.Getenv(holdEnv)
+	if path == "" {
+		t.Skip("helper process for the lock tests")
+	}
+	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("holding")
+	io.Copy(io.Discard, os.Stdin)
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// holder is another process holding a warehouse.
+type holder struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+func holdWarehouse(t *testing.T, path string) *holder {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDuckDBLockHolder$", "-test.count=1")
+	cmd.Env = append(os.Environ(), holdEnv+"="+path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := &holder{cmd: cmd, stdin: stdin}
+	t.Cleanup(func() { h.release() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && lines.Text() != "holding" {
+	}
+	go io.Copy(io.Discard, stdout)
+	return h
+}
+
+// release makes the holder close the warehouse, and waits for it to exit.
+func (h *holder) release() error {
+	h.stdin.Close()
+	return h.cmd.Wait()
+}
+
+// fakeClock advances only when the code under test sleeps.
+type fakeClock struct {
+	now     time.Time
+	sleeps  []time.Duration
+	onSleep func(n int)
+}
+
+func (c *fakeClock) clock() load.Clock {
+	return load.Clock{
+		Now: func() time.Time { return c.now },
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			c.sleeps = append(c.sleeps, d)
+			c.now = c.now.Add(d)
+			if c.onSleep != nil {
+				c.onSleep(len(c.sleeps))
+			}
+			return nil
+		},
+	}
+}
+
+func TestDuckDBLockWaitTimesOut(t *testing.T) {
+	path := warehousePath(t.TempDir())
+	h := holdWarehouse(t, path)
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var logs bytes.Buffer
+	_, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{
+		Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if !errors.Is(err, load.ErrLocked) {
+		t.Fatalf("OpenDuckDB of a held warehouse: %v, want ErrLocked", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{path, fmt.Sprintf("PID %d", h.cmd.Process.Pid), "1m0s", "--lock-wait"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not say %q", msg, want)
+		}
+	}
+	var waited time.Duration
+	for i, d := range clock.sleeps {
+		waited += d
+		if last := i == len(clock.sleeps)-1; i > 0 && d < clock.sleeps[i-1] && !last {
+			t.Errorf("backoff shrank before the deadline: %v", clock.sleeps)
+		}
+	}
+	if waited != time.Minute || len(clock.sleeps) < 5 {
+		t.Errorf("slept %v in %d steps, want 1m in several growing steps", waited, len(clock.sleeps))
+	}
+	if n := strings.Count(logs.String(), "warehouse is busy"); n != 1 {
+		t.Errorf("logged the wait %d times, want once:\n%s", n, logs.String())
+	}
+
+	// Read-only opens wait for the same lock.
+	if _, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Nanosecond); !errors.Is(err, load.ErrLocked) {
+		t.Errorf("OpenDuckDBReadOnly of a held warehouse: %v, want ErrLocked", err)
+	}
+}
+
+func TestDuckDBLockWaitProceedsWhenReleased(t *testing.T) {
+	path := warehousePath(t.TempDir())
+	h := holdWarehouse(t, path)
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock.onSleep = func(n int) {
+		if n == 3 {
+			if err := h.release(); err != nil {
+				t.Errorf("holder: %v", err)
+			}
+		}
+	}
+	var logs bytes.Buffer
+	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{
+		Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	if err != nil {
+		t.Fatalf("OpenDuckDB after the holder released: %v", err)
+	}
+	defer sink.Close()
+	if len(clock.sleeps) != 3 {
+		t.Errorf("slept %d times, want 3 (until the release)", len(clock.sleeps))
+	}
+	if !strings.Contains(logs.String(), "warehouse released, proceeding") {
+		t.Errorf("no log of proceeding:\n%s", logs.String())
+	}
+}
