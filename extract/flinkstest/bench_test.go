@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -92,4 +94,32 @@ func BenchmarkLoginFlow(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "logins/s")
 	b.ReportMetric(float64(s.OpenSessions()), "sessions-held")
+}
+
+// BenchmarkMemoryPerLogin runs whole healthy logins through the handler
+// in-process (no sockets) and reports the heap the sandbox keeps per login:
+// its exact counts, and sessions until they are swept.
+func BenchmarkMemoryPerLogin(b *testing.B) {
+	s := NewHandler(Config{Seed: 1, RequestLog: -1})
+	serve := func(url, body string) []byte {
+		req := httptest.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Body.Bytes()
+	}
+	root := "/v3/" + DefaultCustomerID
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	n := 0
+	for b.Loop() {
+		id := guid(mix(uint64(n), 99), 0x5678)
+		n++
+		rid := reply{body: serve(root+"/BankingServices/Authorize", `{"LoginId":"`+id+`"}`)}.field("RequestId")
+		serve(root+"/Investments", `{"LoginId":"`+id+`","RequestId":"`+rid+`"}`)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "heap-B/login")
+	b.ReportMetric(float64(s.OpenSessions()), "sessions")
 }

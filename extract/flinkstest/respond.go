@@ -3,6 +3,7 @@ package flinkstest
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -29,7 +30,10 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c call, a answer
 		writeOversize(w, s.cfg.OversizeBytes, s.done, r)
 		return
 	case kindPayload, kindMalformed, kindCut, kindTruncated:
-		a.body = s.successBody(c, a)
+		buf := bodyPool.Get().(*[]byte)
+		defer bodyPool.Put(buf)
+		*buf = s.appendSuccessBody((*buf)[:0], c, a)
+		a.body = *buf
 	}
 	body := a.body
 	switch {
@@ -51,13 +55,16 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c call, a answer
 	w.Write(body) //nolint:errcheck // the client may have gone; nothing to do
 }
 
-// successBody builds the 200 body of a data call.
-func (s *Server) successBody(c call, a answer) []byte {
+// bodyPool recycles the buffers of 200 bodies, which are built per request.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
+
+// appendSuccessBody appends the 200 body of a data call to b.
+func (s *Server) appendSuccessBody(b []byte, c call, a answer) []byte {
 	asOf := s.asOf(s.cfg.Clock())
 	if a.banking {
-		return accountsDetailBody(s.cfg.Seed, c.loginID, a.requestID, asOf)
+		return append(b, accountsDetailBody(s.cfg.Seed, c.loginID, a.requestID, asOf)...)
 	}
-	return appendPayload(make([]byte, 0, 16<<10), s.cfg.Seed, c.loginID, asOf, a.kind == kindMalformed)
+	return appendPayload(b, s.cfg.Seed, c.loginID, asOf, a.kind == kindMalformed)
 }
 
 // cutMidBody announces the full body, sends half of it and closes the

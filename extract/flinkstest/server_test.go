@@ -405,3 +405,16 @@ func TestNewHandlerServesOnAnyListener(t *testing.T) {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
 }
+
+func TestZeroAsOfIsTodayOnTheClock(t *testing.T) {
+	clock := newFakeClock()
+	s := New(Config{Seed: 1, Clock: clock.Now}) // no AsOf
+	t.Cleanup(s.Close)
+	login := DemoLogins(1, 1)[0]
+	clock.Advance(24 * time.Hour)
+	rid := authorize(t, s, login, nil).field("RequestId")
+	r := investments(t, s, plainClient, login, rid, nil)
+	if want := Payload(1, login, clock.Now()); r.status != 200 || !bytes.Equal(r.body, want) || bytes.Equal(r.body, Payload(1, login, testAsOf)) {
+		t.Fatalf("%d: body is not the payload of the clock's date", r.status)
+	}
+}
