@@ -33,6 +33,9 @@ const (
 )
 
 // Config configures a Client. Zero fields take the Default* values.
+//
+// URLs: with --base-url U, BankingURL and WealthURL are both U; with
+// --instance N, they come from URLsForInstance(N).
 type Config struct {
 	BankingURL string // root for banking calls: BankingURL + "/v3/{CustomerID}/BankingServices/..."
 	WealthURL  string // root for investments: WealthURL + "/v3/{CustomerID}/Investments"
@@ -45,7 +48,7 @@ type Config struct {
 	// redirects are never followed (a redirect would carry our secret headers).
 	HTTP *http.Client
 	// Rate is the most requests per second for the whole client (every
-	// login); Burst the most at once. Throttling answers lower the rate for
+	// login; math.Inf(1) for no limit); Burst the most at once. Throttling answers lower the rate for
 	// everyone (see governor).
 	Rate  float64
 	Burst int

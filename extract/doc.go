@@ -6,6 +6,11 @@
 // the run-wide rate limiter (which also absorbs throttling), and the set of
 // LoginIds with an open session, so one LoginId never has two sessions at once.
 //
+// Throttling (TOO_MANY_REQUESTS under any status, or HTTP 429) slows the
+// whole Client, not only the login that saw it: every login is paused until
+// Retry-After has passed, and the shared rate is halved, then raised back
+// step by step while no throttling is seen (see governor).
+//
 // A Login is driven step by step (Login.Step), so a scheduler can park a
 // pending login between polls without holding a goroutine or a connection;
 // Client.Fetch is the simple blocking loop over the same steps.
