@@ -22,9 +22,24 @@ const (
 // (*.parquet) never match a temp file, and Open sweeps those a crash left.
 const tempMarker = ".tmp-"
 
+// stagingDir holds each commit's new files until they are renamed into
+// place; readers' globs (DIR/<table>/...) never reach it.
+const stagingDir = "_staging"
+
 // journalFile lists the renames and removals of a commit being published,
 // so a crash in the middle of publishing is rolled forward at the next open.
 const journalFile = "_commit.journal"
+
+// stepHook, when set (by the crash test's child process only), is called
+// after each durable step of a commit, so the test can kill the process at
+// varied points of the protocol.
+var stepHook func(step string)
+
+func step(name string) {
+	if stepHook != nil {
+		stepHook(name)
+	}
+}
 
 // tempName returns a fresh temp path next to rel (both dataset-relative).
 func tempName(rel string) string {
@@ -145,6 +160,7 @@ func publish(dir string, j journal) error {
 	if err := writeFileAtomic(dir, journalFile, raw); err != nil {
 		return fmt.Errorf("parquet: write commit journal: %w", err)
 	}
+	step("journal")
 	if err := applyJournal(dir, j); err != nil {
 		return err
 	}
@@ -167,6 +183,7 @@ func applyJournal(dir string, j journal) error {
 			}
 			return fmt.Errorf("parquet: publish %s: %w", r.Final, err)
 		}
+		step("rename")
 		dirs[filepath.Dir(final)] = true
 	}
 	for _, rel := range j.Removes {
@@ -208,15 +225,16 @@ func recoverJournal(dir string) (bool, error) {
 	return true, syncDir(dir)
 }
 
-// sweepTemps removes the temp files a crashed writer left behind and returns
-// how many it removed. Call it after recoverJournal, with the lock held.
+// sweepTemps removes the temp files (and staging directories) a crashed
+// writer left behind and returns how many files it removed. Call it after
+// recoverJournal, with the lock held.
 func sweepTemps(dir string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.Contains(d.Name(), tempMarker) {
+		if d.IsDir() || (!strings.Contains(d.Name(), tempMarker) && !strings.Contains(path, string(filepath.Separator)+stagingDir+string(filepath.Separator))) {
 			return nil
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -225,5 +243,8 @@ func sweepTemps(dir string) (int, error) {
 		n++
 		return nil
 	})
+	if err == nil {
+		err = os.RemoveAll(filepath.Join(dir, stagingDir))
+	}
 	return n, err
 }

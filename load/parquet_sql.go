@@ -2,6 +2,8 @@ package load
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/syncer/syncer/schema"
@@ -10,17 +12,18 @@ import (
 // The merge engine works on three scratch tables per table and commit, in an
 // in-memory DuckDB:
 //
-//	stage  the commit's new rows, with _part (file), _b (batch index) and _s
-//	       (a sequence number over the whole commit: later wins)
+//	stage  the commit's new rows, with _pid (number of their file in the
+//	       commit's fileSet), _b (batch index) and _s (a sequence number over
+//	       the whole commit: later wins)
 //	scope  for ReplaceScope tables, the batches' scope tuples, with _b
-//	cur    the current rows of every touched file, with _part
+//	cur    the current rows of every touched file, with _pid
 //
-// mergeSQL selects the merged rows of the touched files, with _part.
+// mergeSQL selects the merged rows of the touched files, with _pid, and
+// writeSQL writes them as one file per _pid.
 const (
 	stageTable = "stage"
 	scopeTable = "scope"
 	curTable   = "cur"
-	resTable   = "res"
 )
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
@@ -46,11 +49,11 @@ func identList(names []string, prefix string) string {
 }
 
 func createStageSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _part VARCHAR, _b INTEGER, _s BIGINT)", stageTable, columnDefs(t.Columns))
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER, _b INTEGER, _s BIGINT)", stageTable, columnDefs(t.Columns))
 }
 
 func createCurSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _part VARCHAR)", curTable, columnDefs(t.Columns))
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER)", curTable, columnDefs(t.Columns))
 }
 
 func createScopeSQL(t *schema.Table) string {
@@ -61,28 +64,34 @@ func createScopeSQL(t *schema.Table) string {
 	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _b INTEGER)", scopeTable, columnDefs(cols))
 }
 
-// loadCurSQL appends one existing file's rows to cur. BY NAME lets a file
-// written before a column was added load with NULL in that column.
-func loadCurSQL(path, part string) string {
-	return fmt.Sprintf("INSERT INTO %s BY NAME SELECT *, %s AS _part FROM read_parquet(%s, hive_partitioning = false)",
-		curTable, quoteLit(part), quoteLit(path))
+// loadCurSQL loads the rows of existing files (absolute path -> _pid) into
+// cur in one scan. BY NAME and union_by_name let a file written before a
+// column was added load with NULL in that column.
+func loadCurSQL(files map[string]int32) string {
+	var list, cases []string
+	for _, path := range slices.Sorted(maps.Keys(files)) {
+		list = append(list, quoteLit(path))
+		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", quoteLit(path), files[path]))
+	}
+	return fmt.Sprintf("INSERT INTO %s BY NAME SELECT * EXCLUDE (filename), CASE filename %s END AS _pid FROM read_parquet([%s], filename = true, hive_partitioning = false, union_by_name = true)",
+		curTable, strings.Join(cases, " "), strings.Join(list, ", "))
 }
 
-// mergeSQL returns the statement creating res: the merged content of every
-// touched file, per the table's merge rule. Keys never span files (the file
+// mergeSQL returns the query of the merged content of every touched file,
+// with _pid, per the table's merge rule. Keys never span files (the file
 // is a function of key columns), so merging the touched files is merging the
 // table.
 func mergeSQL(t *schema.Table) string {
 	cols := identList(t.ColumnNames(), "")
 	key := identList(t.Key, "")
-	lastPerKey := fmt.Sprintf("SELECT %s, _part FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1", cols, stageTable, key)
+	lastPerKey := fmt.Sprintf("SELECT %s, _pid FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1", cols, stageTable, key)
 	var q string
 	switch t.Merge {
 	case schema.Upsert:
-		q = fmt.Sprintf("SELECT %[1]s, %[2]s._part FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
+		q = fmt.Sprintf("SELECT %[1]s, %[2]s._pid FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
 			identList(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
 	case schema.InsertIfNew:
-		q = fmt.Sprintf("SELECT %[1]s, _part FROM %[2]s UNION ALL SELECT %[1]s, _part FROM (SELECT %[3]s.* FROM %[3]s ANTI JOIN %[2]s USING (%[4]s)) QUALIFY row_number() OVER (PARTITION BY %[4]s ORDER BY _s) = 1",
+		q = fmt.Sprintf("SELECT %[1]s, _pid FROM %[2]s UNION ALL SELECT %[1]s, _pid FROM (SELECT %[3]s.* FROM %[3]s ANTI JOIN %[2]s USING (%[4]s)) QUALIFY row_number() OVER (PARTITION BY %[4]s ORDER BY _s) = 1",
 			cols, curTable, stageTable, key)
 	case schema.Coalesce:
 		q = coalesceSQL(t)
@@ -97,13 +106,13 @@ func mergeSQL(t *schema.Table) string {
 		// later batch of the same commit replaces their scope.
 		q = fmt.Sprintf(`SELECT k.* FROM (SELECT %[2]s.* FROM %[2]s ANTI JOIN %[3]s USING (%[5]s)) k ANTI JOIN %[4]s USING (%[6]s)
 UNION ALL
-SELECT %[1]s, _part FROM %[4]s WHERE NOT EXISTS (SELECT 1 FROM %[3]s WHERE %[7]s AND %[3]s._b > %[4]s._b)
+SELECT %[1]s, _pid FROM %[4]s WHERE NOT EXISTS (SELECT 1 FROM %[3]s WHERE %[7]s AND %[3]s._b > %[4]s._b)
 QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
 			identList(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
 	default:
 		panic(fmt.Sprintf("parquet: table %s: unknown merge %d", t.Name, t.Merge))
 	}
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s AS %s", resTable, q)
+	return q
 }
 
 // coalesceSQL merges so that each column takes the last non-NULL value the
@@ -120,9 +129,9 @@ func coalesceSQL(t *schema.Table) string {
 		pick = append(pick, fmt.Sprintf("coalesce(n.%[1]s, %[2]s.%[1]s) AS %[1]s", id, curTable))
 	}
 	key := identList(t.Key, "")
-	return fmt.Sprintf(`SELECT %[1]s, n._part FROM (SELECT %[2]s, any_value(_part) AS _part, %[3]s FROM %[4]s GROUP BY %[2]s) n LEFT JOIN %[5]s USING (%[2]s)
+	return fmt.Sprintf(`SELECT %[1]s, n._pid FROM (SELECT %[2]s, any_value(_pid) AS _pid, %[3]s FROM %[4]s GROUP BY %[2]s) n LEFT JOIN %[5]s USING (%[2]s)
 UNION ALL
-SELECT %[6]s, %[5]s._part FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
+SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
 		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, identList(t.ColumnNames(), curTable+"."))
 }
 
@@ -135,8 +144,10 @@ func isKey(t *schema.Table, name string) bool {
 	return false
 }
 
-// copyPartSQL writes one file's merged rows, sorted by key, to path.
-func copyPartSQL(t *schema.Table, part, path string) string {
-	return fmt.Sprintf("COPY (SELECT %s FROM %s WHERE _part = %s ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		identList(t.ColumnNames(), ""), resTable, quoteLit(part), identList(t.Key, ""), quoteLit(path))
+// writeSQL writes the merged rows as one Parquet file per touched file,
+// sorted by key, at dir/_pid=N/data_0.parquet (PARTITION_BY drops _pid from
+// the files).
+func writeSQL(t *schema.Table, dir string) string {
+	return fmt.Sprintf("COPY (SELECT * FROM (%s) ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
+		mergeSQL(t), identList(t.Key, ""), quoteLit(dir))
 }

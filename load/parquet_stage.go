@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"math/big"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -11,13 +12,33 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// fileSet numbers the files a commit touches in one table: the merge engine
+// tags each row with its file's number (_pid).
+type fileSet struct {
+	ids   map[string]int32
+	paths []string // dataset-relative, by number
+}
+
+func (f *fileSet) id(path string) int32 {
+	if id, ok := f.ids[path]; ok {
+		return id
+	}
+	if f.ids == nil {
+		f.ids = map[string]int32{}
+	}
+	id := int32(len(f.paths))
+	f.ids[path] = id
+	f.paths = append(f.paths, path)
+	return id
+}
+
 // stage loads the batches' rows of one table (and, for ReplaceScope, their
-// scope tuples) into the scratch tables, and returns the files they touch in
-// order. It returns no files, and stages nothing, when the batches have
-// nothing for the table.
-func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Batch) ([]string, error) {
+// scope tuples) into the scratch tables, and returns the files they touch.
+// It returns no files, and stages nothing, when the batches have nothing for
+// the table.
+func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Batch) (*fileSet, error) {
 	t := tl.table
-	touched := map[string]bool{}
+	touched := &fileSet{}
 	n := 0
 	for _, b := range batches {
 		n += len(b.Rows[t.Name])
@@ -43,7 +64,7 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 				if err != nil {
 					return fmt.Errorf("parquet: batch %d row %d: %w", bi, ri, err)
 				}
-				touched[part] = true
+				pid := touched.id(part)
 				for i, c := range t.Columns {
 					v, err := duckValue(c, row[i])
 					if err != nil {
@@ -52,7 +73,7 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 					vals[i] = v
 				}
 				seq++
-				vals[len(t.Columns)], vals[len(t.Columns)+1], vals[len(t.Columns)+2] = part, int32(bi), seq
+				vals[len(t.Columns)], vals[len(t.Columns)+1], vals[len(t.Columns)+2] = pid, int32(bi), seq
 				if err := app.AppendRow(vals...); err != nil {
 					return fmt.Errorf("parquet: %s: stage batch %d row %d: %w", t.Name, bi, ri, err)
 				}
@@ -68,13 +89,13 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 			return nil, err
 		}
 	}
-	return sortedKeys(touched), nil
+	return touched, nil
 }
 
 // stageScopes loads the batches' ReplaceScope tuples and adds the files they
 // cover to touched. A scope must name the table's partition columns (and
 // login_id when the table is bucketed), so it covers exactly one file.
-func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []schema.Batch, touched map[string]bool) error {
+func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []schema.Batch, touched *fileSet) error {
 	t := tl.table
 	if _, err := p.conn.ExecContext(ctx, createScopeSQL(t)); err != nil {
 		return fmt.Errorf("parquet: %s: %w", t.Name, err)
@@ -99,7 +120,7 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 				if err != nil {
 					return fmt.Errorf("parquet: batch %d scope %d: %w", bi, ri, err)
 				}
-				touched[part] = true
+				touched.id(part)
 				for si, name := range t.ScopeBy {
 					v, err := duckValue(t.Columns[t.Index(name)], scope[si])
 					if err != nil {
@@ -162,10 +183,10 @@ func duckValue(c schema.Column, v any) (driver.Value, error) {
 		default:
 			return nil, fmt.Errorf("want schema.Decimal, got %T", v)
 		}
-		if err := d.FitsIn(c.Type); err != nil {
+		u, err := unscaledAt(d, c.Type)
+		if err != nil {
 			return nil, err
 		}
-		u, _ := d.Rescale(int32(c.Type.Scale))
 		return duckdb.Decimal{Width: uint8(c.Type.Width), Scale: uint8(c.Type.Scale), Value: u}, nil
 	case schema.KindDate:
 		if tm, ok := v.(time.Time); ok {
@@ -190,4 +211,38 @@ func duckValue(c schema.Column, v any) (driver.Value, error) {
 		}
 	}
 	return nil, fmt.Errorf("unsupported value of type %T for %s", v, c.Type.DuckDB())
+}
+
+// powersOfTen[i] is 10^i, for rescaling decimals without recomputing powers.
+var powersOfTen = func() (p [77]*big.Int) {
+	p[0] = big.NewInt(1)
+	for i := 1; i < len(p); i++ {
+		p[i] = new(big.Int).Mul(p[i-1], big.NewInt(10))
+	}
+	return p
+}()
+
+// unscaledAt returns d's unscaled integer at t's scale, failing rather than
+// rounding or overflowing t's width. It is the hot path of staging, so it
+// avoids schema.Decimal's normalising arithmetic when it can.
+func unscaledAt(d schema.Decimal, t schema.Type) (*big.Int, error) {
+	if t.Width >= len(powersOfTen) || t.Scale > t.Width {
+		return nil, fmt.Errorf("unsupported type %s", t.DuckDB())
+	}
+	var u *big.Int
+	switch {
+	case d.Unscaled == nil:
+		return new(big.Int), nil
+	case int(d.Scale) <= t.Scale && d.Scale >= 0:
+		u = new(big.Int).Mul(d.Unscaled, powersOfTen[t.Scale-int(d.Scale)])
+	default:
+		var err error
+		if u, err = d.Rescale(int32(t.Scale)); err != nil {
+			return nil, err
+		}
+	}
+	if u.CmpAbs(powersOfTen[t.Width]) >= 0 {
+		return nil, fmt.Errorf("more than %d integer digits", t.Width-t.Scale)
+	}
+	return u, nil
 }

@@ -1,0 +1,128 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// benchGroup builds the batches of logins [from, to): each login has 4
+// accounts of 25 positions on one as-of date (100 position rows) and its
+// account rows.
+func benchGroup(from, to int) []schema.Batch {
+	var out []schema.Batch
+	for i := from; i < to; i++ {
+		login := fmt.Sprintf("login-%05d", i)
+		b := schema.Batch{RunID: "run-bench", LoginID: login, Rows: map[string][]schema.Row{}, Scopes: map[string][]schema.Row{
+			"positions": {{login, day("2025-01-31")}}}}
+		for a := range 4 {
+			acct := fmt.Sprintf("A%d", a)
+			b.Rows["accounts"] = append(b.Rows["accounts"], accountRow(login, acct, "1000.01"))
+			for s := range 25 {
+				b.Rows["positions"] = append(b.Rows["positions"], positionRow(login, acct, fmt.Sprintf("SEC%03d", s), "2025-01-31", fmt.Sprintf("%d.123456789", i+s)))
+			}
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// BenchmarkParquet1MPositions commits 1M position rows (10k logins of 100)
+// in groups of 500 logins, into the overwrite-partition layout, and, for
+// comparison, the simplest alternative: one new file per table per commit,
+// no merge (which a reader's glob would see duplicated on a re-run).
+//
+//	go test -run '^$' -bench BenchmarkParquet1MPositions -benchtime 1x ./load/
+//
+// rows/s counts position rows; peak_rss_MB is the process's VmHWM (run one
+// sub-benchmark at a time for a clean figure).
+func BenchmarkParquet1MPositions(b *testing.B) {
+	logins, group := 10_000, 500
+	if testing.Short() {
+		logins = 1_000
+	}
+	for _, mode := range []string{"overwrite-partitions", "append-file-per-commit"} {
+		b.Run(mode, func(b *testing.B) {
+			for range b.N {
+				dir := b.TempDir()
+				p := openTest(b, dir, DefaultParquetBuckets)
+				for from := 0; from < logins; from += group {
+					b.StopTimer()
+					batches := benchGroup(from, from+group)
+					b.StartTimer()
+					if mode == "append-file-per-commit" {
+						appendFilePerCommit(b, p, batches, from)
+					} else {
+						commit(b, p, batches...)
+					}
+				}
+				b.StopTimer()
+				if err := p.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(datasetBytes(b, dir))/1e6, "dataset_MB")
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(logins*100*b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(peakRSSMB(), "peak_rss_MB")
+		})
+	}
+}
+
+// appendFilePerCommit is the baseline: stage the positions and accounts and
+// write each as one new file, with no read or merge of existing rows.
+func appendFilePerCommit(b *testing.B, p *Parquet, batches []schema.Batch, n int) {
+	ctx := context.Background()
+	for _, t := range []*schema.Table{schema.Accounts, schema.Positions} {
+		tl, _ := p.layout.forTable(t)
+		if _, err := p.stage(ctx, tl, batches); err != nil {
+			b.Fatal(err)
+		}
+		path := filepath.Join(p.dir, t.Name, fmt.Sprintf("commit-%06d.parquet", n))
+		if err := mkdirAll(filepath.Dir(path)); err != nil {
+			b.Fatal(err)
+		}
+		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, quoteLit(path))
+		if _, err := p.exec(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+		if err := syncFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func datasetBytes(b *testing.B, dir string) int64 {
+	var n int64
+	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// peakRSSMB is the process's peak resident set (VmHWM), in MB.
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
