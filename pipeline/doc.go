@@ -1,0 +1,20 @@
+// Package pipeline runs one sync: it fans out over LoginIds, drives each
+// login's Flinks session step by step, transforms payloads as they arrive and
+// hands the rows to a single loader that group-commits them.
+//
+// Scheduling. A bounded pool of workers (Options.Concurrency) makes requests.
+// A login that Flinks answers with 202 does not keep its worker: it is parked
+// on a timer until its next poll is due and costs only its small state while
+// it waits, so thousands of logins can be pending at once while the workers
+// serve the ones that are due. Options.MaxActive bounds how many logins are
+// open (in a worker, parked, or waiting for the loader) at once.
+//
+// Outcomes. A login's failure is data, not an error: it is recorded in
+// sync_logins and the run goes on. Run returns an error only when the run
+// cannot continue (credentials rejected for everyone, warehouse unwritable);
+// what was committed before stays committed.
+//
+// Cancellation. When ctx is cancelled the run stops admitting logins,
+// lets the loader commit what it already holds, records the logins it
+// interrupted as failed, and closes the run as interrupted.
+package pipeline

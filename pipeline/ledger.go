@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The queries below read the run ledger of a warehouse (a DuckDB file, or a
+// Parquet dataset exposed as views of the same names).
+
+// KnownLogins returns every LoginId in the logins registry.
+func KnownLogins(ctx context.Context, db *sql.DB) ([]string, error) {
+	return strings1(ctx, db, `SELECT login_id FROM logins ORDER BY login_id`)
+}
+
+// RetryCandidates returns the LoginIds whose latest attempt ended in a
+// retryable status (failed or timed_out).
+func RetryCandidates(ctx context.Context, db *sql.DB) ([]string, error) {
+	q := fmt.Sprintf(`SELECT login_id FROM (%s) WHERE status IN ('%s') ORDER BY login_id`,
+		latestAttempt, strings.Join(RetryableStatuses, "', '"))
+	return strings1(ctx, db, q)
+}
+
+// latestAttempt selects each login's most recent sync_logins row.
+const latestAttempt = `SELECT l.login_id, l.status, l.flinks_code, l.error, l.finished_at
+	FROM sync_logins l JOIN sync_runs r USING (run_id)
+	QUALIFY row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) = 1`
+
+func strings1(ctx context.Context, db *sql.DB, q string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// LoginStatus is one login's freshness and last outcome.
+type LoginStatus struct {
+	LoginID             string
+	LastSuccess         sql.NullTime
+	LastAttempt         sql.NullTime
+	LastStatus          string
+	LastFlinksCode      sql.NullString
+	ConsecutiveFailures int
+}
+
+// Age is how long ago the login last synced successfully, or -1 if never.
+func (s LoginStatus) Age(now time.Time) time.Duration {
+	if !s.LastSuccess.Valid {
+		return -1
+	}
+	return now.Sub(s.LastSuccess.Time)
+}
+
+// LoginStatuses reports every registered login, stalest first.
+func LoginStatuses(ctx context.Context, db *sql.DB) ([]LoginStatus, error) {
+	const q = `
+WITH attempts AS (
+	SELECT l.login_id, l.status, l.flinks_code, coalesce(l.finished_at, r.started_at) AS attempted_at,
+	       row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) AS n
+	FROM sync_logins l JOIN sync_runs r USING (run_id)
+), streak AS (
+	SELECT login_id, min(n) FILTER (WHERE status = 'succeeded') AS first_ok FROM attempts GROUP BY login_id
+)
+SELECT g.login_id,
+       (SELECT max(attempted_at) FROM attempts a WHERE a.login_id = g.login_id AND a.status = 'succeeded') AS last_success,
+       a.attempted_at, coalesce(a.status, 'never synced'), a.flinks_code,
+       coalesce(s.first_ok - 1, (SELECT count(*) FROM attempts c WHERE c.login_id = g.login_id)) AS failures
+FROM logins g
+LEFT JOIN attempts a ON a.login_id = g.login_id AND a.n = 1
+LEFT JOIN streak s ON s.login_id = g.login_id
+ORDER BY last_success ASC NULLS FIRST, g.login_id`
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LoginStatus
+	for rows.Next() {
+		var s LoginStatus
+		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode, &s.ConsecutiveFailures); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// RunInfo is one row of sync_runs.
+type RunInfo struct {
+	RunID      string
+	Command    sql.NullString
+	Status     string
+	StartedAt  time.Time
+	FinishedAt sql.NullTime
+	Total      sql.NullInt64
+	Succeeded  sql.NullInt64
+	Failed     sql.NullInt64
+}
+
+// RecentRuns returns the last n runs, newest first.
+func RecentRuns(ctx context.Context, db *sql.DB, n int) ([]RunInfo, error) {
+	rows, err := db.QueryContext(ctx, `SELECT run_id, command, status, started_at, finished_at, logins_total, logins_succeeded, logins_failed
+		FROM sync_runs ORDER BY started_at DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunInfo
+	for rows.Next() {
+		var r RunInfo
+		if err := rows.Scan(&r.RunID, &r.Command, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Total, &r.Succeeded, &r.Failed); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

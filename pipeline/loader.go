@@ -1,0 +1,100 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+	"github.com/syncer/syncer/transform"
+)
+
+// load is the single writer: it gathers finished logins into groups of up to
+// CommitEvery and commits each group in one call, so a login is all in or all
+// out of its group's transaction. When a group fails, its logins are retried
+// one by one; a login whose rows cannot be committed is recorded as failed
+// with only its sync_logins row. It returns an error wrapping ErrFatal when
+// not even that can be written; it keeps draining results so workers never
+// block, and stops committing.
+func (r *runner) load(ctx context.Context) error {
+	var fatal error
+	group := make([]result, 0, r.o.CommitEvery)
+	flush := func() {
+		if len(group) > 0 && fatal == nil {
+			fatal = r.commitGroup(ctx, group)
+		}
+		clear(group)
+		group = group[:0]
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case res, ok := <-r.results:
+			if !ok {
+				flush()
+				return fatal
+			}
+			if len(group) == 0 {
+				timer.Reset(r.o.CommitLatency)
+			}
+			group = append(group, res)
+			if len(group) >= r.o.CommitEvery {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}
+
+func (r *runner) commitGroup(ctx context.Context, group []result) error {
+	batches := make([]schema.Batch, len(group))
+	for i, res := range group {
+		batches[i] = res.batch
+	}
+	err := r.sink.Commit(ctx, batches)
+	if err == nil {
+		for _, res := range group {
+			r.stats.committed(res)
+		}
+		return nil
+	}
+	if len(group) > 1 {
+		// The sink's message may quote key values (LoginIds), so it goes to
+		// sync_logins.error, inside the warehouse, and not to the log.
+		r.o.Logger.Warn("group commit failed; committing its logins one by one", "logins", len(group))
+	}
+	for _, res := range group {
+		if err := r.sink.Commit(ctx, []schema.Batch{res.batch}); err == nil {
+			r.stats.committed(res)
+			continue
+		} else if res.status != StatusSucceeded {
+			return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
+		} else {
+			failed := r.loadFailure(res, err)
+			if err := r.sink.Commit(ctx, []schema.Batch{failed.batch}); err != nil {
+				return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
+			}
+			r.stats.committed(failed)
+		}
+	}
+	return nil
+}
+
+// loadFailure turns a login whose rows the sink refused into a failed login
+// that keeps its last good data.
+func (r *runner) loadFailure(res result, err error) result {
+	row := res.batch.Rows[schema.SyncLogins.Name][0]
+	out := transform.LoginOutcome{RunID: r.o.RunID, LoginID: res.batch.LoginID, Status: StatusFailed,
+		Error: "load: " + err.Error()}
+	// Keep what the ledger row knew about the session.
+	if i := schema.SyncLogins.Index("flinks_code"); i >= 0 {
+		if s, ok := row[i].(string); ok {
+			out.FlinksCode = s
+		}
+	}
+	out.FinishedAt = r.o.Now().UTC()
+	return result{batch: transform.OutcomeBatch(out), status: StatusFailed}
+}

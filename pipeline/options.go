@@ -1,0 +1,74 @@
+package pipeline
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Options configure one run. The zero value of every field has a sensible default.
+type Options struct {
+	RunID   string // identifies the run in sync_runs; required
+	Command string // sync, backfill, retry or schedule, for the ledger
+
+	// Concurrency is the number of workers making requests at once.
+	Concurrency int
+	// MaxActive bounds the logins open at once: in a worker, parked between
+	// polls, or waiting to be committed. Default: 8 × Concurrency.
+	MaxActive int
+	// CommitEvery is the most logins in one commit (group commit). Default 200.
+	CommitEvery int
+	// CommitLatency is how long the loader waits to fill a group before it
+	// commits what it has. Default 200ms.
+	CommitLatency time.Duration
+
+	// KeepAccountNumbers stores account numbers in full instead of masked.
+	KeepAccountNumbers bool
+
+	// Progress, when set, receives a snapshot every ProgressEvery (default 2s)
+	// and once at the end.
+	Progress      func(Progress)
+	ProgressEvery time.Duration
+
+	// AfterFunc parks a pending login; default time.AfterFunc. Tests and
+	// benchmarks may inject a scaled clock.
+	AfterFunc func(d time.Duration, f func()) Timer
+	// Now is the run's clock; default time.Now.
+	Now func() time.Time
+
+	Logger *slog.Logger
+}
+
+// Timer is the part of *time.Timer the scheduler uses.
+type Timer interface{ Stop() bool }
+
+func (o *Options) withDefaults() Options {
+	c := *o
+	if c.Concurrency <= 0 {
+		c.Concurrency = 16
+	}
+	if c.MaxActive <= 0 {
+		c.MaxActive = 8 * c.Concurrency
+	}
+	if c.MaxActive < c.Concurrency {
+		c.MaxActive = c.Concurrency
+	}
+	if c.CommitEvery <= 0 {
+		c.CommitEvery = 200
+	}
+	if c.CommitLatency <= 0 {
+		c.CommitLatency = 200 * time.Millisecond
+	}
+	if c.ProgressEvery <= 0 {
+		c.ProgressEvery = 2 * time.Second
+	}
+	if c.AfterFunc == nil {
+		c.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

@@ -1,0 +1,331 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/schema"
+	"github.com/syncer/syncer/transform"
+)
+
+// ErrFatal is wrapped by the error Run returns when the run could not
+// continue: credentials rejected for everyone, or a warehouse that cannot be
+// written.
+var ErrFatal = errors.New("the run cannot continue")
+
+// Client is what the pipeline needs from the Flinks client; *extract.Client
+// implements it.
+type Client interface {
+	Begin(loginID string) (*extract.Login, error)
+	Requests() int64
+}
+
+// task is one login between admission and commit. A parked task is all a
+// pending login costs.
+type task struct {
+	loginID string
+	login   *extract.Login
+	started time.Time
+	timer   Timer
+}
+
+// result is a finished login on its way to the loader.
+type result struct {
+	batch  schema.Batch
+	status string
+	stats  transform.Stats
+}
+
+// runner holds the state of one Run.
+type runner struct {
+	o      Options
+	client Client
+	sink   load.Sink
+	stats  *counters
+
+	ready   chan *task    // tasks due for a step; capacity MaxActive, so sends never block
+	results chan result   // finished logins for the loader
+	slots   chan struct{} // admission: one token per open login
+	open    sync.WaitGroup
+
+	mu        sync.Mutex
+	parked    map[*task]struct{}
+	cancelled error         // set once the run is cancelled; guarded by mu
+	over      chan struct{} // closed when every admitted login is finished
+
+	abort context.CancelCauseFunc
+}
+
+// Run syncs logins with client into sink. It returns the run's summary, and
+// an error wrapping ErrFatal when the run could not continue. Cancelling ctx
+// interrupts the run (see the package doc).
+func Run(ctx context.Context, client Client, sink load.Sink, logins []string, opts Options) (*Summary, error) {
+	o := opts.withDefaults()
+	if o.RunID == "" {
+		return nil, errors.New("pipeline: RunID is required")
+	}
+	r := &runner{
+		o:       o,
+		client:  client,
+		sink:    sink,
+		stats:   newCounters(len(logins)),
+		ready:   make(chan *task, o.MaxActive),
+		results: make(chan result, o.CommitEvery),
+		slots:   make(chan struct{}, o.MaxActive),
+		parked:  make(map[*task]struct{}),
+		over:    make(chan struct{}),
+	}
+	started := o.Now().UTC()
+	// Commits must finish even when the run is interrupted, so the loader's
+	// context is not cancelled with ctx.
+	commitCtx := context.WithoutCancel(ctx)
+	record := transform.RunRecord{RunID: o.RunID, Command: o.Command, Status: RunRunning, StartedAt: started, Total: int64(len(logins))}
+	if err := r.commitRun(commitCtx, record); err != nil {
+		return nil, fmt.Errorf("%w: recording the run: %w", ErrFatal, err)
+	}
+	if err := r.register(commitCtx, logins, started); err != nil {
+		return nil, fmt.Errorf("%w: registering the logins: %w", ErrFatal, err)
+	}
+
+	runCtx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	r.abort = abort
+
+	stopProgress := r.startProgress(runCtx)
+	var loaderErr error
+	loaderDone := make(chan struct{})
+	go func() {
+		defer close(loaderDone)
+		loaderErr = r.load(commitCtx)
+		if loaderErr != nil {
+			abort(loaderErr)
+		}
+	}()
+
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { r.feed(gctx, logins); return nil })
+	for range o.Concurrency {
+		g.Go(func() error { r.work(gctx); return nil })
+	}
+	g.Go(func() error { r.watchCancel(gctx, r.over); return nil })
+	_ = g.Wait() // workers report outcomes as data; only abort ends the run early
+	close(r.results)
+	<-loaderDone
+	stopProgress()
+
+	sum := r.summary(started, o.Now().UTC())
+	record.FinishedAt = sum.FinishedAt
+	record.Succeeded = int64(sum.ByStatus[StatusSucceeded])
+	record.Failed = int64(sum.Committed - sum.ByStatus[StatusSucceeded])
+	record.Requests = sum.Requests
+	cause := context.Cause(runCtx)
+	switch {
+	case errors.Is(cause, ErrFatal):
+		record.Status, record.Error = RunFailed, cause.Error()
+	case ctx.Err() != nil:
+		record.Status, sum.Interrupted = RunInterrupted, true
+	case record.Failed > 0:
+		record.Status = RunPartial
+	default:
+		record.Status = RunSucceeded
+	}
+	sum.Status = record.Status
+	if err := r.commitRun(commitCtx, record); err != nil && loaderErr == nil {
+		loaderErr = fmt.Errorf("%w: closing the run: %w", ErrFatal, err)
+	}
+	if errors.Is(cause, ErrFatal) {
+		return sum, cause
+	}
+	if loaderErr != nil {
+		return sum, loaderErr
+	}
+	return sum, nil
+}
+
+func (r *runner) commitRun(ctx context.Context, rec transform.RunRecord) error {
+	b := schema.Batch{RunID: rec.RunID, Rows: map[string][]schema.Row{schema.SyncRuns.Name: {transform.RunRow(rec)}}}
+	return r.sink.Commit(ctx, []schema.Batch{b})
+}
+
+// register records the run's LoginIds in the logins registry, in chunks so a
+// huge backfill does not build one giant batch.
+func (r *runner) register(ctx context.Context, logins []string, at time.Time) error {
+	const chunk = 10000
+	for i := 0; i < len(logins); i += chunk {
+		b := transform.RegistrationBatch(r.o.RunID, r.o.Command, at, logins[i:min(i+chunk, len(logins))])
+		if err := r.sink.Commit(ctx, []schema.Batch{b}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// feed admits logins while there is room, until all are admitted or ctx ends.
+func (r *runner) feed(ctx context.Context, logins []string) {
+	defer func() {
+		// Once every admitted login is finished, no one sends on ready again.
+		r.open.Wait()
+		close(r.ready)
+		close(r.over)
+	}()
+	for _, id := range logins {
+		select {
+		case r.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		r.stats.queued.Add(-1)
+		r.open.Add(1)
+		t := &task{loginID: id, started: r.o.Now().UTC()}
+		login, err := r.client.Begin(id)
+		if err != nil {
+			r.finish(t, err)
+			continue
+		}
+		t.login = login
+		r.stats.inFlight.Add(1)
+		r.ready <- t
+	}
+}
+
+// work takes due tasks and advances each by one step.
+func (r *runner) work(ctx context.Context) {
+	for t := range r.ready {
+		if ctx.Err() != nil {
+			r.stats.inFlight.Add(-1)
+			r.finish(t, context.Cause(ctx))
+			continue
+		}
+		step := t.login.Step(ctx)
+		if step.Done {
+			r.stats.inFlight.Add(-1)
+			if step.Err != nil && extract.ClassOf(step.Err) == extract.Fatal {
+				r.abort(fmt.Errorf("%w: %w", ErrFatal, step.Err))
+			}
+			r.finishStep(t, step)
+			continue
+		}
+		r.park(t, step.Wait)
+	}
+}
+
+// park holds t on a timer until its next step is due. Once the run is
+// cancelled nothing is parked any more: the task is finished at once.
+func (r *runner) park(t *task, wait time.Duration) {
+	r.stats.inFlight.Add(-1)
+	r.mu.Lock()
+	if r.cancelled != nil {
+		err := r.cancelled
+		r.mu.Unlock()
+		r.finish(t, err)
+		return
+	}
+	r.stats.parked.Add(1)
+	r.parked[t] = struct{}{}
+	t.timer = r.o.AfterFunc(wait, func() { r.unpark(t) })
+	r.mu.Unlock()
+}
+
+func (r *runner) unpark(t *task) {
+	r.mu.Lock()
+	_, ok := r.parked[t]
+	delete(r.parked, t)
+	r.mu.Unlock()
+	if !ok {
+		return // watchCancel took it
+	}
+	r.stats.parked.Add(-1)
+	r.stats.inFlight.Add(1)
+	r.ready <- t
+}
+
+// watchCancel finishes every parked login as interrupted once ctx ends, so
+// an interrupted run does not wait out poll intervals. It returns when the
+// run is over either way.
+func (r *runner) watchCancel(ctx context.Context, over <-chan struct{}) {
+	select {
+	case <-over:
+		return
+	case <-ctx.Done():
+	}
+	cause := context.Cause(ctx)
+	r.mu.Lock()
+	r.cancelled = cause
+	var taken []*task
+	for t := range r.parked {
+		if t.timer.Stop() {
+			taken = append(taken, t)
+			delete(r.parked, t)
+		}
+	}
+	r.mu.Unlock()
+	for _, t := range taken {
+		r.stats.parked.Add(-1)
+		r.finish(t, cause)
+	}
+}
+
+func (r *runner) finishStep(t *task, step extract.Step) {
+	if step.Err != nil {
+		r.finish(t, step.Err)
+		return
+	}
+	rep := t.login.Report()
+	t.login.Close()
+	tctx := transform.Context{RunID: r.o.RunID, LoginID: t.loginID, SyncedAt: r.o.Now().UTC(), KeepAccountNumbers: r.o.KeepAccountNumbers}
+	batch, st := transform.Transform(step.Payload, tctx)
+	out := r.outcome(t, StatusSucceeded, rep, nil)
+	out.Stats = st
+	if batch.Rows == nil {
+		batch.Rows = map[string][]schema.Row{}
+	}
+	batch.Rows[schema.SyncLogins.Name] = []schema.Row{transform.LoginRow(out)}
+	r.hand(result{batch: batch, status: StatusSucceeded, stats: st})
+}
+
+// finish records a login that ended without a payload.
+func (r *runner) finish(t *task, err error) {
+	var rep extract.Report
+	if t.login != nil {
+		rep = t.login.Report()
+		t.login.Close()
+	}
+	status := statusOf(err)
+	out := r.outcome(t, status, rep, err)
+	r.hand(result{batch: transform.OutcomeBatch(out), status: status})
+}
+
+func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {
+	o := transform.LoginOutcome{
+		RunID: r.o.RunID, LoginID: t.loginID, Status: status,
+		FlinksCode: rep.LastFlinksCode, Attempts: rep.Attempts, Polls: rep.Polls,
+		StartedAt: t.started, FinishedAt: r.o.Now().UTC(),
+	}
+	if err != nil {
+		o.Error = describe(err)
+	}
+	return o
+}
+
+// describe renders a login's error for sync_logins.error: the client's and
+// transform's errors never carry secrets, LoginIds or payload values.
+func describe(err error) string {
+	if errors.Is(err, context.Canceled) || errors.Is(err, ErrFatal) {
+		return "interrupted before the login finished: " + err.Error()
+	}
+	return err.Error()
+}
+
+// hand passes a finished login to the loader and frees its admission slot.
+func (r *runner) hand(res result) {
+	r.results <- res
+	<-r.slots
+	r.open.Done()
+}
