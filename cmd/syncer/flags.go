@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/syncer/syncer/extract"
+)
+
+var errHelp = pflag.ErrHelp
+
+// warehouseFlags say where the warehouse is; every command that reads or
+// writes it has them.
+type warehouseFlags struct {
+	db        string
+	parquet   string
+	noDB      bool
+	lockWait  time.Duration
+	logFormat string
+}
+
+func (w *warehouseFlags) addFlags(fs *pflag.FlagSet, env *environment) {
+	fs.StringVar(&w.db, "db", envOr(env, "SYNCER_DB", "flinks.duckdb"), "the DuckDB warehouse file (env SYNCER_DB)")
+	fs.StringVar(&w.parquet, "parquet", env.getenv("SYNCER_PARQUET"), "also write (or with --no-db, only write) the tables as a Parquet dataset in this directory (env SYNCER_PARQUET)")
+	fs.BoolVar(&w.noDB, "no-db", false, "do not use the DuckDB file; needs --parquet")
+	fs.DurationVar(&w.lockWait, "lock-wait", time.Minute, "how long to wait for a warehouse another process holds, before exit 1")
+	fs.StringVar(&w.logFormat, "log-format", "text", "log format on stderr: text or json")
+}
+
+func (w *warehouseFlags) validate() error {
+	if w.noDB && w.parquet == "" {
+		return usagef("--no-db needs --parquet DIR")
+	}
+	if !w.noDB && w.db == "" {
+		return usagef("--db is empty")
+	}
+	if w.logFormat != "text" && w.logFormat != "json" {
+		return usagef("--log-format must be text or json, not %q", w.logFormat)
+	}
+	if w.lockWait < 0 {
+		return usagef("--lock-wait must not be negative")
+	}
+	return nil
+}
+
+func (w *warehouseFlags) logger(stderr io.Writer) *slog.Logger {
+	if w.logFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(stderr, nil))
+}
+
+// syncFlags configure the commands that sync (sync, backfill, retry, schedule).
+type syncFlags struct {
+	warehouseFlags
+
+	baseURL       string
+	instance      string
+	customerID    string
+	secretKeyFile string
+	apiKeyFile    string
+
+	concurrency  int
+	rate         float64
+	pollInterval time.Duration
+	pollTimeout  time.Duration
+	maxAttempts  int
+	backoff      time.Duration
+	commitEvery  int
+	keepNumbers  bool
+	runID        string
+
+	sandbox     bool
+	sandboxSeed int64
+	sandboxAsOf string
+
+	loginsFile string
+	logins     []string
+}
+
+func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins bool) {
+	s.warehouseFlags.addFlags(fs, env)
+	fs.StringVar(&s.baseURL, "base-url", env.getenv("FLINKS_BASE_URL"), "root of the Flinks API; overrides --instance (env FLINKS_BASE_URL)")
+	fs.StringVar(&s.instance, "instance", envOr(env, "FLINKS_INSTANCE", "toolbox"), "Flinks instance: https://NAME-api.private.fin.ag and https://NAME-wealth-api.private.fin.ag (env FLINKS_INSTANCE)")
+	fs.StringVar(&s.customerID, "customer-id", envOr(env, "FLINKS_CUSTOMER_ID", sandboxCustomerID), "Flinks customer id (env FLINKS_CUSTOMER_ID)")
+	fs.StringVar(&s.secretKeyFile, "secret-key-file", "", "file holding the Flinks secret key; enables GenerateAuthorizeToken (env FLINKS_SECRET_KEY or FLINKS_SECRET_KEY_FILE)")
+	fs.StringVar(&s.apiKeyFile, "api-key-file", "", "file holding the API key sent as x-api-key (env FLINKS_API_KEY or FLINKS_API_KEY_FILE)")
+	fs.IntVar(&s.concurrency, "concurrency", 16, "logins making requests at once (pending logins wait without holding a slot)")
+	fs.Float64Var(&s.rate, "rate", extract.DefaultRate, "most requests per second to Flinks, for the whole run")
+	fs.DurationVar(&s.pollInterval, "poll-interval", extract.DefaultPollInterval, "wait between polls of a pending (202) login (1s by default with --sandbox)")
+	fs.DurationVar(&s.pollTimeout, "poll-timeout", extract.DefaultPollTimeout, "give up on a login still pending this long after its first data call")
+	fs.IntVar(&s.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "tries per login for retryable failures (RETRY_LATER, 5xx, cut connections, ...)")
+	fs.DurationVar(&s.backoff, "backoff", extract.DefaultBackoffBase, "first retry waits up to this (full jitter), doubling up to 1m")
+	fs.IntVar(&s.commitEvery, "commit-every", 200, "most logins committed in one transaction (each login stays all-or-nothing)")
+	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
+	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs (default: generated from the time)")
+	fs.BoolVar(&s.sandbox, "sandbox", false, "run the built-in Flinks imitation on a loopback port and sync against it")
+	fs.Int64Var(&s.sandboxSeed, "sandbox-seed", 1, "seed of the sandbox's generated data")
+	fs.StringVar(&s.sandboxAsOf, "sandbox-as-of", "", "as-of date (YYYY-MM-DD) of the sandbox's positions (default: today, UTC)")
+	if withLogins {
+		fs.StringVar(&s.loginsFile, "logins", "", "file of LoginIds, one per line ('#' comments and blank lines ignored; '-' reads stdin)")
+		fs.StringArrayVar(&s.logins, "login", nil, "a LoginId to sync (repeatable)")
+	}
+}
+
+func (s *syncFlags) validate() error {
+	if err := s.warehouseFlags.validate(); err != nil {
+		return err
+	}
+	switch {
+	case s.concurrency < 1:
+		return usagef("--concurrency must be at least 1")
+	case s.rate <= 0:
+		return usagef("--rate must be positive")
+	case s.pollInterval <= 0:
+		return usagef("--poll-interval must be positive")
+	case s.pollTimeout <= 0:
+		return usagef("--poll-timeout must be positive")
+	case s.maxAttempts < 1:
+		return usagef("--max-attempts must be at least 1")
+	case s.backoff <= 0:
+		return usagef("--backoff must be positive")
+	case s.commitEvery < 1:
+		return usagef("--commit-every must be at least 1")
+	}
+	if s.sandboxAsOf != "" {
+		if _, err := time.Parse(time.DateOnly, s.sandboxAsOf); err != nil {
+			return usagef("--sandbox-as-of must be a date like 2025-01-31")
+		}
+	}
+	return nil
+}
+
+// secrets reads the secret key and API key from the environment or files.
+// Neither is ever accepted as a flag value or printed.
+func (s *syncFlags) secrets(env *environment) (secretKey, apiKey string, err error) {
+	secretKey, err = secret(env, "secret key", s.secretKeyFile, "FLINKS_SECRET_KEY")
+	if err != nil {
+		return "", "", err
+	}
+	apiKey, err = secret(env, "API key", s.apiKeyFile, "FLINKS_API_KEY")
+	return secretKey, apiKey, err
+}
+
+func secret(env *environment, what, file, envName string) (string, error) {
+	if file == "" {
+		file = env.getenv(envName + "_FILE")
+	}
+	if file == "" {
+		return strings.TrimSpace(env.getenv(envName)), nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", fmt.Errorf("reading the %s file %s: %v", what, file, err)
+	}
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("the %s file %s is empty", what, file)
+	}
+	return v, nil
+}
+
+func envOr(env *environment, name, def string) string {
+	if v := env.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// newFlagSet builds a command's flag set with a short usage text.
+func newFlagSet(env *environment, name, synopsis, about string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(env.stdout, "Usage: syncer %s %s\n\n%s\n\nFlags:\n%s", name, synopsis, about, fs.FlagUsages())
+	}
+	return fs
+}
+
+// parse parses args, printing the usage for --help, and turning flag mistakes
+// into usage errors.
+func parse(fs *pflag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return errHelp // pflag has printed the usage
+		}
+		return usagef("%v", err)
+	}
+	return nil
+}

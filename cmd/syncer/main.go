@@ -1,0 +1,143 @@
+// Command syncer pulls investment data for many Flinks logins into an
+// analytics warehouse (a DuckDB file and/or a Parquet dataset).
+//
+// This package only parses flags, wires the parts together and maps outcomes
+// to exit statuses; the work happens in pipeline, extract, transform and load.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses (CONTRACT.md).
+const (
+	exitOK      = 0 // every login synced
+	exitFailed  = 1 // the run could not proceed
+	exitUsage   = 2 // usage error
+	exitPartial = 3 // some logins failed; everything else was committed
+)
+
+// usageError is a mistake in the command line: exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// exitError carries a specific exit status up to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, env *environment, args []string) error
+}
+
+// environment is what a command may touch of the process: its streams and
+// environment variables, injectable for tests.
+type environment struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	isTerminal     bool // stderr is a terminal
+}
+
+var commands = []command{
+	{"sync", "sync the given LoginIds (or every known one) into the warehouse", runSync},
+	{"backfill", "register a list of LoginIds and sync only them", runBackfill},
+	{"retry", "re-sync the logins whose last attempt failed for a retryable reason", runRetry},
+	{"schedule", "run a sync at every tick of a cron spec until stopped", runSchedule},
+	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
+	{"sql", "run read-only SQL against the warehouse", runSQL},
+	{"sandbox", "serve the built-in Flinks imitation over HTTP", runSandbox},
+}
+
+func main() {
+	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	ctx, stop := signalContext()
+	defer stop()
+	os.Exit(run(ctx, env, os.Args[1:]))
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM; a second one
+// exits at once.
+func signalContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(os.Stderr, "syncer: stopping: finishing commits in progress (signal again to exit at once)")
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "syncer: exiting at once")
+		os.Exit(exitFailed)
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
+}
+
+func run(ctx context.Context, env *environment, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, env, args[1:])
+		return exitCode(env, c.name, err)
+	}
+	fmt.Fprintf(env.stderr, "syncer: unknown command %q\n\n", args[0])
+	printUsage(env.stderr)
+	return exitUsage
+}
+
+func exitCode(env *environment, name string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.stderr, "syncer %s: %v\nRun 'syncer %s --help' for usage.\n", name, err, name)
+		return exitUsage
+	case errors.As(err, &ee):
+		if ee.err != nil && ee.code != exitOK && ee.code != exitPartial {
+			fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, ee.err)
+		}
+		return ee.code
+	case errors.Is(err, errHelp):
+		return exitOK
+	}
+	fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, err)
+	return exitFailed
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "syncer: pulls Flinks investment data into a DuckDB warehouse and/or a Parquet dataset.")
+	fmt.Fprintln(w, "\nUsage: syncer COMMAND [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'syncer COMMAND --help' for a command's flags.")
+	fmt.Fprintln(w, "Exit status: 0 all synced, 1 the run could not proceed, 2 usage error, 3 some logins failed.")
+}

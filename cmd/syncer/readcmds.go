@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/pipeline"
+)
+
+// openReadOnly opens the warehouse for reading: the DuckDB file read-only,
+// or with --no-db the Parquet dataset as views.
+func openReadOnly(ctx context.Context, f *warehouseFlags) (*sql.DB, error) {
+	if f.noDB {
+		return load.OpenParquetCatalog(ctx, f.parquet)
+	}
+	return load.OpenDuckDBReadOnly(ctx, f.db, f.lockWait)
+}
+
+func runSQL(ctx context.Context, env *environment, args []string) error {
+	var f warehouseFlags
+	fs := newFlagSet(env, "sql", "QUERY [flags]",
+		"Runs SQL against the warehouse, read-only, and prints the result.\n"+
+			"Example: syncer sql \"SELECT type, count(*) FROM accounts GROUP BY type\"")
+	f.addFlags(fs, env)
+	format := fs.String("format", "table", "output format: table, csv or json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := f.validate(); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("sql takes exactly one QUERY argument (quote it)")
+	}
+	if *format != "table" && *format != "csv" && *format != "json" {
+		return usagef("--format must be table, csv or json")
+	}
+	db, err := openReadOnly(ctx, &f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := query(ctx, db, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	return t.write(env.stdout, strings.Replace(*format, "table", "text", 1))
+}
+
+// query runs q and renders every value as text: NULL as empty in tables,
+// dates as YYYY-MM-DD, instants in RFC 3339, decimals exactly.
+func query(ctx context.Context, db *sql.DB, q string) (*table, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, err
+	}
+	t := &table{right: make([]bool, len(cols))}
+	for i, c := range cols {
+		t.header = append(t.header, c.Name())
+		switch kind := c.DatabaseTypeName(); {
+		case strings.HasPrefix(kind, "DECIMAL"), strings.Contains(kind, "INT"), kind == "DOUBLE", kind == "FLOAT":
+			t.right[i] = true
+		}
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		cells := make([]string, len(cols))
+		for i, v := range vals {
+			cells[i] = render(v, cols[i].DatabaseTypeName())
+		}
+		t.add(cells...)
+	}
+	return t, rows.Err()
+}
+
+func render(v any, dbType string) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		if dbType == "DATE" {
+			return x.Format(time.DateOnly)
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	case []byte:
+		return string(x)
+	case *big.Int:
+		return x.String()
+	case fmt.Stringer:
+		return x.String()
+	}
+	return fmt.Sprint(v)
+}
+
+func runStatus(ctx context.Context, env *environment, args []string) error {
+	var f warehouseFlags
+	fs := newFlagSet(env, "status", "[flags]",
+		"Shows one row per login (last success, age, last outcome and FlinksCode, consecutive failures),\n"+
+			"stalest first, then the last runs. Logins not synced within --stale are marked STALE.")
+	f.addFlags(fs, env)
+	stale := fs.Duration("stale", 36*time.Hour, "age past which a login is marked stale")
+	runs := fs.Int("runs", 10, "how many recent runs to show")
+	format := fs.String("format", "table", "output format: table, csv or json (logins only)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := f.validate(); err != nil {
+		return err
+	}
+	db, err := openReadOnly(ctx, &f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	logins, err := pipeline.LoginStatuses(ctx, db)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	lt := &table{header: []string{"login_id", "last_success", "age", "last_status", "flinks_code", "failures", "stale"},
+		right: []bool{false, false, true, false, false, true, false}}
+	staleCount := 0
+	for _, s := range logins {
+		age, last, mark := "never", "", ""
+		if d := s.Age(now); d >= 0 {
+			age = humanAge(d)
+			last = s.LastSuccess.Time.UTC().Format(time.RFC3339)
+		}
+		if d := s.Age(now); d < 0 || d > *stale {
+			mark = "STALE"
+			staleCount++
+		}
+		lt.add(s.LoginID, last, age, s.LastStatus, s.LastFlinksCode.String, fmt.Sprint(s.ConsecutiveFailures), mark)
+	}
+	if *format != "table" {
+		return lt.write(env.stdout, *format)
+	}
+	fmt.Fprintf(env.stdout, "%d logins, %d stale (no success within %s)\n\n", len(logins), staleCount, *stale)
+	if err := lt.write(env.stdout, "text"); err != nil {
+		return err
+	}
+	recent, err := pipeline.RecentRuns(ctx, db, *runs)
+	if err != nil {
+		return err
+	}
+	rt := &table{header: []string{"run_id", "command", "status", "started_at", "wall", "logins", "succeeded", "failed"},
+		right: []bool{false, false, false, false, true, true, true, true}}
+	for _, r := range recent {
+		wall := ""
+		if r.FinishedAt.Valid {
+			wall = r.FinishedAt.Time.Sub(r.StartedAt).Round(time.Millisecond).String()
+		}
+		rt.add(r.RunID, r.Command.String, r.Status, r.StartedAt.UTC().Format(time.RFC3339), wall,
+			nullInt(r.Total), nullInt(r.Succeeded), nullInt(r.Failed))
+	}
+	fmt.Fprintln(env.stdout)
+	return rt.write(env.stdout, "text")
+}
+
+func nullInt(n sql.NullInt64) string {
+	if !n.Valid {
+		return ""
+	}
+	return fmt.Sprint(n.Int64)
+}
+
+func humanAge(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return d.Round(time.Second).String()
+	case d < 48*time.Hour:
+		return d.Round(time.Minute).String()
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

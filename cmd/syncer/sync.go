@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/pipeline"
+)
+
+func runSync(ctx context.Context, env *environment, args []string) error {
+	var f syncFlags
+	fs := newFlagSet(env, "sync", "[--logins FILE] [--login ID]... [flags]",
+		"Syncs the given LoginIds, or with none every LoginId the warehouse knows, into the warehouse.\n"+
+			"With --sandbox (and no LoginIds) it syncs the built-in sandbox's demo logins.")
+	f.addFlags(fs, env, true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return syncCommand(ctx, env, fs, &f, "sync", func(ctx context.Context, w *warehouse) ([]string, error) {
+		ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
+		if err != nil || len(ids) > 0 {
+			return ids, err
+		}
+		return w.knownLogins(ctx)
+	})
+}
+
+func runBackfill(ctx context.Context, env *environment, args []string) error {
+	var f syncFlags
+	fs := newFlagSet(env, "backfill", "--logins FILE [flags]",
+		"Registers the LoginIds of FILE in the warehouse and syncs only them.")
+	f.addFlags(fs, env, true)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if f.loginsFile == "" && len(f.logins) == 0 {
+		return usagef("backfill needs --logins FILE (or --login ID)")
+	}
+	return syncCommand(ctx, env, fs, &f, "backfill", func(ctx context.Context, w *warehouse) ([]string, error) {
+		return gatherLogins(f.loginsFile, f.logins, env.stdin)
+	})
+}
+
+func runRetry(ctx context.Context, env *environment, args []string) error {
+	var f syncFlags
+	fs := newFlagSet(env, "retry", "[flags]",
+		"Re-syncs the logins whose last attempt ended failed or timed_out (not needs_user_action or rejected).")
+	f.addFlags(fs, env, false)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return syncCommand(ctx, env, fs, &f, "retry", func(ctx context.Context, w *warehouse) ([]string, error) {
+		return w.retryCandidates(ctx)
+	})
+}
+
+// loginSource decides which LoginIds a run syncs, once the warehouse is open.
+type loginSource func(ctx context.Context, w *warehouse) ([]string, error)
+
+// syncCommand runs one sync and maps its outcome to an exit status.
+func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *syncFlags, command string, source loginSource) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	log := f.logger(env.stderr)
+	cfg, closeSandbox, err := clientConfig(env, fs, f, log)
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	defer closeSandbox()
+	sum, err := syncOnce(ctx, env, f, cfg, command, source, log)
+	if sum != nil {
+		printSummary(env.stdout, sum, f)
+	}
+	return runExit(sum, err)
+}
+
+// runExit maps a run's outcome to the exit status of CONTRACT.md.
+func runExit(sum *pipeline.Summary, err error) error {
+	switch {
+	case err != nil:
+		return &exitError{code: exitFailed, err: err}
+	case sum.Interrupted:
+		return &exitError{code: exitFailed, err: errors.New("interrupted: the logins not finished are recorded as failed; run 'syncer retry' to finish them")}
+	case sum.Committed-sum.ByStatus[pipeline.StatusSucceeded] > 0:
+		return &exitError{code: exitPartial}
+	}
+	return nil
+}
+
+// syncOnce opens the warehouse, decides the logins, runs the pipeline and
+// closes the warehouse, whatever happens.
+func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (*pipeline.Summary, error) {
+	w, err := openWarehouse(ctx, &f.warehouseFlags, log)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err := w.Close(); err != nil {
+			log.Error("closing the warehouse", "err", err)
+		}
+	}()
+	logins, err := source(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	if len(logins) == 0 && f.sandbox {
+		logins = sandboxDemoLogins(f.sandboxSeed)
+	}
+	if len(logins) == 0 {
+		log.Warn("no LoginIds to sync: give --logins FILE or --login ID, or run backfill first")
+	}
+	client, err := extract.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	runID := f.runID
+	if runID == "" {
+		runID = newRunID(time.Now())
+	}
+	opts := pipeline.Options{
+		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
+		KeepAccountNumbers: f.keepNumbers, Logger: log,
+	}
+	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
+	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
+	sum, err := pipeline.Run(ctx, client, w.sink, logins, opts)
+	if sum != nil {
+		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed, "wall", sum.Wall().Round(time.Millisecond))
+	}
+	return sum, err
+}
+
+// newRunID returns a sortable, unique run id: the start time and a random suffix.
+func newRunID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// clientConfig builds the Flinks client's configuration, starting the
+// in-process sandbox when asked. Secrets are read here, before any request.
+func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.Logger) (extract.Config, func(), error) {
+	secretKey, apiKey, err := f.secrets(env)
+	if err != nil {
+		return extract.Config{}, nil, err
+	}
+	cfg := extract.Config{
+		CustomerID: f.customerID, SecretKey: secretKey, APIKey: apiKey,
+		Rate: f.rate, PollInterval: f.pollInterval, PollTimeout: f.pollTimeout,
+		MaxAttempts: f.maxAttempts, BackoffBase: f.backoff, Logger: log,
+	}
+	switch {
+	case f.baseURL != "":
+		cfg.BankingURL, cfg.WealthURL = f.baseURL, f.baseURL
+	default:
+		cfg.BankingURL, cfg.WealthURL = extract.URLsForInstance(f.instance)
+	}
+	closeSandbox := func() {}
+	if f.sandbox {
+		url, customerID, stop, err := startSandbox(f, secretKey, apiKey)
+		if err != nil {
+			return extract.Config{}, nil, err
+		}
+		closeSandbox = stop
+		cfg.BankingURL, cfg.WealthURL, cfg.CustomerID = url, url, customerID
+		if !fs.Changed("poll-interval") {
+			cfg.PollInterval = time.Second
+		}
+		if !fs.Changed("rate") {
+			cfg.Rate = 200
+		}
+		log.Info("sandbox started", "url", url)
+	}
+	return cfg, closeSandbox, nil
+}
+
+// warehouse is the open destination of a run and the catalog it reads
+// known logins from.
+type warehouse struct {
+	sink    load.Sink
+	catalog *sql.DB
+	close   func() error
+}
+
+func (w *warehouse) Close() error { return w.close() }
+
+func (w *warehouse) knownLogins(ctx context.Context) ([]string, error) {
+	return pipeline.KnownLogins(ctx, w.catalog)
+}
+
+func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
+	return pipeline.RetryCandidates(ctx, w.catalog)
+}
+
+// openWarehouse opens the DuckDB file (waiting for its lock) and/or the
+// Parquet dataset, as the flags say.
+func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
+	var sinks []load.Sink
+	var closers []func() error
+	closeAll := func() error {
+		var errs []error
+		for i := len(closers) - 1; i >= 0; i-- {
+			errs = append(errs, closers[i]())
+		}
+		return errors.Join(errs...)
+	}
+	w := &warehouse{close: closeAll}
+	if !f.noDB {
+		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		sinks = append(sinks, db)
+		closers = append(closers, db.Close)
+		w.catalog = db.DB()
+	}
+	if f.parquet != "" {
+		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, Logger: log})
+		if err != nil {
+			_ = closeAll()
+			return nil, err
+		}
+		sinks = append(sinks, pq)
+		closers = append(closers, pq.Close)
+		if w.catalog == nil {
+			cat, err := load.OpenParquetCatalog(ctx, f.parquet)
+			if err != nil {
+				_ = closeAll()
+				return nil, err
+			}
+			closers = append(closers, cat.Close)
+			w.catalog = cat
+		}
+	}
+	w.sink = load.Multi(sinks...)
+	return w, nil
+}
+
+// progressReporter shows progress on a terminal as a live line on stderr,
+// and otherwise as a log line every 10 seconds.
+func progressReporter(env *environment, log *slog.Logger) (func(pipeline.Progress), time.Duration) {
+	if env.isTerminal {
+		return func(p pipeline.Progress) { fmt.Fprint(env.stderr, "\r"+progressLine(p)+"\033[K") }, 500 * time.Millisecond
+	}
+	return func(p pipeline.Progress) {
+		log.Info("progress", "done", p.Done, "total", p.Total, "failed", p.Failed, "pending", p.Pending,
+			"in_flight", p.InFlight, "req_per_s", fmt.Sprintf("%.1f", p.ReqPerSec), "eta", p.ETA.Round(time.Second))
+	}, 10 * time.Second
+}
+
+func progressLine(p pipeline.Progress) string {
+	eta := "—"
+	if p.ETA > 0 {
+		eta = p.ETA.Round(time.Second).String()
+	}
+	return fmt.Sprintf("done %d/%d · failed %d · pending %d · in flight %d · %.1f req/s · ETA %s",
+		p.Done, p.Total, p.Failed, p.Pending, p.InFlight, p.ReqPerSec, eta)
+}
