@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
-
 )
 
 // cronParser accepts the standard 5-field spec, an optional leading seconds
@@ -127,4 +126,3 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 }
 
 var _ cron.Logger = cronLogger{}
-
