@@ -12,8 +12,9 @@ import (
 )
 
 // Login is one LoginId being synced: at most one Flinks session at a time,
-// its polls, retries and deadline. Step must not be called concurrently for
-// one Login; different Logins of a Client may step concurrently.
+// its polls, retries and deadline. Step and Close must not be called
+// concurrently for one Login (a Login belongs to one worker at a time);
+// different Logins of a Client may step concurrently.
 type Login struct {
 	c   *Client
 	id  string

@@ -35,31 +35,39 @@ func TestThrottlingSettlesUnderTheLimit(t *testing.T) {
 	}
 
 	reqs := s.Requests()
-	throttled := 0
-	for _, r := range reqs {
-		if r.FlinksCode == "TOO_MANY_REQUESTS" {
-			throttled++
-		}
-	}
+	throttled := countThrottled(reqs)
 	t.Logf("%d requests, %d throttled, client's allowed rate at the end %.0f/s", len(reqs), throttled, c.Rate())
 	if throttled == 0 || c.Throttles() == 0 {
 		t.Fatal("the sandbox never throttled: the test proves nothing")
 	}
-	if throttled*4 > len(reqs) {
-		t.Errorf("%d of %d requests throttled: the client did not slow down", throttled, len(reqs))
-	}
-	// The attempted rate over the second half of the run.
+	// The first wave is turned away (the client cannot know the limit);
+	// once it has learnt it, the second half of the run is mostly accepted
+	// and its attempted rate is at or under the limit.
 	first, last := reqs[0].Time, reqs[len(reqs)-1].Time
 	mid := first.Add(last.Sub(first) / 2)
-	n := 0
+	var late []flinkstest.Request
 	for _, r := range reqs {
 		if !r.Time.Before(mid) {
+			late = append(late, r)
+		}
+	}
+	t.Logf("second half: %d requests, %d throttled, %.0f/s attempted", len(late), countThrottled(late), float64(len(late))/last.Sub(mid).Seconds())
+	if n := countThrottled(late); n*4 > len(late) {
+		t.Errorf("second half: %d of %d requests throttled: the client did not slow down", n, len(late))
+	}
+	if secs := last.Sub(mid).Seconds(); secs > 0 && float64(len(late)-4)/secs > limit*1.25 {
+		t.Errorf("second half: %d requests in %.2fs = %.0f/s, over the limit %v/s", len(late), secs, float64(len(late))/secs, limit)
+	}
+}
+
+func countThrottled(reqs []flinkstest.Request) int {
+	n := 0
+	for _, r := range reqs {
+		if r.FlinksCode == "TOO_MANY_REQUESTS" {
 			n++
 		}
 	}
-	if secs := last.Sub(mid).Seconds(); secs > 0 && float64(n-4)/secs > limit*1.1 {
-		t.Errorf("second half: %d requests in %.2fs = %.0f/s, over the limit %v/s", n, secs, float64(n)/secs, limit)
-	}
+	return n
 }
 
 // One throttled answer pauses every login of the client until Retry-After.
