@@ -88,6 +88,11 @@ func TestConfigNeverPrintsSecrets(t *testing.T) {
 			t.Errorf("%s printed a secret: %s", format, s)
 		}
 	}
+	var logs logBuffer
+	debugLogger(&logs).Info("config", "cfg", cfg)
+	if strings.Contains(logs.String(), "CANARY") || !strings.Contains(logs.String(), "SecretKey:set") {
+		t.Errorf("slog printed a secret, or not the config: %s", logs.String())
+	}
 }
 
 func TestHashLogin(t *testing.T) {

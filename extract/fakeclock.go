@@ -15,8 +15,6 @@ import (
 type FakeClock struct {
 	mu  sync.Mutex
 	now time.Time
-	// waits records every After duration in call order.
-	waits []time.Duration
 }
 
 // NewFakeClock returns a FakeClock reading start.
@@ -33,7 +31,6 @@ func (f *FakeClock) Now() time.Time {
 func (f *FakeClock) After(d time.Duration) <-chan time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.waits = append(f.waits, d)
 	if d > 0 {
 		f.now = f.now.Add(d)
 	}
@@ -47,11 +44,4 @@ func (f *FakeClock) Advance(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.now = f.now.Add(d)
-}
-
-// Waits returns every duration passed to After so far.
-func (f *FakeClock) Waits() []time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]time.Duration(nil), f.waits...)
 }
