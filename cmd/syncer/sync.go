@@ -26,10 +26,13 @@ func runSync(ctx context.Context, env *environment, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
+	if err != nil {
+		return err
+	}
 	return syncCommand(ctx, env, fs, &f, "sync", func(ctx context.Context, w *warehouse) ([]string, error) {
-		ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
-		if err != nil || len(ids) > 0 {
-			return ids, err
+		if len(ids) > 0 {
+			return ids, nil
 		}
 		return w.knownLogins(ctx)
 	})
@@ -46,8 +49,12 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	if f.loginsFile == "" && len(f.logins) == 0 {
 		return usagef("backfill needs --logins FILE (or --login ID)")
 	}
-	return syncCommand(ctx, env, fs, &f, "backfill", func(ctx context.Context, w *warehouse) ([]string, error) {
-		return gatherLogins(f.loginsFile, f.logins, env.stdin)
+	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
+	if err != nil {
+		return err
+	}
+	return syncCommand(ctx, env, fs, &f, "backfill", func(context.Context, *warehouse) ([]string, error) {
+		return ids, nil
 	})
 }
 
