@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -88,6 +89,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		inv, err := Decode(body)
+		if errors.Is(err, ErrSyntax) == json.Valid(body) {
+			t.Fatalf("Decode says syntax error %v, encoding/json says valid %v", err, json.Valid(body))
+		}
 		if err != nil {
 			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrShape) {
 				t.Fatalf("untyped error %v", err)

@@ -15,9 +15,11 @@
 package payload
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Investments is the 200 body of POST /Investments.
@@ -77,139 +79,216 @@ var ErrShape = errors.New("not an investments payload")
 // includes a body cut short in transit.
 var ErrSyntax = errors.New("payload is not valid JSON")
 
-// Decode parses one /Investments 200 body.
+// Decode parses one /Investments 200 body in a single pass. The result
+// refers to a private copy of body, so the caller may reuse body afterwards.
 func Decode(body []byte) (*Investments, error) {
-	if !json.Valid(body) {
+	d := &decoder{s: scanner{buf: bytes.Clone(body)}}
+	inv, err := d.top()
+	if errors.Is(err, errSyntax) {
 		return nil, fmt.Errorf("%w (%d bytes)", ErrSyntax, len(body))
 	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
+	return inv, err
+}
+
+// decoder reads the payload's objects straight from the scanner.
+type decoder struct {
+	s scanner
+	// Scratch slices for list; no list nests another of its own type.
+	institutions []Institution
+	accounts     []Account
+	positions    []Position
+	transactions []Transaction
+}
+
+func (d *decoder) top() (*Investments, error) {
+	s := &d.s
+	if s.peek() != '{' {
+		if err := s.skipSpaceAnd(); err != nil {
+			return nil, err
+		}
+		if err := d.end(); err != nil {
+			return nil, err
+		}
 		return nil, fmt.Errorf("%w: top level is not an object", ErrShape)
 	}
-	raw, ok := top["Investments"]
-	if !ok {
+	inv := &Investments{}
+	found, isList := false, false
+	err := s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		switch string(name) {
+		case "Investments":
+			found = true
+			isNull := s.peek() == 'n'
+			var err error
+			inv.Institutions, isList, err = list(d, &d.institutions, &inv.Problems, "Investments", d.institution)
+			isList = isList || isNull
+			return err
+		case "Message":
+			return d.scalar(&inv.Message, &inv.Problems, name)
+		}
+		return d.extra(&inv.Extra, name)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	if !found {
 		return nil, fmt.Errorf("%w: no Investments member", ErrShape)
 	}
-	inv := &Investments{}
-	d := decoder{problems: &inv.Problems}
-	var ok2 bool
-	inv.Institutions, ok2 = decodeList(&d, "Investments", raw, decodeInstitution)
-	if !ok2 && !isNull(raw) {
+	if !isList {
 		return nil, fmt.Errorf("%w: Investments is not an array", ErrShape)
 	}
-	delete(top, "Investments")
-	inv.Message = d.value(top, "Message")
-	inv.Extra = rest(top)
 	return inv, nil
 }
 
-func decodeInstitution(i int, raw json.RawMessage) (Institution, error) {
-	m, err := object(raw)
-	if err != nil {
-		return Institution{}, err
+// end fails unless only space follows.
+func (d *decoder) end() error {
+	d.s.skipSpace()
+	if d.s.pos < len(d.s.buf) {
+		return d.s.fail("trailing data")
 	}
-	in := Institution{Index: i}
-	d := decoder{problems: &in.Problems}
-	in.Name = d.value(m, "Name")
-	in.ID = d.value(m, "Id")
-	if a, ok := m["Accounts"]; ok {
-		in.Accounts, _ = decodeList(&d, "Accounts", a, decodeAccount)
-		delete(m, "Accounts")
-	}
-	in.Extra = rest(m)
-	return in, nil
+	return nil
 }
 
-func decodeAccount(i int, raw json.RawMessage) (Account, error) {
-	m, err := object(raw)
-	if err != nil {
-		return Account{}, err
-	}
-	a := Account{Index: i}
-	d := decoder{problems: &a.Problems}
-	a.ID = d.value(m, "Id")
-	a.FullAccountID = d.value(m, "FullAccountId")
-	a.AccountID = d.value(m, "AccountId")
-	a.Name = d.value(m, "Name")
-	a.Type = d.value(m, "Type")
-	a.Registered = d.value(m, "Registered")
-	a.Currency = d.value(m, "Currency")
-	a.Cash = d.value(m, "Cash")
-	a.AccountValue = d.value(m, "AccountValue")
-	a.CurrencyValue = d.value(m, "CurrencyValue")
-	if p, ok := m["Positions"]; ok {
-		a.Positions, _ = decodeList(&d, "Positions", p, decodePosition)
-		delete(m, "Positions")
-	}
-	if t, ok := m["Transactions"]; ok {
-		a.Transactions, _ = decodeList(&d, "Transactions", t, decodeTransaction)
-		delete(m, "Transactions")
-	}
-	a.Extra = rest(m)
-	return a, nil
-}
-
-// decoder collects the problems of one object while its members are read.
-type decoder struct{ problems *[]Problem }
-
-func (d *decoder) add(path, reason string) {
-	*d.problems = append(*d.problems, Problem{Path: path, Reason: reason})
-}
-
-// value takes member key out of m as a scalar Value. A member that is an
-// object or array is recorded as a problem and left out.
-func (d *decoder) value(m map[string]json.RawMessage, key string) Value {
-	raw, ok := m[key]
-	if !ok {
-		return Value{}
-	}
-	delete(m, key)
-	v := Value{raw: raw, present: true}
-	if k := v.kind(); k == '{' || k == '[' {
-		d.add(key, "expected a scalar, got "+kindName(k))
-		return Value{}
-	}
-	return v
-}
-
-// object decodes raw as a JSON object, or says what it is instead.
-func object(raw json.RawMessage) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("expected an object, got %s", kindName(Value{raw: raw}.kind()))
-	}
-	return m, nil
-}
-
-// decodeList decodes a JSON array element by element. An element that fails
-// is recorded as a problem at name[i] and left out; the others are kept. It
-// returns false when raw is not an array at all.
-func decodeList[T any](d *decoder, name string, raw json.RawMessage, each func(int, json.RawMessage) (T, error)) ([]T, bool) {
-	if isNull(raw) {
-		return nil, false
-	}
-	var elems []json.RawMessage
-	if err := json.Unmarshal(raw, &elems); err != nil {
-		d.add(name, "expected an array, got "+kindName(Value{raw: raw}.kind()))
-		return nil, false
-	}
-	out := make([]T, 0, len(elems))
-	for i, e := range elems {
-		v, err := each(i, e)
-		if err != nil {
-			d.add(fmt.Sprintf("%s[%d]", name, i), err.Error())
-			continue
+func (d *decoder) institution(i int, in *Institution) error {
+	in.Index = i
+	return d.s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		switch string(name) {
+		case "Name":
+			return d.scalar(&in.Name, &in.Problems, name)
+		case "Id":
+			return d.scalar(&in.ID, &in.Problems, name)
+		case "Accounts":
+			var err error
+			in.Accounts, _, err = list(d, &d.accounts, &in.Problems, "Accounts", d.account)
+			return err
 		}
-		out = append(out, v)
-	}
-	return out, true
+		return d.extra(&in.Extra, name)
+	})
 }
 
-func rest(m map[string]json.RawMessage) Fields {
-	if len(m) == 0 {
+func (d *decoder) account(i int, a *Account) error {
+	a.Index = i
+	return d.s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		var v *Value
+		switch string(name) {
+		case "Id":
+			v = &a.ID
+		case "FullAccountId":
+			v = &a.FullAccountID
+		case "AccountId":
+			v = &a.AccountID
+		case "Name":
+			v = &a.Name
+		case "Type":
+			v = &a.Type
+		case "Registered":
+			v = &a.Registered
+		case "Currency":
+			v = &a.Currency
+		case "Cash":
+			v = &a.Cash
+		case "AccountValue":
+			v = &a.AccountValue
+		case "CurrencyValue":
+			v = &a.CurrencyValue
+		case "Positions":
+			var err error
+			a.Positions, _, err = list(d, &d.positions, &a.Problems, "Positions", d.position)
+			return err
+		case "Transactions":
+			var err error
+			a.Transactions, _, err = list(d, &d.transactions, &a.Problems, "Transactions", d.transaction)
+			return err
+		default:
+			return d.extra(&a.Extra, name)
+		}
+		return d.scalar(v, &a.Problems, name)
+	})
+}
+
+// scalar reads a member that must be a scalar. An object or array is
+// recorded as a problem and the member reads as missing.
+func (d *decoder) scalar(v *Value, problems *[]Problem, name []byte) error {
+	raw, err := d.s.value()
+	if err != nil {
+		return err
+	}
+	if k := raw[0]; k == '{' || k == '[' {
+		*problems = append(*problems, Problem{Path: string(name), Reason: "expected a scalar, got " + kindName(k)})
+		*v = Value{}
 		return nil
 	}
-	return Fields(m)
+	*v = Value{raw: raw}
+	return nil
 }
 
-func isNull(raw json.RawMessage) bool { return Value{raw: raw}.kind() == 'n' }
+// extra keeps an unknown member verbatim.
+func (d *decoder) extra(f *Fields, name []byte) error {
+	raw, err := d.s.value()
+	if err != nil {
+		return err
+	}
+	if *f == nil {
+		*f = Fields{}
+	}
+	(*f)[string(name)] = raw
+	return nil
+}
+
+// list reads an array of objects element by element. An element that is not
+// an object is recorded as a problem at name[i] and left out; the others are
+// kept. isList is false when the member is not an array (null included).
+func list[T any](d *decoder, scratch *[]T, problems *[]Problem, name string, each func(int, *T) error) (out []T, isList bool, err error) {
+	s := &d.s
+	switch s.peek() {
+	case '[':
+	case 'n':
+		return nil, false, s.literal("null")
+	default:
+		raw, err := s.value()
+		if err != nil {
+			return nil, false, err
+		}
+		*problems = append(*problems, Problem{Path: name, Reason: "expected an array, got " + kindName(raw[0])})
+		return nil, false, nil
+	}
+	// Elements are decoded in place into a scratch slice reused across
+	// lists, then copied once into an exact-size result: the structs are
+	// large, and growing a slice of them element by element is costly.
+	work := (*scratch)[:0]
+	defer func() {
+		out = append(make([]T, 0, len(work)), work...)
+		clear(work)
+		*scratch = work[:0]
+	}()
+	err = s.array(func(i int) error {
+		if s.pos < len(s.buf) && s.buf[s.pos] == '{' {
+			var zero T
+			work = append(work, zero)
+			return each(i, &work[len(work)-1])
+		}
+		raw, err := s.value()
+		if err != nil {
+			return err
+		}
+		*problems = append(*problems, Problem{Path: name + "[" + strconv.Itoa(i) + "]", Reason: "expected an object, got " + kindName(raw[0])})
+		return nil
+	})
+	return out, true, err
+}
+
+// memberName returns a member's name from its key: the text between the
+// quotes, unescaped when needed.
+func memberName(key []byte, escaped bool) []byte {
+	if !escaped {
+		return key[1 : len(key)-1]
+	}
+	var name string
+	_ = json.Unmarshal(key, &name) // the scanner has validated it
+	return []byte(name)
+}

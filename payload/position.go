@@ -55,72 +55,118 @@ type Security struct {
 	Problems []Problem
 }
 
-func decodePosition(i int, raw json.RawMessage) (Position, error) {
-	m, err := object(raw)
-	if err != nil {
-		return Position{}, err
-	}
-	p := Position{Index: i, Raw: raw}
-	d := decoder{problems: &p.Problems}
-	p.Quantity = d.value(m, "Quantity")
-	p.Price = d.value(m, "Price")
-	p.MarketValue = d.value(m, "MarketValue")
-	p.BookValue = d.value(m, "BookValue")
-	p.AverageCost = d.value(m, "AverageCost")
-	p.Currency = d.value(m, "Currency")
-	p.AsOfDate = d.value(m, "AsOfDate")
-	p.Security = d.security(m)
-	p.Extra = rest(m)
-	return p, nil
+func (d *decoder) position(i int, p *Position) error {
+	start := d.s.pos
+	p.Index = i
+	err := d.s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		var v *Value
+		switch string(name) {
+		case "Quantity":
+			v = &p.Quantity
+		case "Price":
+			v = &p.Price
+		case "MarketValue":
+			v = &p.MarketValue
+		case "BookValue":
+			v = &p.BookValue
+		case "AverageCost":
+			v = &p.AverageCost
+		case "Currency":
+			v = &p.Currency
+		case "AsOfDate":
+			v = &p.AsOfDate
+		case "Security":
+			var err error
+			p.Security, err = d.security(&p.Problems)
+			return err
+		default:
+			return d.extra(&p.Extra, name)
+		}
+		return d.scalar(v, &p.Problems, name)
+	})
+	p.Raw = d.s.buf[start:d.s.pos:d.s.pos]
+	return err
 }
 
-func decodeTransaction(i int, raw json.RawMessage) (Transaction, error) {
-	m, err := object(raw)
-	if err != nil {
-		return Transaction{}, err
-	}
-	t := Transaction{Index: i, Raw: raw}
-	d := decoder{problems: &t.Problems}
-	t.ID = d.value(m, "Id")
-	t.Date = d.value(m, "Date")
-	t.SettlementDate = d.value(m, "SettlementDate")
-	t.Type = d.value(m, "Type")
-	t.Description = d.value(m, "Description")
-	t.Quantity = d.value(m, "Quantity")
-	t.Price = d.value(m, "Price")
-	t.Fees = d.value(m, "Fees")
-	t.NetAmount = d.value(m, "NetAmount")
-	t.Currency = d.value(m, "Currency")
-	t.Security = d.security(m)
-	t.Extra = rest(m)
-	return t, nil
+func (d *decoder) transaction(i int, t *Transaction) error {
+	start := d.s.pos
+	t.Index = i
+	err := d.s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		var v *Value
+		switch string(name) {
+		case "Id":
+			v = &t.ID
+		case "Date":
+			v = &t.Date
+		case "SettlementDate":
+			v = &t.SettlementDate
+		case "Type":
+			v = &t.Type
+		case "Description":
+			v = &t.Description
+		case "Quantity":
+			v = &t.Quantity
+		case "Price":
+			v = &t.Price
+		case "Fees":
+			v = &t.Fees
+		case "NetAmount":
+			v = &t.NetAmount
+		case "Currency":
+			v = &t.Currency
+		case "Security":
+			var err error
+			t.Security, err = d.security(&t.Problems)
+			return err
+		default:
+			return d.extra(&t.Extra, name)
+		}
+		return d.scalar(v, &t.Problems, name)
+	})
+	t.Raw = d.s.buf[start:d.s.pos:d.s.pos]
+	return err
 }
 
-// security takes the "Security" member out of m. Null or missing gives nil;
-// anything but an object is recorded as a problem.
-func (d *decoder) security(m map[string]json.RawMessage) *Security {
-	raw, ok := m["Security"]
-	if !ok {
-		return nil
-	}
-	delete(m, "Security")
-	if isNull(raw) {
-		return nil
-	}
-	sm, err := object(raw)
-	if err != nil {
-		d.add("Security", err.Error())
-		return nil
+// security reads a "Security" member. Null gives nil; anything but an object
+// is recorded as a problem and gives nil.
+func (d *decoder) security(problems *[]Problem) (*Security, error) {
+	switch d.s.peek() {
+	case '{':
+	case 'n':
+		return nil, d.s.literal("null")
+	default:
+		raw, err := d.s.value()
+		if err != nil {
+			return nil, err
+		}
+		*problems = append(*problems, Problem{Path: "Security", Reason: "expected an object, got " + kindName(raw[0])})
+		return nil, nil
 	}
 	s := &Security{}
-	sd := decoder{problems: &s.Problems}
-	s.ID = sd.value(sm, "Id")
-	s.Symbol = sd.value(sm, "Symbol")
-	s.Name = sd.value(sm, "Name")
-	s.Cusip = sd.value(sm, "Cusip")
-	s.Isin = sd.value(sm, "Isin")
-	s.Type = sd.value(sm, "Type")
-	s.Currency = sd.value(sm, "Currency")
-	s.Extra = rest(sm)
-	return s
+	err := d.s.object(func(key []byte, escaped bool) error {
+		name := memberName(key, escaped)
+		var v *Value
+		switch string(name) {
+		case "Id":
+			v = &s.ID
+		case "Symbol":
+			v = &s.Symbol
+		case "Name":
+			v = &s.Name
+		case "Cusip":
+			v = &s.Cusip
+		case "Isin":
+			v = &s.Isin
+		case "Type":
+			v = &s.Type
+		case "Currency":
+			v = &s.Currency
+		default:
+			return d.extra(&s.Extra, name)
+		}
+		return d.scalar(v, &s.Problems, name)
+	})
+	return s, err
 }

@@ -1,31 +1,42 @@
 package payload
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
+	"unsafe"
 
 	"github.com/syncer/syncer/schema"
 )
 
 // Value is one scalar member of the payload, kept as its exact JSON text so
 // that numbers never pass through float64. The zero Value is a missing member.
+//
+// A Value refers to the immutable text Decode copied from the body: String
+// returns strings that share that memory instead of copying each one, so
+// the bytes from Raw must never be modified.
 type Value struct {
-	raw     json.RawMessage
-	present bool
+	raw json.RawMessage // nil when missing; never empty otherwise
 }
 
 // RawValue builds a Value from JSON text, for tests and generators.
-func RawValue(text string) Value { return Value{raw: json.RawMessage(text), present: true} }
+func RawValue(text string) Value {
+	if text == "" {
+		text = "null" // an empty text is not JSON; keep "present" distinct from missing
+	}
+	return Value{raw: json.RawMessage(text)}
+}
 
 // Missing reports whether the member was absent.
-func (v Value) Missing() bool { return !v.present }
+func (v Value) Missing() bool { return v.raw == nil }
 
 // Null reports whether the member was absent or JSON null.
-func (v Value) Null() bool { return !v.present || v.kind() == 'n' }
+func (v Value) Null() bool { return v.raw == nil || v.kind() == 'n' }
 
-// Raw returns the member's JSON text (nil when missing).
+// Raw returns the member's JSON text (nil when missing). Do not modify it.
 func (v Value) Raw() json.RawMessage { return v.raw }
 
 // kind returns the first significant byte: '"', '{', '[', 't', 'f', 'n', or a digit/'-' for numbers.
@@ -64,8 +75,8 @@ type ErrWrongType struct{ Want, Got string }
 
 func (e *ErrWrongType) Error() string { return fmt.Sprintf("expected %s, got %s", e.Want, e.Got) }
 
-// String returns a string member. ok is false for null or missing; err is set
-// for any other JSON type.
+// String returns a string member. ok is false for null or missing; err is
+// set for any other JSON type.
 func (v Value) String() (s string, ok bool, err error) {
 	if v.Null() {
 		return "", false, nil
@@ -73,10 +84,32 @@ func (v Value) String() (s string, ok bool, err error) {
 	if v.kind() != '"' {
 		return "", false, &ErrWrongType{Want: "a string", Got: kindName(v.kind())}
 	}
-	if err := json.Unmarshal(v.raw, &s); err != nil {
+	if in := v.raw[1 : len(v.raw)-1]; plain(in) {
+		return view(in), true, nil
+	}
+	return unquote(v.raw)
+}
+
+// unquote decodes a JSON string with escapes or invalid UTF-8, as
+// encoding/json does. Kept apart so that its escaping variable does not make
+// every String call allocate.
+func unquote(raw []byte) (string, bool, error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false, err
 	}
 	return s, true, nil
+}
+
+// plain reports whether string contents need no unescaping: no backslash,
+// and valid UTF-8 (encoding/json replaces invalid bytes).
+func plain(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return utf8.Valid(b) && bytes.IndexByte(b, '\\') < 0
+		}
+	}
+	return true
 }
 
 // Text returns a string member, or "" for null, missing or another type.
@@ -91,19 +124,23 @@ func (v Value) Decimal() (d schema.Decimal, ok bool, err error) {
 	if v.Null() {
 		return schema.Decimal{}, false, nil
 	}
-	text := string(v.raw)
+	text := v.raw
 	switch k := v.kind(); {
 	case k == '"':
-		var s string
-		if err := json.Unmarshal(v.raw, &s); err != nil {
-			return schema.Decimal{}, false, err
+		if in := v.raw[1 : len(v.raw)-1]; plain(in) {
+			text = in
+		} else {
+			s, _, err := unquote(v.raw)
+			if err != nil {
+				return schema.Decimal{}, false, err
+			}
+			text = []byte(s)
 		}
-		text = s
 	case k == '-' || (k >= '0' && k <= '9'):
 	default:
 		return schema.Decimal{}, false, &ErrWrongType{Want: "a number", Got: kindName(k)}
 	}
-	d, err = schema.ParseDecimal(text)
+	d, err = parseDecimal(text)
 	if err != nil {
 		return schema.Decimal{}, false, schema.ErrNotANumber
 	}
@@ -135,7 +172,7 @@ func (v Value) Date() (t time.Time, ok bool, err error) {
 		return time.Time{}, ok, err
 	}
 	if len(s) == len(time.DateOnly) {
-		if t, err := time.Parse(time.DateOnly, s); err == nil {
+		if t, ok := parseDateOnly(s); ok {
 			return t, true, nil
 		}
 	} else if ts, err := parseTime(s); err == nil {
@@ -197,4 +234,42 @@ func (v Value) Ident() (s string, ok bool, err error) {
 		return "", false, &ErrWrongType{Want: "a string or number", Got: kindName(v.kind())}
 	}
 	return s, ok, nil
+}
+
+// parseDateOnly parses "YYYY-MM-DD" strictly, as time.Parse(time.DateOnly)
+// does, without its generality.
+func parseDateOnly(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	n := func(b string) (int, bool) {
+		v := 0
+		for i := 0; i < len(b); i++ {
+			if b[i] < '0' || b[i] > '9' {
+				return 0, false
+			}
+			v = v*10 + int(b[i]-'0')
+		}
+		return v, true
+	}
+	y, ok1 := n(s[:4])
+	m, ok2 := n(s[5:7])
+	d, ok3 := n(s[8:])
+	if !ok1 || !ok2 || !ok3 || m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
+		return time.Time{}, false
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), true
+}
+
+func daysIn(m time.Month, year int) int {
+	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// view returns b as a string without copying. Only for the immutable text
+// that Decode and RawValue own.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }

@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"github.com/syncer/syncer/schema"
 	"testing"
 	"time"
 )
@@ -72,4 +73,37 @@ func TestValueIdentAndBool(t *testing.T) {
 	if _, _, err := RawValue(`"yes"`).Bool(); err == nil {
 		t.Error(`"yes" accepted as a boolean`)
 	}
+}
+
+// FuzzParseDecimal: the fast parser agrees with schema.ParseDecimal on every
+// input, value and error alike.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0", "12.50", "1e-18", "-2.5E3", "00", "1.", ".5", "18446744073709551615", "18446744073709551616.5",
+		"9999999999999999999", "0.0000000000000000001", "123456789012345678901234567890", "1e400", "-", "", "1.0e+2", "0.000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, werr := schema.ParseDecimal(s)
+		got, gerr := parseDecimal([]byte(s))
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("%q: error %v, schema says %v", s, gerr, werr)
+		}
+		if werr == nil && (got.String() != want.String() || got.Scale != want.Scale) {
+			t.Fatalf("%q: %s (scale %d), schema says %s (scale %d)", s, got, got.Scale, want, want.Scale)
+		}
+	})
+}
+
+// FuzzParseDateOnly: the fast date parser agrees with time.Parse.
+func FuzzParseDateOnly(f *testing.F) {
+	for _, s := range []string{"2025-01-31", "2024-02-29", "2023-02-29", "0000-01-01", "2025-13-01", "2025-00-10", "2025-1-05", "+025-01-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, werr := time.Parse(time.DateOnly, s)
+		got, ok := parseDateOnly(s)
+		if ok != (werr == nil) || (ok && !got.Equal(want)) {
+			t.Fatalf("%q: %v %v, time.Parse says %v %v", s, got, ok, want, werr)
+		}
+	})
 }

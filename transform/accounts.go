@@ -12,7 +12,7 @@ import (
 // positions and transactions hang on it.
 func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row {
 	src := a.src
-	r := reader{base: a.path}
+	r := reader{base: a.path, box: t.box}
 	ir := reader{base: a.ipath}
 	institution := ir.text("Name", in.Name)
 	institutionID := ir.ident("Id", in.ID)

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // bigPayload writes a realistic payload: accounts × (8 positions over a
@@ -80,6 +82,7 @@ func BenchmarkFromJSON(b *testing.B) {
 			b.SetBytes(int64(len(in) - len(bodies)))
 			b.ReportAllocs()
 			rows := 0
+			defer reportCPU(b, len(in)-len(bodies))()
 			for b.Loop() {
 				rows = 0
 				for _, body := range bodies {
@@ -98,6 +101,7 @@ func BenchmarkFromJSON(b *testing.B) {
 		b.Run(name+"/baseline_map_UseNumber", func(b *testing.B) {
 			b.SetBytes(int64(len(in) - len(bodies)))
 			b.ReportAllocs()
+			defer reportCPU(b, len(in)-len(bodies))()
 			for b.Loop() {
 				for _, body := range bodies {
 					d := json.NewDecoder(bytes.NewReader(body))
@@ -110,4 +114,24 @@ func BenchmarkFromJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// reportCPU reports throughput per second of process CPU time (all threads,
+// GC included) rather than wall time, which other processes on a shared
+// machine distort. Call it before the loop and defer the function it returns.
+func reportCPU(b *testing.B, bytesPerOp int) func() {
+	start := cpuTime()
+	return func() {
+		if used := cpuTime() - start; used > 0 {
+			b.ReportMetric(float64(bytesPerOp)*float64(b.N)/used.Seconds()/1e6, "cpu-MB/s")
+		}
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/syncer/syncer/payload"
@@ -13,11 +14,31 @@ import (
 // A member that fails reads as NULL.
 type reader struct {
 	base string
+	elem *elemPath // when set, the base path (built only if a member fails)
 	errs []fieldErr
+	box  *interner // nil: no interning
+}
+
+// elemPath is the JSON path of an array element, kept in parts so that the
+// string is only built when something must be reported there.
+type elemPath struct {
+	parent, array string
+	index         int
+}
+
+func (p elemPath) String() string {
+	return p.parent + "." + p.array + "[" + strconv.Itoa(p.index) + "]"
+}
+
+func (r *reader) path() string {
+	if r.elem != nil {
+		return r.elem.String()
+	}
+	return r.base
 }
 
 func (r *reader) fail(name string, err error) {
-	r.errs = append(r.errs, fieldErr{path: r.base + "." + name, reason: reasonOf(err)})
+	r.errs = append(r.errs, fieldErr{path: r.path() + "." + name, reason: reasonOf(err)})
 }
 
 // reasonOf turns a decoding error into a reason that names what is wrong and
@@ -71,11 +92,16 @@ func (r *reader) currency(name string, v payload.Value) any {
 		r.fail(name, err)
 		return nil
 	}
-	s = normCurrency(s)
-	if !ok || s == "" {
+	if !ok {
 		return nil
 	}
-	return s
+	if r.box != nil {
+		return r.box.currency(s)
+	}
+	if n := normCurrency(s); n != "" {
+		return n
+	}
+	return nil
 }
 
 func normCurrency(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
@@ -91,7 +117,7 @@ func (r *reader) decimal(name string, v payload.Value) any {
 		return nil
 	}
 	if err := fitsExact(d); err != nil {
-		r.errs = append(r.errs, fieldErr{path: r.base + "." + name, reason: "does not fit DECIMAL(38,18): " + err.Error()})
+		r.errs = append(r.errs, fieldErr{path: r.path() + "." + name, reason: "does not fit DECIMAL(38,18): " + err.Error()})
 		return nil
 	}
 	return d
@@ -128,6 +154,9 @@ func (r *reader) date(name string, v payload.Value) any {
 	}
 	if !ok {
 		return nil
+	}
+	if r.box != nil {
+		return r.box.date(d)
 	}
 	return d
 }

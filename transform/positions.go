@@ -3,7 +3,6 @@ package transform
 import (
 	"bytes"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/syncer/syncer/payload"
@@ -19,7 +18,7 @@ type lot struct {
 	date                    time.Time
 	qty, price, mv, bv, avg any // schema.Decimal or nil
 	currency                any
-	path                    string
+	path                    *elemPath
 	raw                     []byte
 	extra                   any
 }
@@ -36,18 +35,17 @@ func (t *transformer) positionRows(a *account) {
 	groups := map[lotKey][]*lot{}
 	for i := range a.src.Positions {
 		p := &a.src.Positions[i]
-		path := a.path + ".Positions[" + strconv.Itoa(p.Index) + "]"
-		r := reader{base: path}
+		at := &elemPath{a.path, "Positions", p.Index}
+		r := reader{elem: at, box: t.box}
 		for _, pr := range p.Problems {
-			r.errs = append(r.errs, fieldErr{path: join(path, pr.Path), reason: pr.Reason})
+			r.errs = append(r.errs, fieldErr{path: join(at.String(), pr.Path), reason: pr.Reason})
 		}
-		t.securityProblems(path, p.Security)
-		l := &lot{path: path, raw: p.Raw, sec: p.Security, date: t.syncDate}
+		t.securityProblems(at, p.Security)
+		l := &lot{path: at, raw: p.Raw, sec: p.Security, date: t.syncDate}
 		l.currency = r.currency("Currency", p.Currency)
-		cur, _ := l.currency.(string)
-		l.key, l.ref = t.securities.key(p.Security, cur)
-		if l.key == "" && !hasErr(r.errs, path+".Security") {
-			r.errs = append(r.errs, fieldErr{path: path + ".Security", reason: "security cannot be resolved: no Id, Isin, Cusip or Symbol"})
+		l.key, l.ref = t.securities.key(a.positionRefs[i])
+		if l.key == "" && !hasErr(r.errs, at.String()+".Security") {
+			r.errs = append(r.errs, fieldErr{path: at.String() + ".Security", reason: "security cannot be resolved: no Id, Isin, Cusip or Symbol"})
 		}
 		if d, ok := r.date("AsOfDate", p.AsOfDate).(time.Time); ok {
 			l.date = d
@@ -72,10 +70,10 @@ func (t *transformer) positionRows(a *account) {
 		l := t.mergeLots(a, lots)
 		t.securities.use(l.key, l.sec, l.ref)
 		t.asOfDates[l.date] = struct{}{}
-		t.positions = append(t.positions, schema.Row{
-			t.loginID, a.id, l.key, l.date, l.qty, l.price, l.mv, l.bv, l.avg, l.currency,
+		t.positions = append(t.positions, t.positionRow.row(
+			t.loginID, a.id, t.box.str(l.key), t.box.date(l.date), l.qty, l.price, l.mv, l.bv, l.avg, l.currency,
 			t.runID, t.syncedAt, l.extra,
-		})
+		))
 		switch {
 		case l.date.After(latest):
 			latest, values = l.date, values[:0]
@@ -88,9 +86,7 @@ func (t *transformer) positionRows(a *account) {
 			}
 		}
 	}
-	for _, v := range values {
-		a.positionsValue = a.positionsValue.Add(v)
-	}
+	a.positionsValue = sumExact(values)
 }
 
 // quarantine rejects a fragment, one row per unreadable member.
@@ -126,7 +122,7 @@ func (t *transformer) mergeLots(a *account, lots []*lot) *lot {
 	var extras []any
 	for _, l := range lots {
 		if c, _ := l.currency.(string); c != best {
-			t.rejected.add(l.path, schema.Positions.Name, "more lots of the same security and date are in another currency; position not loaded", a.mask.fragment(l.raw))
+			t.rejected.add(l.path.String(), schema.Positions.Name, "more lots of the same security and date are in another currency; position not loaded", a.mask.fragment(l.raw))
 			continue
 		}
 		if m == nil {
@@ -136,7 +132,7 @@ func (t *transformer) mergeLots(a *account, lots []*lot) *lot {
 		}
 		qty, mv, bv := sum(m.qty, l.qty), sum(m.mv, l.mv), sum(m.bv, l.bv)
 		if !fitsAll(qty, mv, bv) {
-			t.rejected.add(l.path, schema.Positions.Name, "merging this lot with another of the same security and date overflows DECIMAL(38,18); position not loaded", a.mask.fragment(l.raw))
+			t.rejected.add(l.path.String(), schema.Positions.Name, "merging this lot with another of the same security and date overflows DECIMAL(38,18); position not loaded", a.mask.fragment(l.raw))
 			continue
 		}
 		m.qty, m.mv, m.bv = qty, mv, bv
@@ -190,23 +186,34 @@ func fitsAll(vs ...any) bool {
 
 // securityProblems quarantines unreadable members of a security reference;
 // the reference still resolves from its other identifiers.
-func (t *transformer) securityProblems(path string, s *payload.Security) {
+func (t *transformer) securityProblems(at *elemPath, s *payload.Security) {
 	if s == nil {
 		return
 	}
-	base := path + ".Security"
-	r := reader{base: base}
-	for _, pr := range s.Problems {
-		r.errs = append(r.errs, fieldErr{path: join(base, pr.Path), reason: pr.Reason})
+	var errs []fieldErr
+	fail := func(name string, err error) {
+		if err != nil {
+			errs = append(errs, fieldErr{path: at.String() + ".Security." + name, reason: reasonOf(err)})
+		}
 	}
-	r.ident("Id", s.ID)
-	r.ident("Isin", s.Isin)
-	r.ident("Cusip", s.Cusip)
-	r.ident("Symbol", s.Symbol)
-	r.text("Name", s.Name)
-	r.text("Type", s.Type)
-	r.currency("Currency", s.Currency)
-	for _, e := range r.errs {
+	for _, pr := range s.Problems {
+		errs = append(errs, fieldErr{path: join(at.String()+".Security", pr.Path), reason: pr.Reason})
+	}
+	_, _, err := s.ID.Ident()
+	fail("Id", err)
+	_, _, err = s.Isin.Ident()
+	fail("Isin", err)
+	_, _, err = s.Cusip.Ident()
+	fail("Cusip", err)
+	_, _, err = s.Symbol.Ident()
+	fail("Symbol", err)
+	_, _, err = s.Name.String()
+	fail("Name", err)
+	_, _, err = s.Type.String()
+	fail("Type", err)
+	_, _, err = s.Currency.String()
+	fail("Currency", err)
+	for _, e := range errs {
 		t.rejected.add(e.path, schema.Securities.Name, e.reason+"; ignored", nil)
 	}
 }

@@ -40,3 +40,43 @@ func (t *transformer) reconcile(a *account) {
 	}
 	t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckValueReconciles, expected, act, dif, passed})
 }
+
+// sumExact adds decimals exactly with one accumulator, rather than one
+// Decimal.Add (and its allocations) per term.
+func sumExact(ds []schema.Decimal) schema.Decimal {
+	var scale int32
+	for _, d := range ds {
+		scale = max(scale, d.Scale)
+	}
+	if scale > 40 {
+		return slowSum(ds)
+	}
+	acc, term := new(big.Int), new(big.Int)
+	for _, d := range ds {
+		if d.Unscaled == nil {
+			continue
+		}
+		if shift := scale - d.Scale; shift > 0 {
+			acc.Add(acc, term.Mul(d.Unscaled, pow10[shift]))
+		} else {
+			acc.Add(acc, d.Unscaled)
+		}
+	}
+	return schema.Decimal{Unscaled: acc, Scale: scale}.Add(schema.Decimal{}) // normalised
+}
+
+// pow10[i] is 10^i.
+var pow10 = func() (p [41]*big.Int) {
+	for i := range p {
+		p[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(i)), nil)
+	}
+	return p
+}()
+
+func slowSum(ds []schema.Decimal) schema.Decimal {
+	var s schema.Decimal
+	for _, d := range ds {
+		s = s.Add(d)
+	}
+	return s
+}

@@ -69,29 +69,51 @@ func rawRef(s *payload.Security, fallbackCurrency string) secRef {
 type resolver struct {
 	symbolCurrency map[string]string // symbol -> its only currency in the payload
 	keys           map[secRef]string
+	distinct       []secRef // each distinct reference as read, before inference
 	used           map[string][]member
+	seen           map[seenKey]bool
 }
 
-// member is one reference to a security, as a loaded row made it.
+// member is one distinct reference to a security by a loaded row.
 type member struct {
-	sec *payload.Security
-	ref secRef
+	ref       secRef
+	name, typ string
+	extra     payload.Fields
+	extraText string // extra as canonical JSON, to order members by content
+	full      int    // how many fields it fills
+}
+
+type seenKey struct {
+	key       string
+	ref       secRef
+	name, typ string
 }
 
 func newResolver(accts []*account) *resolver {
-	r := &resolver{symbolCurrency: map[string]string{}, keys: map[secRef]string{}, used: map[string][]member{}}
-	refs := map[secRef]struct{}{}
-	collect := func(s *payload.Security, cur payload.Value) {
-		if ref := rawRef(s, normCurrency(cur.Text())); !ref.empty() {
-			refs[ref] = struct{}{}
+	r := &resolver{symbolCurrency: map[string]string{}, keys: map[secRef]string{}, used: map[string][]member{}, seen: map[seenKey]bool{}}
+	refs := map[secRef]int32{}
+	// site reads one reference and returns its index in r.distinct (-1: none).
+	site := func(s *payload.Security, cur payload.Value) int32 {
+		ref := rawRef(s, normCurrency(cur.Text()))
+		if ref.empty() {
+			return -1
 		}
+		id, ok := refs[ref]
+		if !ok {
+			id = int32(len(r.distinct))
+			refs[ref] = id
+			r.distinct = append(r.distinct, ref)
+		}
+		return id
 	}
 	for _, a := range accts {
+		a.positionRefs = make([]int32, len(a.src.Positions))
 		for i := range a.src.Positions {
-			collect(a.src.Positions[i].Security, a.src.Positions[i].Currency)
+			a.positionRefs[i] = site(a.src.Positions[i].Security, a.src.Positions[i].Currency)
 		}
+		a.transactionRefs = make([]int32, len(a.src.Transactions))
 		for i := range a.src.Transactions {
-			collect(a.src.Transactions[i].Security, a.src.Transactions[i].Currency)
+			a.transactionRefs[i] = site(a.src.Transactions[i].Security, a.src.Transactions[i].Currency)
 		}
 	}
 	// A symbol without any currency borrows the only one it has elsewhere.
@@ -162,19 +184,37 @@ func (r *resolver) infer(ref secRef) secRef {
 	return ref
 }
 
-// key returns the security_key of a reference, or "" when it carries no
-// identifier at all.
-func (r *resolver) key(s *payload.Security, fallbackCurrency string) (string, secRef) {
-	ref := r.infer(rawRef(s, fallbackCurrency))
-	if ref.empty() {
-		return "", ref
+// key returns the security_key of the reference with the given index in
+// r.distinct, or "" when it carries no identifier at all (index -1).
+func (r *resolver) key(site int32) (string, secRef) {
+	if site < 0 {
+		return "", secRef{}
 	}
+	ref := r.infer(r.distinct[site])
 	return r.keys[ref], ref
 }
 
 // use records that a loaded row references the security under key.
+// Identical references (no unknown members) are recorded once.
 func (r *resolver) use(key string, s *payload.Security, ref secRef) {
-	r.used[key] = append(r.used[key], member{sec: s, ref: ref})
+	m := member{ref: ref, name: s.Name.Text(), typ: s.Type.Text(), extra: s.Extra}
+	if len(m.extra) == 0 {
+		k := seenKey{key, ref, m.name, m.typ}
+		if r.seen[k] {
+			return
+		}
+		r.seen[k] = true
+	}
+	for _, f := range []string{ref.id, ref.isin, ref.cusip, ref.symbol, ref.currency, m.name, m.typ} {
+		if f != "" {
+			m.full++
+		}
+	}
+	m.full += len(m.extra)
+	if len(m.extra) > 0 {
+		m.extraText, _ = masker{keep: true}.extra(m.extra, nil).(string)
+	}
+	r.used[key] = append(r.used[key], m)
 }
 
 // rows returns one securities row per used key, each column taken from the
@@ -186,30 +226,33 @@ func (r *resolver) rows(runID any, keep bool) []schema.Row {
 	}
 	slices.Sort(keys)
 	rows := make([]schema.Row, 0, len(keys))
+	mask := masker{keep: keep}
 	for _, k := range keys {
 		ms := r.used[k]
 		slices.SortFunc(ms, func(a, b member) int {
-			return cmp.Or(cmp.Compare(fullness(b), fullness(a)), compareRefs(a.ref, b.ref),
-				strings.Compare(a.sec.Name.Text(), b.sec.Name.Text()), strings.Compare(a.sec.Type.Text(), b.sec.Type.Text()),
-				cmp.Compare(len(b.sec.Extra), len(a.sec.Extra)))
+			return cmp.Or(cmp.Compare(b.full, a.full), compareRefs(a.ref, b.ref),
+				strings.Compare(a.name, b.name), strings.Compare(a.typ, b.typ),
+				strings.Compare(a.extraText, b.extraText))
 		})
 		var id, sym, isin, cusip, name, typ, cur any
-		extra := payload.Fields{}
+		var extra payload.Fields
 		for _, m := range ms {
 			id = first(id, m.ref.id)
 			sym = first(sym, m.ref.symbol)
 			isin = first(isin, m.ref.isin)
 			cusip = first(cusip, m.ref.cusip)
-			name = first(name, m.sec.Name.Text())
-			typ = first(typ, m.sec.Type.Text())
+			name = first(name, m.name)
+			typ = first(typ, m.typ)
 			cur = first(cur, m.ref.currency)
-			for f, v := range m.sec.Extra {
+			for f, v := range m.extra {
 				if _, ok := extra[f]; !ok {
+					if extra == nil {
+						extra = payload.Fields{}
+					}
 					extra[f] = v
 				}
 			}
 		}
-		mask := masker{keep: keep}
 		rows = append(rows, schema.Row{k, id, sym, isin, cusip, name, typ, cur, runID, mask.extra(extra, nil)})
 	}
 	return rows
@@ -220,16 +263,6 @@ func first(have any, s string) any {
 		return have
 	}
 	return s
-}
-
-func fullness(m member) int {
-	n := 0
-	for _, s := range []string{m.ref.id, m.ref.isin, m.ref.cusip, m.ref.symbol, m.sec.Name.Text(), m.sec.Type.Text(), m.sec.Currency.Text()} {
-		if s != "" {
-			n++
-		}
-	}
-	return n + len(m.sec.Extra)
 }
 
 // unionFind groups identifiers that name the same security. A union that

@@ -1,8 +1,6 @@
 package transform
 
 import (
-	"strconv"
-
 	"github.com/syncer/syncer/payload"
 	"github.com/syncer/syncer/schema"
 )
@@ -15,15 +13,15 @@ func (t *transformer) transactionRows(a *account) {
 	seen := map[string]bool{}
 	for i := range a.src.Transactions {
 		x := &a.src.Transactions[i]
-		path := a.path + ".Transactions[" + strconv.Itoa(x.Index) + "]"
-		r := reader{base: path}
+		at := &elemPath{a.path, "Transactions", x.Index}
+		r := reader{elem: at, box: t.box}
 		for _, pr := range x.Problems {
-			r.errs = append(r.errs, fieldErr{path: join(path, pr.Path), reason: pr.Reason})
+			r.errs = append(r.errs, fieldErr{path: join(at.String(), pr.Path), reason: pr.Reason})
 		}
-		t.securityProblems(path, x.Security)
+		t.securityProblems(at, x.Security)
 		id := r.ident("Id", x.ID)
-		if id == nil && !hasErr(r.errs, path+".Id") {
-			r.errs = append(r.errs, fieldErr{path: path + ".Id", reason: "transaction has no Id"})
+		if id == nil && !hasErr(r.errs, at.String()+".Id") {
+			r.errs = append(r.errs, fieldErr{path: at.String() + ".Id", reason: "transaction has no Id"})
 		}
 		date := r.date("Date", x.Date)
 		settled := r.date("SettlementDate", x.SettlementDate)
@@ -39,31 +37,30 @@ func (t *transformer) transactionRows(a *account) {
 			continue
 		}
 		if seen[id.(string)] {
-			t.rejected.add(path, schema.Transactions.Name, "duplicate transaction Id in the account; the first occurrence is kept", a.mask.fragment(x.Raw))
+			t.rejected.add(at.String(), schema.Transactions.Name, "duplicate transaction Id in the account; the first occurrence is kept", a.mask.fragment(x.Raw))
 			continue
 		}
 		seen[id.(string)] = true
 
 		var typ any
 		if s, ok := typeRaw.(string); ok {
-			typ = NormalizeType(s)
+			typ, typeRaw = t.box.str(NormalizeType(s)), t.box.str(s)
 		}
-		cur, _ := currency.(string)
 		var security any
 		var more map[string]any
 		if x.Security != nil {
-			if key, ref := t.securities.key(x.Security, cur); key != "" {
-				security = key
+			if key, ref := t.securities.key(a.transactionRefs[i]); key != "" {
+				security = t.box.str(key)
 				t.securities.use(key, x.Security, ref)
 			} else {
 				// A security with no identifier cannot be keyed; keep what it says.
 				more = map[string]any{"Security": securityJSON(x.Security, a.mask)}
 			}
 		}
-		t.transactions = append(t.transactions, schema.Row{
+		t.transactions = append(t.transactions, t.txRow.row(
 			t.loginID, a.id, id, date, settled, typ, typeRaw, description, security,
 			qty, price, fees, net, currency, t.runID, t.syncedAt, a.mask.extra(x.Extra, more),
-		})
+		))
 	}
 }
 

@@ -24,18 +24,24 @@ type transformer struct {
 	rejected     rejects
 	securities   *resolver
 	asOfDates    map[time.Time]struct{}
+	box          *interner
+	positionRow  *slab
+	txRow        *slab
 	stats        Stats
 }
 
 func newTransformer(c Context) *transformer {
 	c.SyncedAt = c.SyncedAt.UTC()
 	t := &transformer{
-		c:         c,
-		syncDate:  schema.DateOf(c.SyncedAt),
-		runID:     c.RunID,
-		loginID:   c.LoginID,
-		syncedAt:  c.SyncedAt,
-		asOfDates: map[time.Time]struct{}{},
+		c:           c,
+		syncDate:    schema.DateOf(c.SyncedAt),
+		runID:       c.RunID,
+		loginID:     c.LoginID,
+		syncedAt:    c.SyncedAt,
+		asOfDates:   map[time.Time]struct{}{},
+		box:         newInterner(),
+		positionRow: newSlab(schema.Positions),
+		txRow:       newSlab(schema.Transactions),
 	}
 	t.rejected = rejects{runID: t.runID, loginID: t.loginID, byPath: map[string]int{}}
 	return t
@@ -50,7 +56,10 @@ type account struct {
 	mask  masker
 	// cash + sum of market values, for the reconciliation check.
 	positionsValue schema.Decimal
-	cash, value    *schema.Decimal
+	// Index of each position's and transaction's security reference in the
+	// resolver (-1: none), in src order.
+	positionRefs, transactionRefs []int32
+	cash, value                   *schema.Decimal
 }
 
 func (t *transformer) run(inv *payload.Investments) {
@@ -85,6 +94,12 @@ func (t *transformer) run(inv *payload.Investments) {
 	}
 
 	t.securities = newResolver(accts)
+	np, nt := 0, 0
+	for _, a := range accts {
+		np, nt = np+len(a.src.Positions), nt+len(a.src.Transactions)
+	}
+	t.positions = make([]schema.Row, 0, np)
+	t.transactions = make([]schema.Row, 0, nt)
 	for _, a := range accts {
 		t.positionRows(a)
 		t.transactionRows(a)
