@@ -95,8 +95,9 @@ func (d *DuckDB) clearStaging(ctx context.Context) error {
 	return nil
 }
 
-// stage appends t's rows (and scopes) of every batch to its staging tables,
-// converting and checking each value, and returns the number of rows.
+// stage appends t's rows (reduced to one per key) and scopes over every
+// batch to its staging tables, converting and checking each value, and
+// returns the number of rows staged.
 func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 	n, scopes := 0, 0
 	for _, b := range batches {
@@ -107,8 +108,9 @@ func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 		return 0, nil
 	}
 	d.staged[t.Name] = true
+	rows := ddbWinners(t, batches)
 	err := d.conn.Raw(func(dc any) error {
-		if err := d.appendRows(dc.(driver.Conn), t, batches); err != nil {
+		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
 			return err
 		}
 		if t.Merge == schema.ReplaceScope {
@@ -116,101 +118,80 @@ func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 		}
 		return nil
 	})
-	return n, err
+	return len(rows), err
 }
 
-func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch) (err error) {
-	a, err := duckdb.NewAppender(dc, "temp", "main", "stage_"+t.Name)
+// ddbAppend opens an Appender on a staging table and hands it to fill;
+// the rows reach the table when the Appender closes without error.
+func ddbAppend(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) (err error) {
+	a, err := duckdb.NewAppender(dc, "temp", "main", table)
 	if err != nil {
-		return fmt.Errorf("staging %s: %w", t.Name, err)
+		return fmt.Errorf("staging %s: %w", table, err)
 	}
 	defer func() {
 		if cerr := a.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("staging %s: %w", t.Name, cerr)
+			err = fmt.Errorf("staging %s: %w", table, cerr)
 		}
 	}()
-	vals := make([]driver.Value, len(t.Columns)+2)
-	seq := int64(0)
-	for bi, b := range batches {
-		for ri, row := range b.Rows[t.Name] {
-			if len(row) != len(t.Columns) {
-				return &ValueError{Batch: bi, RunID: b.RunID, Table: t.Name, Row: ri, Err: errBadWidth}
+	return fill(a)
+}
+
+func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []ddbRow) error {
+	return ddbAppend(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
+		vals := make([]driver.Value, len(t.Columns))
+		for _, r := range rows {
+			b := batches[r.batch]
+			if len(r.values) != len(t.Columns) {
+				return &ValueError{Batch: r.batch, RunID: b.RunID, Table: t.Name, Row: r.index, Err: errBadWidth}
 			}
 			for ci, c := range t.Columns {
-				v, err := ddbValue(c, row[ci])
+				v, err := ddbValue(c, r.values[ci])
 				if err != nil {
-					return &ValueError{Batch: bi, RunID: b.RunID, Table: t.Name, Row: ri, Column: c.Name, Err: err}
+					return &ValueError{Batch: r.batch, RunID: b.RunID, Table: t.Name, Row: r.index, Column: c.Name, Err: err}
 				}
 				vals[ci] = v
 			}
-			vals[len(t.Columns)], vals[len(t.Columns)+1] = int32(bi), seq
-			seq++
 			if err := a.AppendRow(vals...); err != nil {
 				return fmt.Errorf("staging %s: %w", t.Name, err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
-// appendScopes stages each batch's scope tuples: those it declares and those
-// its rows imply, so a row never lands beside an unreplaced snapshot.
-func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch) (err error) {
-	a, err := duckdb.NewAppender(dc, "temp", "main", "scope_"+t.Name)
-	if err != nil {
-		return fmt.Errorf("staging %s scopes: %w", t.Name, err)
-	}
-	defer func() {
-		if cerr := a.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("staging %s scopes: %w", t.Name, cerr)
-		}
-	}()
-	idx := make([]int, len(t.ScopeBy))
-	for i, name := range t.ScopeBy {
-		idx[i] = t.Index(name)
-	}
-	for bi, b := range batches {
+// appendScopes stages the distinct scope tuples of the call's batches.
+func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch) error {
+	idx := ddbScopeIndexes(t)
+	return ddbAppend(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
 		seen := map[string]bool{}
-		add := func(ri int, tuple []any) error {
-			vals := make([]driver.Value, len(tuple)+1)
-			key := ""
-			for i, v := range tuple {
-				dv, err := ddbValue(t.Columns[idx[i]], v)
-				if err != nil || dv == nil {
-					if err == nil {
+		for bi, tuples := range ddbScopes(t, batches) {
+			for ti, tuple := range tuples {
+				if len(tuple) != len(idx) {
+					return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Err: errBadWidth}
+				}
+				k := ddbKey(tuple)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				vals := make([]driver.Value, len(tuple))
+				for i, v := range tuple {
+					dv, err := ddbValue(t.Columns[idx[i]], v)
+					if err == nil && dv == nil {
 						err = errNull
 					}
-					return &ValueError{Batch: bi, RunID: b.RunID, Table: t.Name + " scope", Row: ri, Column: t.ScopeBy[i], Err: err}
+					if err != nil {
+						return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: t.ScopeBy[i], Err: err}
+					}
+					vals[i] = dv
 				}
-				vals[i] = dv
-				key += fmt.Sprintf("\x00%v", dv)
-			}
-			if seen[key] {
-				return nil
-			}
-			seen[key] = true
-			vals[len(tuple)] = int32(bi)
-			return a.AppendRow(vals...)
-		}
-		for ri, tuple := range b.Scopes[t.Name] {
-			if len(tuple) != len(idx) {
-				return &ValueError{Batch: bi, RunID: b.RunID, Table: t.Name + " scope", Row: ri, Err: errBadWidth}
-			}
-			if err := add(ri, tuple); err != nil {
-				return err
+				if err := a.AppendRow(vals...); err != nil {
+					return fmt.Errorf("staging %s scopes: %w", t.Name, err)
+				}
 			}
 		}
-		for ri, row := range b.Rows[t.Name] {
-			tuple := make([]any, len(idx))
-			for i, ci := range idx {
-				tuple[i] = row[ci]
-			}
-			if err := add(ri, tuple); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // merge runs every staged table's merge statements in one transaction.

@@ -8,13 +8,12 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// The DuckDB sink stages a commit's rows in two temporary tables per table,
-// in the writer connection's session:
+// The DuckDB sink stages a commit's rows in temporary tables, in the writer
+// connection's session:
 //
-//	stage_<table>  the rows, with _batch (index of the batch in the call) and
-//	               _seq (position in the call: a later row wins)
-//	scope_<table>  for ReplaceScope tables, the ScopeBy tuples of each batch,
-//	               declared or implied by its rows, with _batch
+//	stage_<table>  the call's rows, at most one per key (see ddbWinners)
+//	scope_<table>  for ReplaceScope tables, the distinct ScopeBy tuples the
+//	               call's batches replace
 //
 // and merges them into the table with the statements ddbMergeSQL derives
 // from the table's definition, so a new column needs no change here.
@@ -33,18 +32,16 @@ func ddbStageType(c schema.Column) string {
 
 // ddbStagingSQL returns the statements that (re)create t's staging tables.
 func ddbStagingSQL(t *schema.Table) []string {
-	defs := make([]string, 0, len(t.Columns)+2)
+	defs := make([]string, 0, len(t.Columns))
 	for _, c := range t.Columns {
 		defs = append(defs, schema.QuoteIdent(c.Name)+" "+ddbStageType(c))
 	}
-	defs = append(defs, "_batch INTEGER", "_seq BIGINT")
 	stmts := []string{fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", ddbStageName(t), strings.Join(defs, ", "))}
 	if t.Merge == schema.ReplaceScope {
-		scope := make([]string, 0, len(t.ScopeBy)+1)
+		scope := make([]string, 0, len(t.ScopeBy))
 		for _, name := range t.ScopeBy {
 			scope = append(scope, schema.QuoteIdent(name)+" "+t.Columns[t.Index(name)].Type.DuckDB())
 		}
-		scope = append(scope, "_batch INTEGER")
 		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", ddbScopeName(t), strings.Join(scope, ", ")))
 	}
 	return stmts
@@ -58,62 +55,37 @@ func ddbIdents(names []string, prefix string) string {
 	return strings.Join(out, ", ")
 }
 
-// ddbLatest selects t's staged rows, one per key: the last staged when
-// last, else the first.
-func ddbLatest(t *schema.Table, where string, last bool) string {
-	order := "ASC"
-	if last {
-		order = "DESC"
-	}
-	return fmt.Sprintf("SELECT %s FROM %s AS r%s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _seq %s) = 1",
-		ddbIdents(t.ColumnNames(), "r."), ddbStageName(t), where, ddbIdents(t.Key, "r."), order)
-}
-
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
-// t.Merge says, within the commit's transaction.
+// t.Merge says, within the commit's transaction. The staged rows have
+// unique keys already.
 func ddbMergeSQL(t *schema.Table) []string {
 	target, cols := schema.QuoteIdent(t.Name), ddbIdents(t.ColumnNames(), "")
+	staged := fmt.Sprintf("SELECT %s FROM %s", cols, ddbStageName(t))
 	switch t.Merge {
 	case schema.Upsert:
-		return []string{fmt.Sprintf("INSERT OR REPLACE INTO %s (%s) %s", target, cols, ddbLatest(t, "", true))}
+		return []string{fmt.Sprintf("INSERT OR REPLACE INTO %s (%s) %s", target, cols, staged)}
 	case schema.InsertIfNew:
-		return []string{fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) %s", target, cols, ddbLatest(t, "", false))}
+		return []string{fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) %s", target, cols, staged)}
 	case schema.Coalesce:
-		return []string{ddbCoalesceSQL(t)}
-	case schema.ReplaceScope:
-		match := func(alias string) string {
-			conds := make([]string, len(t.ScopeBy))
-			for i, name := range t.ScopeBy {
-				q := schema.QuoteIdent(name)
-				conds[i] = fmt.Sprintf("s.%s = %s.%s", q, alias, q)
+		var sets []string
+		for _, c := range t.Columns {
+			if !slices.Contains(t.Key, c.Name) {
+				q := schema.QuoteIdent(c.Name)
+				sets = append(sets, fmt.Sprintf("%s = coalesce(excluded.%s, %s.%s)", q, q, target, q))
 			}
-			return strings.Join(conds, " AND ")
 		}
-		// A row is kept unless a later batch of the call replaces its scope.
-		newer := fmt.Sprintf(" WHERE NOT EXISTS (SELECT 1 FROM %s AS s WHERE %s AND s._batch > r._batch)", ddbScopeName(t), match("r"))
+		return []string{fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT (%s) DO UPDATE SET %s",
+			target, cols, staged, ddbIdents(t.Key, ""), strings.Join(sets, ", "))}
+	case schema.ReplaceScope:
+		conds := make([]string, len(t.ScopeBy))
+		for i, name := range t.ScopeBy {
+			q := schema.QuoteIdent(name)
+			conds[i] = fmt.Sprintf("s.%s = %s.%s", q, target, q)
+		}
 		return []string{
-			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), match(target)),
-			fmt.Sprintf("INSERT INTO %s (%s) %s", target, cols, ddbLatest(t, newer, true)),
+			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), strings.Join(conds, " AND ")),
+			fmt.Sprintf("INSERT INTO %s (%s) %s", target, cols, staged),
 		}
 	}
 	panic(fmt.Sprintf("load: table %s has unknown merge %d", t.Name, t.Merge))
-}
-
-// ddbCoalesceSQL upserts one row per key whose every column is the last
-// non-NULL value staged for it, and keeps the stored value where that is NULL.
-func ddbCoalesceSQL(t *schema.Table) string {
-	target := schema.QuoteIdent(t.Name)
-	var selects, sets []string
-	for _, c := range t.Columns {
-		q := schema.QuoteIdent(c.Name)
-		if slices.Contains(t.Key, c.Name) {
-			selects = append(selects, q)
-			continue
-		}
-		selects = append(selects, fmt.Sprintf("arg_max(%s, _seq) FILTER (WHERE %s IS NOT NULL) AS %s", q, q, q))
-		sets = append(sets, fmt.Sprintf("%s = coalesce(excluded.%s, %s.%s)", q, q, target, q))
-	}
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s GROUP BY %s ON CONFLICT (%s) DO UPDATE SET %s",
-		target, ddbIdents(t.ColumnNames(), ""), strings.Join(selects, ", "), ddbStageName(t),
-		ddbIdents(t.Key, ""), ddbIdents(t.Key, ""), strings.Join(sets, ", "))
 }

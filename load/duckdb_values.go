@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -49,10 +50,7 @@ func ddbValue(c schema.Column, v any) (driver.Value, error) {
 			d, ok = *p, true
 		}
 		if ok {
-			if err := d.FitsIn(c.Type); err != nil {
-				return nil, err
-			}
-			u, err := d.Rescale(int32(c.Type.Scale))
+			u, err := ddbUnscaled(d, c.Type)
 			if err != nil {
 				return nil, err
 			}
@@ -104,3 +102,36 @@ func (e *ValueError) Error() string {
 }
 
 func (e *ValueError) Unwrap() error { return e.Err }
+
+// ddbPow10 holds 10^0 ... 10^38, the range of DECIMAL widths and scales.
+var ddbPow10 = func() (p [39]*big.Int) {
+	for i := range p {
+		p[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(i)), nil)
+	}
+	return p
+}()
+
+// ddbUnscaled returns d's unscaled integer at t's scale, or an error if d
+// has more fractional digits than t keeps or more integer digits than t
+// holds. Nothing is ever rounded.
+func ddbUnscaled(d schema.Decimal, t schema.Type) (*big.Int, error) {
+	if t.Width < 1 || t.Width > 38 || t.Scale < 0 || t.Scale > t.Width {
+		return nil, fmt.Errorf("unsupported column type %s", t.DuckDB())
+	}
+	var u *big.Int
+	switch {
+	case d.Unscaled == nil:
+		u = new(big.Int)
+	case d.Scale >= 0 && int(d.Scale) <= t.Scale:
+		u = new(big.Int).Mul(d.Unscaled, ddbPow10[t.Scale-int(d.Scale)])
+	default: // more digits after the point than kept: fine only if they are zeros
+		var err error
+		if u, err = d.Rescale(int32(t.Scale)); err != nil {
+			return nil, err
+		}
+	}
+	if u.CmpAbs(ddbPow10[t.Width]) >= 0 {
+		return nil, fmt.Errorf("more than %d integer digits", t.Width-t.Scale)
+	}
+	return u, nil
+}

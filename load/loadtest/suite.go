@@ -144,12 +144,23 @@ func (s *suite) testLoadTwice(t *testing.T) {
 
 func (s *suite) testGroupCommit(t *testing.T) {
 	b1, b2 := Batches(seed, 20, Day1), Batches(seed, 20, Day2)
+	fewer := b1[4]
+	fewer.Rows = maps.Clone(fewer.Rows)
+	fewer.Rows["positions"] = fewer.Rows["positions"][:1]
+	// Within one call: the same login twice; a login's snapshot replaced
+	// by a later batch with fewer rows, and the other way round; a login
+	// that succeeded and then failed.
+	var call1 []schema.Batch
+	call1 = append(call1, b1[:4]...)
+	call1 = append(call1, fewer) // fewer, then full
+	call1 = append(call1, b1[4:]...)
+	call1 = append(call1, b1[3], fewer, Failed(b1[7], "failed")) // twice; full, then fewer; succeeded, then failed
+	call2 := append(append([]schema.Batch{}, b2...), b2[2])
 	grouped := t.TempDir()
-	// The same login twice in one call must merge as two calls would.
-	s.load(t, grouped, append(append([]schema.Batch{}, b1...), b1[3]), b2)
+	s.load(t, grouped, call1, call2)
 	single := t.TempDir()
 	var calls [][]schema.Batch
-	for _, b := range append(append([]schema.Batch{}, b1...), b2...) {
+	for _, b := range append(append([]schema.Batch{}, call1...), call2...) {
 		calls = append(calls, []schema.Batch{b})
 	}
 	s.load(t, single, calls...)

@@ -1,0 +1,143 @@
+package load
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// ddbRow is one row of a Commit call, with where it came from (for errors).
+type ddbRow struct {
+	batch, index int
+	values       schema.Row
+}
+
+// ddbWinners reduces t's rows over the call's batches to at most one per key,
+// exactly as committing the batches one at a time, in order, would leave
+// them, so that one set-based statement per table can merge the call:
+//
+//   - Upsert, ReplaceScope: the last row of a key wins; for ReplaceScope, a
+//     row is dropped first if a later batch replaces its scope again.
+//   - InsertIfNew: the first row of a key wins.
+//   - Coalesce: the rows of a key fold into one, a later non-NULL value
+//     replacing an earlier one.
+//
+// Rows whose width is wrong are kept as they are, for staging to reject.
+func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
+	keyIdx := make([]int, len(t.Key))
+	for i, k := range t.Key {
+		keyIdx[i] = t.Index(k)
+	}
+	var lastScope map[string]int
+	if t.Merge == schema.ReplaceScope {
+		lastScope = map[string]int{}
+		for bi, tuple := range ddbScopes(t, batches) {
+			for _, s := range tuple {
+				lastScope[ddbKey(s)] = bi
+			}
+		}
+	}
+	var out []ddbRow
+	at := map[string]int{} // key -> index in out
+	scopeIdx := ddbScopeIndexes(t)
+	for bi, b := range batches {
+		for ri, row := range b.Rows[t.Name] {
+			r := ddbRow{batch: bi, index: ri, values: row}
+			if len(row) != len(t.Columns) {
+				out = append(out, r)
+				continue
+			}
+			if lastScope != nil && lastScope[ddbKey(pick(row, scopeIdx))] != bi {
+				continue
+			}
+			key := ddbKey(pick(row, keyIdx))
+			i, seen := at[key]
+			switch {
+			case !seen:
+				at[key] = len(out)
+				out = append(out, r)
+			case t.Merge == schema.InsertIfNew:
+			case t.Merge == schema.Coalesce:
+				merged := append(schema.Row(nil), out[i].values...)
+				for c, v := range row {
+					if v != nil {
+						merged[c] = v
+					}
+				}
+				out[i] = ddbRow{batch: bi, index: ri, values: merged}
+			default:
+				out[i] = r
+			}
+		}
+	}
+	return out
+}
+
+// ddbScopeIndexes returns the column indexes of t.ScopeBy.
+func ddbScopeIndexes(t *schema.Table) []int {
+	idx := make([]int, len(t.ScopeBy))
+	for i, name := range t.ScopeBy {
+		idx[i] = t.Index(name)
+	}
+	return idx
+}
+
+// ddbScopes returns, per batch, the scope tuples it replaces in t: those it
+// declares and those its rows imply, so a row never lands beside an
+// unreplaced snapshot.
+func ddbScopes(t *schema.Table, batches []schema.Batch) [][][]any {
+	idx := ddbScopeIndexes(t)
+	out := make([][][]any, len(batches))
+	for bi, b := range batches {
+		seen := map[string]bool{}
+		add := func(tuple []any) {
+			if k := ddbKey(tuple); !seen[k] {
+				seen[k] = true
+				out[bi] = append(out[bi], tuple)
+			}
+		}
+		for _, tuple := range b.Scopes[t.Name] {
+			add(tuple)
+		}
+		for _, row := range b.Rows[t.Name] {
+			if len(row) == len(t.Columns) {
+				add(pick(row, idx))
+			}
+		}
+	}
+	return out
+}
+
+func pick(row schema.Row, idx []int) []any {
+	out := make([]any, len(idx))
+	for i, c := range idx {
+		out[i] = row[c]
+	}
+	return out
+}
+
+// ddbKey encodes key values so that equal keys, as DuckDB compares them
+// (strings byte for byte, instants and dates by instant), encode equally,
+// and different keys differently.
+func ddbKey(values []any) string {
+	var b strings.Builder
+	for _, v := range values {
+		switch v := v.(type) {
+		case string:
+			b.WriteString(strconv.Itoa(len(v)))
+			b.WriteByte('s')
+			b.WriteString(v)
+		case time.Time:
+			fmt.Fprintf(&b, "t%d", v.UnixNano())
+		case nil:
+			b.WriteString("n")
+		default:
+			fmt.Fprintf(&b, "%T%v", v, v)
+		}
+		b.WriteByte(0)
+	}
+	return b.String()
+}
