@@ -64,6 +64,23 @@ func query(ctx context.Context, db *sql.DB, q string) (*table, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The driver decodes JSON values, numbers through float64; ask again
+	// with JSON columns cast to text so they print exactly as stored.
+	var casts []string
+	for _, c := range cols {
+		if c.DatabaseTypeName() == "JSON" {
+			name := `"` + strings.ReplaceAll(c.Name(), `"`, `""`) + `"`
+			casts = append(casts, fmt.Sprintf("CAST(%s AS VARCHAR) AS %s", name, name))
+		}
+	}
+	if len(casts) > 0 {
+		rows.Close()
+		wrapped := fmt.Sprintf("SELECT * REPLACE (%s) FROM (%s)", strings.Join(casts, ", "), strings.TrimRight(strings.TrimSpace(q), ";"))
+		if rows, err = db.QueryContext(ctx, wrapped); err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+	}
 	t := &table{right: make([]bool, len(cols))}
 	for i, c := range cols {
 		t.header = append(t.header, c.Name())
