@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/extract/flinkstest"
+)
+
+// TestInterruptClosesTheRunCleanly sends SIGINT while every login is
+// pending: the process exits 1, the run is recorded as interrupted, every
+// admitted login as failed ("interrupted"), and the warehouse is closed.
+func TestInterruptClosesTheRunCleanly(t *testing.T) {
+	srv := flinkstest.New(flinkstest.Config{Seed: 8, Pending: flinkstest.FixedPending(1 << 20)})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "w.duckdb")
+	logins := flinkstest.DemoLogins(8, 20)
+	cmd := exec.Command(os.Args[0], "sync", "--db", db, "--base-url", srv.URL, "--logins", writeLogins(t, dir, logins),
+		"--poll-interval", "10ms", "--log-format", "json", "--concurrency", "4")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SYNCER_TEST_MAIN=1")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	started := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		once := false
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "run starting" && !once {
+				once = true
+				close(started)
+			}
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case <-started:
+	case <-time.After(time.Minute):
+		t.Fatal("the run did not start")
+	}
+	// Every login has polled at least once: all are pending. (The sandbox
+	// counts a request before answering it, so this is exact.)
+	deadline := time.Now().Add(time.Minute)
+	for _, id := range logins {
+		for srv.Count(flinkstest.EndpointInvestments, id) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("logins never reached their first poll")
+			}
+			runtime.Gosched()
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitFailed {
+		t.Fatalf("exit after SIGINT: %v, want status 1\n%s", err, stdout.String())
+	}
+	w := openWarehouseRO(t, db)
+	if n := queryInt(t, w, `SELECT count(*) FROM sync_runs WHERE status = 'interrupted' AND finished_at IS NOT NULL`); n != 1 {
+		t.Errorf("%d interrupted runs recorded, want 1", n)
+	}
+	if n := queryInt(t, w, `SELECT count(*) FROM sync_logins WHERE status = 'failed' AND error LIKE 'interrupted%'`); n != len(logins) {
+		t.Errorf("%d logins recorded as interrupted, want %d", n, len(logins))
+	}
+}
