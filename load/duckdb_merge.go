@@ -56,36 +56,69 @@ func ddbIdents(names []string, prefix string) string {
 }
 
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
-// t.Merge says, within the commit's transaction. The staged rows have
-// unique keys already.
+// t.Merge says, within the commit's transaction. The staged rows have unique
+// keys already (ddbWinners). Rows whose key t holds are UPDATEd in place and
+// the others INSERTed: measured here, this is several times faster than
+// INSERT OR REPLACE / OR IGNORE, whose conflict handling in the primary key
+// index dominated a re-sync, where most keys already exist.
 func ddbMergeSQL(t *schema.Table) []string {
-	target, cols := schema.QuoteIdent(t.Name), ddbIdents(t.ColumnNames(), "")
-	staged := fmt.Sprintf("SELECT %s FROM %s", cols, ddbStageName(t))
 	switch t.Merge {
 	case schema.Upsert:
-		return []string{fmt.Sprintf("INSERT OR REPLACE INTO %s (%s) %s", target, cols, staged)}
+		return ddbUpsertSQL(t, false)
 	case schema.InsertIfNew:
-		return []string{fmt.Sprintf("INSERT OR IGNORE INTO %s (%s) %s", target, cols, staged)}
+		return []string{ddbInsertNewSQL(t)}
 	case schema.Coalesce:
-		var sets []string
-		for _, c := range t.Columns {
-			if !slices.Contains(t.Key, c.Name) {
-				q := schema.QuoteIdent(c.Name)
-				sets = append(sets, fmt.Sprintf("%s = coalesce(excluded.%s, %s.%s)", q, q, target, q))
-			}
-		}
-		return []string{fmt.Sprintf("INSERT INTO %s (%s) %s ON CONFLICT (%s) DO UPDATE SET %s",
-			target, cols, staged, ddbIdents(t.Key, ""), strings.Join(sets, ", "))}
+		return ddbUpsertSQL(t, true)
 	case schema.ReplaceScope:
-		conds := make([]string, len(t.ScopeBy))
-		for i, name := range t.ScopeBy {
-			q := schema.QuoteIdent(name)
-			conds[i] = fmt.Sprintf("s.%s = %s.%s", q, target, q)
-		}
-		return []string{
-			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), strings.Join(conds, " AND ")),
-			fmt.Sprintf("INSERT INTO %s (%s) %s", target, cols, staged),
-		}
+		// Rows of the replaced scopes that the call does not send again go;
+		// the rest is an upsert.
+		target := schema.QuoteIdent(t.Name)
+		del := fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s) AND NOT EXISTS (SELECT 1 FROM %s AS n WHERE %s)",
+			target, ddbScopeName(t), ddbMatch(t.ScopeBy, "s", target), ddbStageName(t), ddbMatch(t.Key, "n", target))
+		return append([]string{del}, ddbUpsertSQL(t, false)...)
 	}
 	panic(fmt.Sprintf("load: table %s has unknown merge %d", t.Name, t.Merge))
+}
+
+// ddbUpsertSQL updates the rows of t whose key is staged, with the staged
+// values (or, when coalesce, with the staged values that are not NULL), and
+// inserts the staged rows t lacks.
+func ddbUpsertSQL(t *schema.Table, coalesce bool) []string {
+	target := schema.QuoteIdent(t.Name)
+	var sets []string
+	for _, c := range t.Columns {
+		if slices.Contains(t.Key, c.Name) {
+			continue
+		}
+		q := schema.QuoteIdent(c.Name)
+		if coalesce {
+			sets = append(sets, fmt.Sprintf("%s = coalesce(n.%s, %s.%s)", q, q, target, q))
+		} else {
+			sets = append(sets, fmt.Sprintf("%s = n.%s", q, q))
+		}
+	}
+	stmts := []string{ddbInsertNewSQL(t)}
+	if len(sets) > 0 {
+		update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s",
+			target, strings.Join(sets, ", "), ddbStageName(t), ddbMatch(t.Key, "n", target))
+		stmts = append([]string{update}, stmts...)
+	}
+	return stmts
+}
+
+// ddbInsertNewSQL inserts the staged rows whose key t does not hold.
+func ddbInsertNewSQL(t *schema.Table) string {
+	target := schema.QuoteIdent(t.Name)
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n WHERE NOT EXISTS (SELECT 1 FROM %s AS x WHERE %s)",
+		target, ddbIdents(t.ColumnNames(), ""), ddbIdents(t.ColumnNames(), "n."), ddbStageName(t), target, ddbMatch(t.Key, "x", "n"))
+}
+
+// ddbMatch is the condition a.c = b.c over the columns.
+func ddbMatch(columns []string, a, b string) string {
+	conds := make([]string, len(columns))
+	for i, name := range columns {
+		q := schema.QuoteIdent(name)
+		conds[i] = fmt.Sprintf("%s.%s = %s.%s", a, q, b, q)
+	}
+	return strings.Join(conds, " AND ")
 }
