@@ -142,6 +142,9 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
 	sum, err := pipeline.Run(ctx, client, w.sink, logins, opts)
+	if env.isTerminal {
+		fmt.Fprintln(env.stderr) // end the live progress line
+	}
 	if sum != nil {
 		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed, "wall", sum.Wall().Round(time.Millisecond))
 	}
