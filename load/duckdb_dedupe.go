@@ -3,7 +3,6 @@ package load
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/syncer/syncer/schema"
@@ -123,21 +122,22 @@ func pick(row schema.Row, idx []int) []any {
 // (strings byte for byte, instants and dates by instant), encode equally,
 // and different keys differently.
 func ddbKey(values []any) string {
-	var b strings.Builder
+	b := make([]byte, 0, 64)
 	for _, v := range values {
 		switch v := v.(type) {
 		case string:
-			b.WriteString(strconv.Itoa(len(v)))
-			b.WriteByte('s')
-			b.WriteString(v)
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, 's')
+			b = append(b, v...)
 		case time.Time:
-			fmt.Fprintf(&b, "t%d", v.UnixNano())
+			b = append(b, 't')
+			b = strconv.AppendInt(b, v.UnixNano(), 10)
 		case nil:
-			b.WriteString("n")
+			b = append(b, 'n')
 		default:
-			fmt.Fprintf(&b, "%T%v", v, v)
+			b = fmt.Appendf(b, "%T%v", v, v)
 		}
-		b.WriteByte(0)
+		b = append(b, 0)
 	}
-	return b.String()
+	return string(b)
 }
