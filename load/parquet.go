@@ -254,9 +254,6 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 	if err != nil || files == nil {
 		return j, err
 	}
-	if _, err := p.exec(ctx, createCurSQL(t)); err != nil {
-		return j, fmt.Errorf("parquet: %s: %w", t.Name, err)
-	}
 	existing := map[string]int32{}
 	for id, rel := range files.paths {
 		if _, err := os.Stat(p.abs(rel)); err == nil {
@@ -265,10 +262,16 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 			return j, fmt.Errorf("parquet: %w", err)
 		}
 	}
+	cur := emptyCurSQL(t)
 	if len(existing) > 0 {
-		if _, err := p.exec(ctx, loadCurSQL(existing)); err != nil {
+		present, err := p.fileColumns(ctx, existing)
+		if err != nil {
 			return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
 		}
+		cur = curViewSQL(t, existing, present)
+	}
+	if _, err := p.exec(ctx, cur); err != nil {
+		return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
 	}
 	out := path.Join(staging, t.Name)
 	if _, err := p.exec(ctx, writeSQL(t, p.abs(out))); err != nil {
@@ -327,6 +330,28 @@ func (p *Parquet) sizeEngine(ctx context.Context, batches []schema.Batch) error 
 	}
 	p.threads = threads
 	return nil
+}
+
+// fileColumns returns the names of the columns the files have (any of them).
+func (p *Parquet) fileColumns(ctx context.Context, files map[string]int32) (map[string]bool, error) {
+	var quoted []string
+	for path := range files {
+		quoted = append(quoted, quoteLit(path))
+	}
+	rows, err := p.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	present := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		present[name] = true
+	}
+	return present, rows.Err()
 }
 
 // newStaging creates the commit's private staging directory, where the

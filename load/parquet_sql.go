@@ -16,7 +16,7 @@ import (
 //	       commit's fileSet), _b (batch index) and _s (a sequence number over
 //	       the whole commit: later wins)
 //	scope  for ReplaceScope tables, the batches' scope tuples, with _b
-//	cur    the current rows of every touched file, with _pid
+//	cur    a view of the current rows of every touched file, with _pid
 //
 // mergeSQL selects the merged rows of the touched files, with _pid, and
 // writeSQL writes them as one file per _pid.
@@ -52,10 +52,6 @@ func createStageSQL(t *schema.Table) string {
 	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER, _b INTEGER, _s BIGINT)", stageTable, columnDefs(t.Columns))
 }
 
-func createCurSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER)", curTable, columnDefs(t.Columns))
-}
-
 func createScopeSQL(t *schema.Table) string {
 	cols := make([]schema.Column, len(t.ScopeBy))
 	for i, name := range t.ScopeBy {
@@ -64,17 +60,34 @@ func createScopeSQL(t *schema.Table) string {
 	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _b INTEGER)", scopeTable, columnDefs(cols))
 }
 
-// loadCurSQL loads the rows of existing files (absolute path -> _pid) into
-// cur in one scan. BY NAME and union_by_name let a file written before a
-// column was added load with NULL in that column.
-func loadCurSQL(files map[string]int32) string {
-	var list, cases []string
+// curViewSQL defines cur over the existing files (absolute path -> _pid),
+// read in place: one scan, no copy. Columns no file has yet (added to the
+// schema since) read as NULL; present lists the columns the files have.
+func curViewSQL(t *schema.Table, files map[string]int32, present map[string]bool) string {
+	var list, cases, cols []string
 	for _, path := range slices.Sorted(maps.Keys(files)) {
 		list = append(list, quoteLit(path))
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", quoteLit(path), files[path]))
 	}
-	return fmt.Sprintf("INSERT INTO %s BY NAME SELECT * EXCLUDE (filename), CASE filename %s END AS _pid FROM read_parquet([%s], filename = true, hive_partitioning = false, union_by_name = true)",
-		curTable, strings.Join(cases, " "), strings.Join(list, ", "))
+	for _, c := range t.Columns {
+		if present[c.Name] {
+			cols = append(cols, quoteIdent(c.Name))
+		} else {
+			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), quoteIdent(c.Name)))
+		}
+	}
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, CASE filename %s END AS _pid FROM %s",
+		curTable, strings.Join(cols, ", "), strings.Join(cases, " "), readFilesSQL(list))
+}
+
+// readFilesSQL is the read_parquet call over the quoted absolute paths.
+func readFilesSQL(quoted []string) string {
+	return fmt.Sprintf("read_parquet([%s], filename = true, hive_partitioning = false, union_by_name = true)", strings.Join(quoted, ", "))
+}
+
+// emptyCurSQL defines cur as empty, for a commit that touches no existing file.
+func emptyCurSQL(t *schema.Table) string {
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, _pid FROM %s WHERE false", curTable, identList(t.ColumnNames(), ""), stageTable)
 }
 
 // mergeSQL returns the query of the merged content of every touched file,
@@ -144,10 +157,10 @@ func isKey(t *schema.Table, name string) bool {
 	return false
 }
 
-// writeSQL writes the merged rows as one Parquet file per touched file,
-// sorted by key, at dir/_pid=N/data_0.parquet (PARTITION_BY drops _pid from
-// the files).
+// writeSQL writes the merged rows as one Parquet file per touched file, at
+// dir/_pid=N/data_0.parquet (PARTITION_BY drops _pid from the files). Rows
+// are not sorted: sorting every rewritten file by key cost about a third of
+// a large commit, and readers' queries do not depend on file order.
 func writeSQL(t *schema.Table, dir string) string {
-	return fmt.Sprintf("COPY (SELECT * FROM (%s) ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
-		mergeSQL(t), identList(t.Key, ""), quoteLit(dir))
+	return fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)", mergeSQL(t), quoteLit(dir))
 }
