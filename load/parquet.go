@@ -27,20 +27,23 @@ import (
 //	DIR/_runs/<run_id>.json                            manifest: the files each run published
 //
 // Every partition is exactly one file at a fixed name, rewritten whole ("insert
-// overwrite partition"): a commit reads the current file, merges the new rows
-// per the table's schema.Table.Merge, writes a temp file in the same
-// directory, fsyncs it and renames it over the old name. So a reader globbing
-// DIR/<table>/**/*.parquet at any moment sees whole files and each key once,
-// and the files carry the same columns and types as the DuckDB tables
-// (as_of_date is both in the file and in the directory name, as a DATE).
+// overwrite partition"): a commit reads the current files it touches, merges
+// the new rows per the table's schema.Table.Merge, writes the new files in a
+// staging directory (DIR/_staging), fsyncs them and renames each over its old
+// name. So at every instant each file name holds a whole file and each key is
+// in exactly one file, and the files carry the same columns and types as the
+// DuckDB tables (as_of_date is both in the file and in the directory name, as
+// a DATE).
 //
 // Commit is a group commit: each touched file is rewritten once per call,
 // whatever the number of batches. All files of a call are prepared first; if
 // preparing fails, nothing is published. Publishing (renames) is recorded in a
 // journal first, so a crash while publishing is rolled forward at the next
-// OpenParquet: a call is durable whole or not at all. A reader globbing
-// during the few renames of a publish may see some tables (or buckets) of the
-// call and not yet others; each file is still whole and each key once.
+// OpenParquet or RecoverParquet: a call is durable whole or not at all. A
+// reader globbing during the few renames of a publish may see some tables (or
+// buckets) of the call and not yet others; each key is still there once.
+// DuckDB's read_parquet opens a file twice and fails (an error) if the file is
+// replaced in between: a reader querying during a run should retry.
 //
 // Parquet is for a single writer, enforced across processes by a lock file.
 type Parquet struct {
