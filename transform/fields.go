@@ -147,6 +147,11 @@ func (r *reader) boolean(name string, v payload.Value) any {
 
 // date reads a strict date as midnight UTC (payload.Value.Date).
 func (r *reader) date(name string, v payload.Value) any {
+	if r.box != nil {
+		if d, ok := r.box.dateTexts[string(v.Raw())]; ok {
+			return d
+		}
+	}
 	d, ok, err := v.Date()
 	if err != nil {
 		r.fail(name, err)
@@ -156,7 +161,9 @@ func (r *reader) date(name string, v payload.Value) any {
 		return nil
 	}
 	if r.box != nil {
-		return r.box.date(d)
+		boxed := r.box.date(d)
+		r.box.dateTexts[string(v.Raw())] = boxed
+		return boxed
 	}
 	return d
 }

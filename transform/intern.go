@@ -8,10 +8,11 @@ type interner struct {
 	strs       map[string]any
 	currencies map[string]any // as sent -> normalised, boxed (nil for empty)
 	dates      map[time.Time]any
+	dateTexts  map[string]any // JSON text of a date as sent -> its boxed DATE
 }
 
 func newInterner() *interner {
-	return &interner{strs: map[string]any{}, currencies: map[string]any{}, dates: map[time.Time]any{}}
+	return &interner{strs: map[string]any{}, currencies: map[string]any{}, dates: map[time.Time]any{}, dateTexts: map[string]any{}}
 }
 
 // currency returns the normalised code of a currency as sent, or nil.

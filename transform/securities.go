@@ -116,65 +116,78 @@ func newResolver(accts []*account) *resolver {
 			a.transactionRefs[i] = site(a.src.Transactions[i].Security, a.src.Transactions[i].Currency)
 		}
 	}
-	// A symbol without any currency borrows the only one it has elsewhere.
-	currencies := map[string]map[string]bool{}
-	for ref := range refs {
-		if ref.symbol != "" && ref.currency != "" {
-			if currencies[ref.symbol] == nil {
-				currencies[ref.symbol] = map[string]bool{}
-			}
-			currencies[ref.symbol][ref.currency] = true
-		}
-	}
-	for sym, set := range currencies {
-		if len(set) == 1 {
-			for c := range set {
-				r.symbolCurrency[sym] = c
-			}
-		}
-	}
-	sorted := make([]secRef, 0, len(refs))
-	for ref := range refs {
+	r.learnSymbolCurrencies(r.distinct)
+	sorted := make([]secRef, 0, len(r.distinct))
+	for _, ref := range r.distinct {
 		sorted = append(sorted, r.infer(ref))
 	}
 	slices.SortFunc(sorted, compareRefs)
-	sorted = slices.Compact(sorted)
+	r.group(slices.Compact(sorted))
+	return r
+}
 
+// learnSymbolCurrencies records, for each symbol used with exactly one
+// currency, that currency: a reference to the symbol without any borrows it.
+func (r *resolver) learnSymbolCurrencies(refs []secRef) {
+	currencies := map[string]string{}
+	for _, ref := range refs {
+		if ref.symbol == "" || ref.currency == "" {
+			continue
+		}
+		if c, seen := currencies[ref.symbol]; seen && c != ref.currency {
+			currencies[ref.symbol] = "" // more than one: none to borrow
+		} else if !seen {
+			currencies[ref.symbol] = ref.currency
+		}
+	}
+	for sym, c := range currencies {
+		if c != "" {
+			r.symbolCurrency[sym] = c
+		}
+	}
+}
+
+// group links the references (sorted, distinct) that share an identifier
+// and gives each its group's key (the rule is in doc.go).
+func (r *resolver) group(sorted []secRef) {
+	ids := make([][]string, len(sorted))
+	for i, ref := range sorted {
+		ids[i] = ref.identifiers()
+	}
 	// An identifier that references with different Flinks Ids share (one
-	// ISIN under two Ids) is ambiguous and resolves nothing.
+	// ISIN under two Ids) is ambiguous and links nothing.
 	owner, ambiguous := map[string]string{}, map[string]bool{}
-	for _, ref := range sorted {
+	for i, ref := range sorted {
 		if ref.id == "" {
 			continue
 		}
-		for _, id := range ref.identifiers()[1:] {
+		for _, id := range ids[i][1:] {
 			if o, ok := owner[id]; ok && o != ref.id {
 				ambiguous[id] = true
 			}
 			owner[id] = ref.id
 		}
 	}
-	usable := func(ref secRef) []string {
-		ids := ref.identifiers()
-		kept := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return ambiguous[id] })
-		if len(kept) == 0 {
-			return ids[:1]
+	if len(ambiguous) > 0 {
+		for i, all := range ids {
+			kept := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return ambiguous[id] })
+			if len(kept) == 0 {
+				kept = all[:1]
+			}
+			ids[i] = kept
 		}
-		return kept
 	}
 	u := newUnionFind()
-	for _, ref := range sorted {
-		ids := usable(ref)
-		u.node(ids[0])
-		for _, id := range ids[1:] {
-			u.union(ids[0], id)
+	for _, usable := range ids {
+		u.node(usable[0])
+		for _, id := range usable[1:] {
+			u.union(usable[0], id)
 		}
 	}
 	best := u.bestOfGroups()
-	for _, ref := range sorted {
-		r.keys[ref] = best[u.find(u.index[usable(ref)[0]])]
+	for i, ref := range sorted {
+		r.keys[ref] = best[u.find(u.index[ids[i][0]])]
 	}
-	return r
 }
 
 func (r *resolver) infer(ref secRef) secRef {
