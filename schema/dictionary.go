@@ -45,7 +45,11 @@ func Dictionary() string {
 
 func writeTable(b *strings.Builder, t *Table) {
 	fmt.Fprintf(b, "\n## %s\n\n%s\n\n", t.Name, t.Doc)
-	fmt.Fprintf(b, "Primary key: `%s`. ", strings.Join(t.Key, ", "))
+	if t.IndexedKey() {
+		fmt.Fprintf(b, "Primary key: `%s`. ", strings.Join(t.Key, ", "))
+	} else {
+		fmt.Fprintf(b, "Key: `%s` (unique by the way rows are loaded; not an index). ", strings.Join(t.Key, ", "))
+	}
 	doc := mergeDocs[t.Merge]
 	if t.Merge == ReplaceScope {
 		doc = fmt.Sprintf(doc, "`"+strings.Join(t.ScopeBy, ", ")+"`")

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"maps"
 	"testing"
 	"time"
@@ -61,9 +62,26 @@ func (s *suite) read(t testing.TB, dir string, fn func(db *sql.DB)) {
 	fn(db)
 }
 
+// checksums returns the checksums of every table of dir, after checking that
+// no table holds a key twice.
 func (s *suite) checksums(t testing.TB, dir string) (sums map[string]string) {
 	t.Helper()
-	s.read(t, dir, func(db *sql.DB) { sums = Checksums(t, db) })
+	s.read(t, dir, func(db *sql.DB) {
+		for _, tbl := range schema.Tables {
+			keys := ""
+			for i, k := range tbl.Key {
+				if i > 0 {
+					keys += ", "
+				}
+				keys += schema.QuoteIdent(k)
+			}
+			dup := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT %s FROM %s GROUP BY %s HAVING count(*) > 1)", keys, schema.QuoteIdent(tbl.Name), keys))
+			if dup != 0 {
+				t.Errorf("%s holds %d keys more than once", tbl.Name, dup)
+			}
+		}
+		sums = Checksums(t, db)
+	})
 	return sums
 }
 

@@ -58,8 +58,7 @@ CREATE TABLE IF NOT EXISTS "positions" (
 	"currency" VARCHAR,
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
-	"extra" JSON,
-	PRIMARY KEY ("login_id", "account_id", "security_key", "as_of_date")
+	"extra" JSON
 );
 
 CREATE TABLE IF NOT EXISTS "transactions" (
