@@ -16,7 +16,7 @@ func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row
 	ir := reader{base: a.ipath}
 	institution := ir.text("Name", in.Name)
 	institutionID := ir.ident("Id", in.ID)
-	name := r.text("Name", src.Name)
+	name := a.mask.hide(r.text("Name", src.Name))
 	typ := r.text("Type", src.Type)
 	registered := r.boolean("Registered", src.Registered)
 	currency := r.currency("Currency", src.Currency)

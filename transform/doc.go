@@ -74,8 +74,8 @@
 //
 // Masking (unless Context.KeepAccountNumbers): accounts.account_number keeps
 // its last four characters; the account number is masked wherever it occurs in
-// full_account_label, extra and fragments, and the label's other runs of five
-// or more digits too; members whose names suggest holder details (holder,
+// full_account_label, the account name, transaction descriptions, extra and
+// fragments, and the label's other runs of five or more digits too; members whose names suggest holder details (holder,
 // owner, address, email, phone, SIN, birth date, ...) are masked whole, and
 // digit runs under members named like *account* or *number* are masked.
 //

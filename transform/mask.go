@@ -67,6 +67,14 @@ func (m masker) text(s string) string {
 	return maskDigitRuns(s)
 }
 
+// hide masks the account number inside a free-text value (string or nil).
+func (m masker) hide(v any) any {
+	if s, ok := v.(string); ok && !m.keep {
+		return m.hideNumber(s)
+	}
+	return v
+}
+
 // hideNumber masks the account number wherever it occurs in s.
 func (m masker) hideNumber(s string) string {
 	if m.number == "" || !strings.Contains(s, m.number) {

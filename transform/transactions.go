@@ -26,7 +26,7 @@ func (t *transformer) transactionRows(a *account) {
 		date := r.date("Date", x.Date)
 		settled := r.date("SettlementDate", x.SettlementDate)
 		typeRaw := r.text("Type", x.Type)
-		description := r.text("Description", x.Description)
+		description := a.mask.hide(r.text("Description", x.Description))
 		currency := r.currency("Currency", x.Currency)
 		qty := r.decimal("Quantity", x.Quantity)
 		price := r.decimal("Price", x.Price)
