@@ -2,6 +2,9 @@ package transform
 
 import (
 	"fmt"
+	"regexp"
+	"strings"
+	"testing"
 	"time"
 
 	"github.com/syncer/syncer/schema"
@@ -63,6 +66,11 @@ func checkBatch(b schema.Batch, c Context) error {
 			}
 		}
 	}
+	for _, r := range b.Rows[schema.RejectedRecords.Name] {
+		if err := checkReason(r[4].(string)); err != nil {
+			return err
+		}
+	}
 	for name, rows := range b.Rows {
 		t := schema.Lookup(name)
 		li := t.Index("login_id")
@@ -70,6 +78,33 @@ func checkBatch(b schema.Batch, c Context) error {
 			if li >= 0 && name != schema.Logins.Name && r[li] != c.LoginID {
 				return fmt.Errorf("%s row of another login", name)
 			}
+		}
+	}
+	return nil
+}
+
+var (
+	kinds         = `(a string|a number|an object|an array|a boolean|null|nothing|a string or number|a scalar)`
+	reasonPhrases = regexp.MustCompile(`^(` + strings.Join([]string{
+		`expected ` + kinds + `, got ` + kinds,
+		`not a number`, `not a date \(want YYYY-MM-DD\)`, `not a timestamp`, `unreadable value`,
+		`does not fit DECIMAL\(38,18\): (\d+ digits after the point, more than the 18 kept|more than 20 integer digits)`,
+		`loaded as NULL`, `position not loaded`, `transaction not loaded`, `ignored`,
+		`account has no usable Id`, `its positions \(\d+\) and transactions \(\d+\) are not loaded`,
+		`duplicate account Id in the payload`, `duplicate transaction Id in the account`, `the first occurrence is kept`,
+		`transaction has no Id`, `security cannot be resolved: no Id, Isin, Cusip or Symbol`,
+		`more lots of the same security and date are in another currency`,
+		`merging this lot with another of the same security and date overflows DECIMAL\(38,18\)`,
+		`payload-level members with no column`, `kept in fragment`,
+	}, "|") + `)$`)
+)
+
+// checkReason fails unless a rejected_records reason is made only of the
+// transform's own phrases: a payload value can never hide in it.
+func checkReason(reason string) error {
+	for _, part := range strings.Split(reason, "; ") {
+		if !reasonPhrases.MatchString(part) {
+			return fmt.Errorf("reason part %q is not a known phrase", part)
 		}
 	}
 	return nil
@@ -127,4 +162,15 @@ func checkRow(t *schema.Table, row schema.Row) error {
 		}
 	}
 	return nil
+}
+
+func TestCheckReasonRejectsValues(t *testing.T) {
+	if checkReason("not a number; position not loaded") != nil {
+		t.Error("a known reason was refused")
+	}
+	for _, bad := range []string{"not a number: 12345678", "expected a string, got 42", "abc; position not loaded"} {
+		if checkReason(bad) == nil {
+			t.Errorf("reason %q accepted", bad)
+		}
+	}
 }
