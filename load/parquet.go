@@ -134,6 +134,11 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
 	}
 	p.conn, err = p.db.Conn(ctx)
+	if err == nil {
+		// Should a large merge spill, it spills inside the private dataset
+		// directory (swept at open), not into the working directory.
+		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
+	}
 	if err != nil {
 		p.db.Close()
 		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
@@ -339,7 +344,7 @@ func (p *Parquet) sizeEngine(ctx context.Context, batches []schema.Batch) error 
 func (p *Parquet) fileColumns(ctx context.Context, files map[string]int32) (map[string]bool, error) {
 	var quoted []string
 	for path := range files {
-		quoted = append(quoted, quoteLit(path))
+		quoted = append(quoted, schema.QuoteLiteral(path))
 	}
 	rows, err := p.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
 	if err != nil {

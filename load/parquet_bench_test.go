@@ -89,7 +89,7 @@ func appendFilePerCommit(b *testing.B, p *Parquet, batches []schema.Batch, n int
 		if err := mkdirAll(filepath.Dir(path)); err != nil {
 			b.Fatal(err)
 		}
-		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, quoteLit(path))
+		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, schema.QuoteLiteral(path))
 		if _, err := p.exec(ctx, q); err != nil {
 			b.Fatal(err)
 		}

@@ -137,7 +137,7 @@ func checksums(t testing.TB, dir string) map[string]string {
 	out := map[string]string{}
 	for _, tb := range schema.Tables {
 		got := queryStrings(t, db, fmt.Sprintf(
-			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", quoteIdent(tb.Name)))
+			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", schema.QuoteIdent(tb.Name)))
 		out[tb.Name] = got[0]
 	}
 	return out

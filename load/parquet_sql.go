@@ -26,16 +26,13 @@ const (
 	curTable   = "cur"
 )
 
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-func quoteLit(s string) string   { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
-
 // columnDefs is the column list of a CREATE TABLE for t's columns. Scratch
 // tables have no NOT NULL or key constraints: the merge enforces keys, and
 // NOT NULL is checked when rows are staged.
 func columnDefs(cols []schema.Column) string {
 	defs := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = quoteIdent(c.Name) + " " + c.Type.DuckDB()
+		defs[i] = schema.QuoteIdent(c.Name) + " " + c.Type.DuckDB()
 	}
 	return strings.Join(defs, ", ")
 }
@@ -43,7 +40,7 @@ func columnDefs(cols []schema.Column) string {
 func identList(names []string, prefix string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		out[i] = prefix + quoteIdent(n)
+		out[i] = prefix + schema.QuoteIdent(n)
 	}
 	return strings.Join(out, ", ")
 }
@@ -66,14 +63,14 @@ func createScopeSQL(t *schema.Table) string {
 func curViewSQL(t *schema.Table, files map[string]int32, present map[string]bool) string {
 	var list, cases, cols []string
 	for _, path := range slices.Sorted(maps.Keys(files)) {
-		list = append(list, quoteLit(path))
-		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", quoteLit(path), files[path]))
+		list = append(list, schema.QuoteLiteral(path))
+		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", schema.QuoteLiteral(path), files[path]))
 	}
 	for _, c := range t.Columns {
 		if present[c.Name] {
-			cols = append(cols, quoteIdent(c.Name))
+			cols = append(cols, schema.QuoteIdent(c.Name))
 		} else {
-			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), quoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
 		}
 	}
 	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, CASE filename %s END AS _pid FROM %s",
@@ -112,7 +109,7 @@ func mergeSQL(t *schema.Table) string {
 		scope := identList(t.ScopeBy, "")
 		var match []string
 		for _, c := range t.ScopeBy {
-			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, quoteIdent(c)))
+			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, schema.QuoteIdent(c)))
 		}
 		// Existing rows survive unless a scope of the commit or a new row
 		// with their key replaces them; a batch's rows survive unless a
@@ -133,7 +130,7 @@ QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
 func coalesceSQL(t *schema.Table) string {
 	var agg, pick []string
 	for _, c := range t.Columns {
-		id := quoteIdent(c.Name)
+		id := schema.QuoteIdent(c.Name)
 		if isKey(t, c.Name) {
 			pick = append(pick, id)
 			continue
@@ -162,5 +159,5 @@ func isKey(t *schema.Table, name string) bool {
 // are not sorted: sorting every rewritten file by key cost about a third of
 // a large commit, and readers' queries do not depend on file order.
 func writeSQL(t *schema.Table, dir string) string {
-	return fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)", mergeSQL(t), quoteLit(dir))
+	return fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)", mergeSQL(t), schema.QuoteLiteral(dir))
 }

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -61,6 +62,9 @@ func TestParquetTypesAndExactDecimals(t *testing.T) {
 		if len(got) <= i || !strings.HasPrefix(got[i], exactText(want)+"|2025-01-31|2025-01-31 14:30:00.123456") {
 			t.Errorf("row %d = %q, want quantity %s", i, got, q)
 		}
+	}
+	if got := queryStrings(t, db, "SELECT count(*) FROM latest_positions"); got[0] != fmt.Sprint(len(awkward)) {
+		t.Errorf("analyst view latest_positions has %s rows, want %d", got[0], len(awkward))
 	}
 	sum := queryStrings(t, db, "SELECT sum(quantity)::VARCHAR FROM positions")
 	var total schema.Decimal

@@ -19,24 +19,28 @@ import (
 // table's columns and types. A table with no file yet gets an empty view of
 // the right shape (a bare glob matching nothing is an error in DuckDB).
 // union_by_name reads files written before a column was added as NULL there.
+// The analyst views of schema.Views follow, defined over those.
 func ParquetViews(dir string) string {
 	var b strings.Builder
 	for _, t := range schema.Tables {
 		root := filepath.Join(dir, t.Name)
 		var cols []string
 		for _, c := range t.Columns {
-			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", quoteIdent(c.Name), c.Type.DuckDB(), quoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", schema.QuoteIdent(c.Name), c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
 		}
 		if hasParquet(root) {
 			glob := filepath.ToSlash(root) + "/**/*.parquet"
 			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM read_parquet(%s, hive_partitioning = true, union_by_name = true);\n",
-				quoteIdent(t.Name), strings.Join(cols, ", "), quoteLit(glob))
+				schema.QuoteIdent(t.Name), strings.Join(cols, ", "), schema.QuoteLiteral(glob))
 			continue
 		}
 		for i, c := range t.Columns {
-			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), quoteIdent(c.Name))
+			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name))
 		}
-		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s WHERE false;\n", quoteIdent(t.Name), strings.Join(cols, ", "))
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s WHERE false;\n", schema.QuoteIdent(t.Name), strings.Join(cols, ", "))
+	}
+	for _, v := range schema.Views {
+		b.WriteString(schema.CreateViewSQL(v) + ";\n")
 	}
 	return b.String()
 }
