@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -19,7 +20,7 @@ const DefaultLockWait = time.Minute
 
 // DuckDBOptions configures OpenDuckDB.
 type DuckDBOptions struct {
-	// Path of the .duckdb file; created (0600) if missing.
+	// Path of the .duckdb file; created (0600, and its directory 0700) if missing.
 	Path string
 	// LockWait is how long to wait for a file another process holds
 	// (DefaultLockWait if zero).
@@ -76,6 +77,10 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		return nil, errors.New("load: no DuckDB path")
 	}
 	release := ddbPrivateFiles()
+	if err := os.MkdirAll(filepath.Dir(o.Path), 0o700); err != nil {
+		release()
+		return nil, fmt.Errorf("warehouse directory: %w", err)
+	}
 	_, statErr := os.Stat(o.Path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	db, err := waitForLock(ctx, o.Path, o.LockWait, o.Clock, o.Logger, func() (*sql.DB, error) {

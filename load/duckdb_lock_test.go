@@ -106,6 +106,7 @@ func TestDuckDBLockWaitTimesOut(t *testing.T) {
 		t.Fatalf("OpenDuckDB of a held warehouse: %v, want ErrLocked", err)
 	}
 	msg := err.Error()
+	t.Logf("error: %s", msg)
 	for _, want := range []string{path, fmt.Sprintf("PID %d", h.cmd.Process.Pid), "1m0s", "--lock-wait"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not say %q", msg, want)

@@ -20,10 +20,7 @@ import (
 func TestDuckDBFilesPrivate(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
-	dir := filepath.Join(t.TempDir(), "sub")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	dir := filepath.Join(t.TempDir(), "new", "dir")
 	path := warehousePath(dir)
 	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
 	if err != nil {
@@ -34,6 +31,7 @@ func TestDuckDBFilesPrivate(t *testing.T) {
 	}
 	checkMode(t, path, 0o600)
 	checkMode(t, path+".wal", 0o600)
+	checkMode(t, dir, 0o700)
 	if err := sink.Close(); err != nil {
 		t.Fatal(err)
 	}
