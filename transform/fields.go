@@ -161,7 +161,7 @@ func (r *reader) date(name string, v payload.Value) any {
 		return nil
 	}
 	if r.box != nil {
-		boxed := r.box.date(d)
+		boxed := any(d)
 		r.box.dateTexts[string(v.Raw())] = boxed
 		return boxed
 	}

@@ -8,11 +8,12 @@ type interner struct {
 	strs       map[string]any
 	currencies map[string]any // as sent -> normalised, boxed (nil for empty)
 	dates      map[time.Time]any
-	dateTexts  map[string]any // JSON text of a date as sent -> its boxed DATE
+	dateTexts  map[string]any    // JSON text of a date as sent -> its boxed DATE
+	types      map[string][2]any // transaction type as sent -> boxed (normalised, as sent)
 }
 
 func newInterner() *interner {
-	return &interner{strs: map[string]any{}, currencies: map[string]any{}, dates: map[time.Time]any{}, dateTexts: map[string]any{}}
+	return &interner{strs: map[string]any{}, currencies: map[string]any{}, dates: map[time.Time]any{}, dateTexts: map[string]any{}, types: map[string][2]any{}}
 }
 
 // currency returns the normalised code of a currency as sent, or nil.
@@ -44,4 +45,14 @@ func (in *interner) date(d time.Time) any {
 	v := any(d)
 	in.dates[d] = v
 	return v
+}
+
+// txType returns a transaction type as sent, normalised and as sent, boxed.
+func (in *interner) txType(raw string) (normalized, asSent any) {
+	if v, ok := in.types[raw]; ok {
+		return v[0], v[1]
+	}
+	v := [2]any{in.str(NormalizeType(raw)), in.str(raw)}
+	in.types[raw] = v
+	return v[0], v[1]
 }

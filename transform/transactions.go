@@ -44,7 +44,7 @@ func (t *transformer) transactionRows(a *account) {
 
 		var typ any
 		if s, ok := typeRaw.(string); ok {
-			typ, typeRaw = t.box.str(NormalizeType(s)), t.box.str(s)
+			typ, typeRaw = t.box.txType(s)
 		}
 		var security any
 		var more map[string]any
