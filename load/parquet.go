@@ -56,6 +56,9 @@ type Parquet struct {
 	log    *slog.Logger
 
 	threads int // the engine's current thread count, 0 until first set
+	// written holds the files this sink published: they have every column
+	// of the schema, so reading them needs no look at their columns first.
+	written map[string]bool
 }
 
 var _ Sink = (*Parquet)(nil)
@@ -119,7 +122,7 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	p := &Parquet{dir: dir, layout: layout{buckets: info.Buckets}, log: logger}
+	p := &Parquet{dir: dir, layout: layout{buckets: info.Buckets}, log: logger, written: map[string]bool{}}
 	for _, t := range schema.Tables {
 		tl, err := p.layout.forTable(t)
 		if err != nil {
@@ -136,8 +139,12 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 	p.conn, err = p.db.Conn(ctx)
 	if err == nil {
 		// Should a large merge spill, it spills inside the private dataset
-		// directory (swept at open), not into the working directory.
+		// directory (swept at open), not into the working directory. Row
+		// order within a file is not promised, which lets COPY stream.
 		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
+	}
+	if err == nil {
+		_, err = p.exec(ctx, "SET preserve_insertion_order = false")
 	}
 	if err != nil {
 		p.db.Close()
@@ -201,6 +208,12 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	if err := publish(p.dir, j); err != nil {
 		return err
 	}
+	for _, r := range j.Renames {
+		p.written[r.Final] = true
+	}
+	for _, rel := range j.Removes {
+		delete(p.written, rel)
+	}
 	p.log.Debug("parquet commit", "batches", len(batches), "files", len(files), "removed", len(j.Removes), "elapsed", time.Since(start))
 	return nil
 }
@@ -263,17 +276,23 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 		return j, err
 	}
 	existing := map[string]int32{}
+	allOurs := true
 	for id, rel := range files.paths {
 		if _, err := os.Stat(p.abs(rel)); err == nil {
 			existing[p.abs(rel)] = int32(id)
+			allOurs = allOurs && p.written[rel]
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return j, fmt.Errorf("parquet: %w", err)
 		}
 	}
 	cur := emptyCurSQL(t)
 	if len(existing) > 0 {
-		present, err := p.fileColumns(ctx, existing)
-		if err != nil {
+		present := map[string]bool{}
+		if allOurs {
+			for _, c := range t.Columns {
+				present[c.Name] = true
+			}
+		} else if present, err = p.fileColumns(ctx, existing); err != nil {
 			return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
 		}
 		cur = curViewSQL(t, existing, present)

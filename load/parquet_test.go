@@ -331,3 +331,29 @@ func TestParquetOpenRules(t *testing.T) {
 	}
 	p.Close()
 }
+
+// A file written before a column was added is merged with NULL in it.
+func TestParquetReadsFilesMissingANewColumn(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 1)
+	commit(t, p, schema.Batch{RunID: "r1", LoginID: "L1", Rows: map[string][]schema.Row{"accounts": {accountRow("L1", "A1", "1")}}})
+	p.Close()
+
+	// Rewrite the file as an older version would have: without "extra".
+	file := filepath.Join(dir, "accounts", "part-b000.parquet")
+	db := reader(t, dir)
+	if _, err := db.Exec("COPY (SELECT * EXCLUDE (extra) FROM read_parquet(" + schema.QuoteLiteral(file) + ")) TO " + schema.QuoteLiteral(file+".old") + " (FORMAT parquet)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(file+".old", file); err != nil {
+		t.Fatal(err)
+	}
+
+	p = openTest(t, dir, 0)
+	defer p.Close()
+	commit(t, p, schema.Batch{RunID: "r2", LoginID: "L2", Rows: map[string][]schema.Row{"accounts": {accountRow("L2", "A1", "2")}}})
+	got := queryStrings(t, reader(t, dir), "SELECT login_id, cash::DOUBLE, extra IS NULL FROM accounts ORDER BY 1")
+	if want := []string{"L1|1|true", "L2|2|true"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
