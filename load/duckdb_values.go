@@ -88,13 +88,16 @@ type ValueError struct {
 	Batch  int
 	RunID  string
 	Table  string
-	Row    int
+	Row    int    // -1 when the batch as a whole is wrong
 	Column string // "" when the row as a whole is wrong
 	Err    error
 }
 
 func (e *ValueError) Error() string {
-	where := fmt.Sprintf("batch %d (run %s): %s row %d", e.Batch, e.RunID, e.Table, e.Row)
+	where := fmt.Sprintf("batch %d (run %s): table %s", e.Batch, e.RunID, e.Table)
+	if e.Row >= 0 {
+		where += fmt.Sprintf(" row %d", e.Row)
+	}
 	if e.Column != "" {
 		where += " column " + e.Column
 	}
