@@ -167,15 +167,12 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	if err := checkTables(batches); err != nil {
 		return err
 	}
+	// A journal left by an earlier call whose publish failed is finished
+	// before this call writes its own.
+	if _, err := recoverJournal(p.dir); err != nil {
+		return err
+	}
 	start := time.Now()
-	var j journal
-	defer func() {
-		if err != nil {
-			for _, r := range j.Renames {
-				os.Remove(p.abs(r.Temp)) // manifests; the rest goes with the staging directory
-			}
-		}
-	}()
 	if err := p.sizeEngine(ctx, batches); err != nil {
 		return err
 	}
@@ -183,7 +180,19 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(p.abs(staging))
+	var j journal
+	keepTemps := false // a journal that names them awaits the next open
+	defer func() {
+		if keepTemps {
+			return
+		}
+		if err != nil {
+			for _, r := range j.Renames {
+				os.Remove(p.abs(r.Temp)) // the manifests; the rest is under staging
+			}
+		}
+		os.RemoveAll(p.abs(staging))
+	}()
 	var files []string
 	for _, tl := range p.tables {
 		tableStart := time.Now()
@@ -206,7 +215,17 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 		return err
 	}
 	if err := publish(p.dir, j); err != nil {
-		return err
+		// If the journal is durable, some renames may be done: finish them
+		// now, or leave the journal and its files for the next open.
+		recovered, rerr := recoverJournal(p.dir)
+		if rerr != nil {
+			keepTemps = true
+			return err
+		}
+		if !recovered {
+			return err // the journal was never written: nothing is published
+		}
+		p.log.Warn("parquet publish failed and was completed on retry", "error", err)
 	}
 	for _, r := range j.Renames {
 		p.written[r.Final] = true

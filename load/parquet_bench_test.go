@@ -34,22 +34,27 @@ func benchGroup(from, to int) []schema.Batch {
 	return out
 }
 
-// BenchmarkParquet1MPositions commits 1M position rows (10k logins of 100)
-// in groups of 500 logins, into the overwrite-partition layout, and, for
-// comparison, the simplest alternative: one new file per table per commit,
-// no merge (which a reader's glob would see duplicated on a re-run).
+// BenchmarkParquet1MPositions commits 1M position rows (10k logins of 100,
+// one as-of date, 16 login buckets) in groups of 500 or 2000 logins, into the
+// overwrite-partition layout, and, for comparison, the simplest alternative:
+// one new file per table per commit, no merge (which a reader's glob would
+// see duplicated on a re-run).
 //
 //	go test -run '^$' -bench BenchmarkParquet1MPositions -benchtime 1x ./load/
 //
 // rows/s counts position rows; peak_rss_MB is the process's VmHWM (run one
 // sub-benchmark at a time for a clean figure).
 func BenchmarkParquet1MPositions(b *testing.B) {
-	logins, group := 10_000, 500
+	logins := 10_000
 	if testing.Short() {
 		logins = 1_000
 	}
-	for _, mode := range []string{"overwrite-partitions", "append-file-per-commit"} {
-		b.Run(mode, func(b *testing.B) {
+	for _, c := range []struct {
+		mode  string
+		group int
+	}{{"overwrite-partitions", 500}, {"overwrite-partitions", 2000}, {"append-file-per-commit", 500}} {
+		mode, group := c.mode, c.group
+		b.Run(fmt.Sprintf("%s/group=%d", mode, group), func(b *testing.B) {
 			for range b.N {
 				dir := b.TempDir()
 				p := openTest(b, dir, DefaultParquetBuckets)
