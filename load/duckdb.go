@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -84,7 +85,7 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 	_, statErr := os.Stat(o.Path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	db, err := waitForLock(ctx, o.Path, o.LockWait, o.Clock, o.Logger, func() (*sql.DB, error) {
-		return ddbOpen(o.Path, false)
+		return ddbOpenWritable(o.Path)
 	})
 	if err != nil {
 		release()
@@ -102,6 +103,25 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// ddbOpenWritable opens the database file for writing. An empty file that
+// DuckDB refuses as "not a valid DuckDB database file" is what a process
+// killed while DuckDB created the file leaves: it is removed and the open
+// retried once. (A file another process is creating is locked, so the open
+// fails on the lock before DuckDB reads it.)
+func ddbOpenWritable(path string) (*sql.DB, error) {
+	db, err := ddbOpen(path, false)
+	if err == nil || !strings.Contains(err.Error(), "not a valid DuckDB database file") {
+		return db, err
+	}
+	if st, serr := os.Stat(path); serr != nil || st.Size() != 0 {
+		return nil, err
+	}
+	if rerr := os.Remove(path); rerr != nil {
+		return nil, errors.Join(err, rerr)
+	}
+	return ddbOpen(path, false)
 }
 
 // start takes the writer connection, migrates, and creates the staging tables.

@@ -83,3 +83,19 @@ func TestDuckDBRefusesNewerSchema(t *testing.T) {
 		t.Errorf("opening a warehouse of schema version 999: %v, want a newer-version error", err)
 	}
 }
+
+// TestDuckDBEmptyFile opens a warehouse path holding an empty file, as a
+// process killed while DuckDB created the file leaves it.
+func TestDuckDBEmptyFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(warehousePath(dir), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sink := openDuckDB(t, dir)
+	if err := sink.Commit(context.Background(), loadtest.Batches(1, 1, loadtest.Day1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
