@@ -139,7 +139,9 @@ func (d *DuckDB) start(ctx context.Context) error {
 
 // OpenDuckDBReadOnly opens an existing warehouse for reading (syncer sql and
 // status), waiting for a writer to release it as OpenDuckDB does. The
-// warehouse is not migrated: queries see the schema it has.
+// warehouse is not migrated: queries see the schema it has. Within a process
+// that has the warehouse open for writing, read through DuckDB.DB() instead:
+// DuckDB refuses a second, read-only, instance of the same file.
 func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration) (*sql.DB, error) {
 	if lockWait == 0 {
 		lockWait = DefaultLockWait
@@ -147,9 +149,13 @@ func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("no warehouse at %s: %w", path, err)
 	}
-	return waitForLock(ctx, path, lockWait, SystemClock, slog.Default(), func() (*sql.DB, error) {
+	db, err := waitForLock(ctx, path, lockWait, SystemClock, slog.Default(), func() (*sql.DB, error) {
 		return ddbOpen(path, true)
 	})
+	if err != nil && strings.Contains(err.Error(), "different configuration than existing connections") {
+		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its DuckDB.DB(): %w", path, err)
+	}
+	return db, err
 }
 
 // ddbOpen opens the database file. Extensions are never downloaded: a query
