@@ -42,6 +42,7 @@ func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
 	var out []ddbRow
 	at := map[string]int{} // key -> index in out
 	scopeIdx := ddbScopeIndexes(t)
+	var buf []byte
 	for bi, b := range batches {
 		for ri, row := range b.Rows[t.Name] {
 			r := ddbRow{batch: bi, index: ri, values: row}
@@ -49,14 +50,17 @@ func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
 				out = append(out, r)
 				continue
 			}
-			if lastScope != nil && lastScope[ddbKey(pick(row, scopeIdx))] != bi {
-				continue
+			if lastScope != nil {
+				buf = ddbAppendKey(buf[:0], row, scopeIdx)
+				if lastScope[string(buf)] != bi {
+					continue
+				}
 			}
-			key := ddbKey(pick(row, keyIdx))
-			i, seen := at[key]
+			buf = ddbAppendKey(buf[:0], row, keyIdx)
+			i, seen := at[string(buf)]
 			switch {
 			case !seen:
-				at[key] = len(out)
+				at[string(buf)] = len(out)
 				out = append(out, r)
 			case t.Merge == schema.InsertIfNew:
 			case t.Merge == schema.Coalesce:
@@ -124,20 +128,32 @@ func pick(row schema.Row, idx []int) []any {
 func ddbKey(values []any) string {
 	b := make([]byte, 0, 64)
 	for _, v := range values {
-		switch v := v.(type) {
-		case string:
-			b = strconv.AppendInt(b, int64(len(v)), 10)
-			b = append(b, 's')
-			b = append(b, v...)
-		case time.Time:
-			b = append(b, 't')
-			b = strconv.AppendInt(b, v.UnixNano(), 10)
-		case nil:
-			b = append(b, 'n')
-		default:
-			b = fmt.Appendf(b, "%T%v", v, v)
-		}
-		b = append(b, 0)
+		b = ddbAppendValue(b, v)
 	}
 	return string(b)
+}
+
+// ddbAppendKey appends the ddbKey encoding of row's values at idx to b.
+func ddbAppendKey(b []byte, row schema.Row, idx []int) []byte {
+	for _, i := range idx {
+		b = ddbAppendValue(b, row[i])
+	}
+	return b
+}
+
+func ddbAppendValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		b = strconv.AppendInt(b, int64(len(v)), 10)
+		b = append(b, 's')
+		b = append(b, v...)
+	case time.Time:
+		b = append(b, 't')
+		b = strconv.AppendInt(b, v.UnixNano(), 10)
+	case nil:
+		b = append(b, 'n')
+	default:
+		b = fmt.Appendf(b, "%T%v", v, v)
+	}
+	return append(b, 0)
 }
