@@ -139,12 +139,8 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 	p.conn, err = p.db.Conn(ctx)
 	if err == nil {
 		// Should a large merge spill, it spills inside the private dataset
-		// directory (swept at open), not into the working directory. Row
-		// order within a file is not promised, which lets COPY stream.
+		// directory (swept at open), not into the working directory.
 		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
-	}
-	if err == nil {
-		_, err = p.exec(ctx, "SET preserve_insertion_order = false")
 	}
 	if err != nil {
 		p.db.Close()
