@@ -45,8 +45,28 @@ func identList(names []string, prefix string) string {
 	return strings.Join(out, ", ")
 }
 
+// createStageSQL creates the staging table. JSON columns are staged as
+// VARCHAR, since the Appender would JSON-encode a Go string a second time;
+// typeStageSQL gives them their type once the rows are in.
 func createStageSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER, _b INTEGER, _s BIGINT)", stageTable, columnDefs(t.Columns))
+	cols := slices.Clone(t.Columns)
+	for i := range cols {
+		if cols[i].Type.Kind == schema.KindJSON {
+			cols[i].Type = schema.Type{Kind: schema.KindVarchar}
+		}
+	}
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _pid INTEGER, _b INTEGER, _s BIGINT)", stageTable, columnDefs(cols))
+}
+
+// typeStageSQL returns the statements that cast the staged JSON text to JSON.
+func typeStageSQL(t *schema.Table) []string {
+	var stmts []string
+	for _, c := range t.Columns {
+		if c.Type.Kind == schema.KindJSON {
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE JSON", stageTable, schema.QuoteIdent(c.Name)))
+		}
+	}
+	return stmts
 }
 
 func createScopeSQL(t *schema.Table) string {

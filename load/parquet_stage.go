@@ -84,6 +84,11 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 	if err != nil {
 		return nil, err
 	}
+	for _, stmt := range typeStageSQL(t) {
+		if _, err := p.conn.ExecContext(ctx, stmt); err != nil {
+			return nil, fmt.Errorf("parquet: %s: a value is not valid JSON: %w", t.Name, err)
+		}
+	}
 	if t.Merge == schema.ReplaceScope {
 		if err := p.stageScopes(ctx, tl, batches, touched); err != nil {
 			return nil, err
