@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -31,7 +34,9 @@ import (
 //
 // and runs the same logins through a naive pool (each worker holds its slot
 // while its login is pending) for comparison. The sink discards rows, so the
-// figures are the scheduler's and the client's, not the warehouse's.
+// figures are the scheduler's, the client's and the transform's, not the
+// warehouse's; the sandbox runs in a child process, so the memory figures
+// are the syncer's alone.
 //
 //	go test ./pipeline -run '^$' -bench BenchmarkRun -benchtime 1x
 //	SYNCER_BENCH_LOGINS=10000,100000 go test ./pipeline -run '^$' -bench BenchmarkRun -benchtime 1x -timeout 1h
@@ -85,17 +90,49 @@ func (d *discardSink) Commit(_ context.Context, batches []schema.Batch) error {
 }
 func (d *discardSink) Close() error { return nil }
 
-func benchOnce(b *testing.B, n int, naive bool) {
-	pending := func(id string) int {
-		h := fnv.New32a()
-		h.Write([]byte(id))
-		return int(h.Sum32() % (benchMaxPending + 1))
+// benchPending is each login's number of 202 answers, from its LoginId.
+func benchPending(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % (benchMaxPending + 1))
+}
+
+// TestMain lets the benchmark run the sandbox in a child process (this test
+// binary again), so the memory figures are the syncer's alone.
+func TestMain(m *testing.M) {
+	if os.Getenv("SYNCER_BENCH_SANDBOX") == "1" {
+		srv := flinkstest.New(flinkstest.Config{Seed: 1, Rate: benchRate * 1.05, Burst: 200, RequestLog: -1,
+			Pending: flinkstest.PendingDist{Func: benchPending}})
+		fmt.Println(srv.URL)
+		_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
+		srv.Close()
+		return
 	}
-	srv := flinkstest.New(flinkstest.Config{Seed: 1, Rate: benchRate * 1.05, Burst: 200, RequestLog: -1,
-		Pending: flinkstest.PendingDist{Func: pending}})
-	defer srv.Close()
+	os.Exit(m.Run())
+}
+
+// startBenchSandbox starts the sandbox child and returns its URL.
+func startBenchSandbox(b *testing.B) (url string, stop func()) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), "SYNCER_BENCH_SANDBOX=1")
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("sandbox child: %v", err)
+	}
+	return strings.TrimSpace(line), func() { stdin.Close(); _ = cmd.Wait() }
+}
+
+func benchOnce(b *testing.B, n int, naive bool) {
+	url, stop := startBenchSandbox(b)
+	defer stop()
 	client, err := extract.New(extract.Config{
-		BankingURL: srv.URL, WealthURL: srv.URL, CustomerID: flinkstest.DefaultCustomerID,
+		BankingURL: url, WealthURL: url, CustomerID: flinkstest.DefaultCustomerID,
 		Rate: benchRate, Burst: 50, PollInterval: benchPoll, PollTimeout: time.Hour,
 		BackoffBase: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
 	})
@@ -105,7 +142,7 @@ func benchOnce(b *testing.B, n int, naive bool) {
 	logins := flinkstest.DemoLogins(1, n)
 	slowest := 0
 	for _, id := range logins {
-		slowest = max(slowest, pending(id))
+		slowest = max(slowest, benchPending(id))
 	}
 	resetPeakRSS()
 	stopSampling := sampleHeap()
