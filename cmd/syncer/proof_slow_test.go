@@ -14,3 +14,10 @@ func TestProofCrashConvergesSeeds(t *testing.T) {
 		t.Run(sink.name, func(t *testing.T) { checkCrashConverges(t, sink, seeds, 200) })
 	}
 }
+
+// TestProofRunsParquet is the idempotence and a-day-later proofs over the
+// Parquet dataset.
+func TestProofRunsParquet(t *testing.T) {
+	t.Run("idempotent", func(t *testing.T) { checkIdempotent(t, crashSinks[1]) })
+	t.Run("a day later", func(t *testing.T) { checkADayLater(t, crashSinks[1]) })
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/schema"
+)
+
+// runsLogins are healthy logins plus one whose payload has malformed
+// fragments, so rejected_records has rows to keep stable too.
+func runsLogins() []string {
+	return append(flinkstest.DemoLogins(12, 30), flinkstest.FaultLogin(flinkstest.FaultMalformed, 1))
+}
+
+func runsArgs(srv *flinkstest.Server, sink crashSink, dir, logins, runID string) []string {
+	return append([]string{"sync", "--logins", logins, "--base-url", srv.URL, "--run-id", runID,
+		"--poll-interval", "1ms", "--rate", "5000", "--log-format", "json"}, sink.args(dir)...)
+}
+
+// TestProofIdempotentRuns syncs the same data three times into each sink:
+// the data tables are identical after every run (except the columns naming
+// the run), transactions and the login registry are identical to the byte
+// (the first sighting is kept), and only the ledger grows.
+// The default suite checks DuckDB; the proof build tag adds Parquet.
+func TestProofIdempotentRuns(t *testing.T) { checkIdempotent(t, crashSinks[0]) }
+
+func checkIdempotent(t *testing.T, sink crashSink) {
+	srv := flinkstest.New(flinkstest.Config{Seed: 12, AsOf: proofAsOf, Pending: flinkstest.FixedPending(1)})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	logins := runsLogins()
+	file := writeLogins(t, dir, logins)
+	var first map[string]string
+	var firstExact map[string]string
+	for i, runID := range []string{"run-1", "run-2", "run-3"} {
+		if r := syncer(t, dir, nil, runsArgs(srv, sink, dir, file, runID)...); r.code != exitOK {
+			t.Fatalf("%s: want exit 0\n%s", runID, r)
+		}
+		db := sink.open(t, dir)
+		sums := dataChecksums(t, db)
+		exact := exactChecksums(t, db, schema.Transactions, schema.Logins)
+		if i == 0 {
+			first, firstExact = sums, exact
+			if queryInt(t, db, "SELECT count(*) FROM rejected_records") == 0 {
+				t.Error("no rejected fragments: the malformed login was not exercised")
+			}
+		} else {
+			compareSums(t, runID, first, sums)
+			compareSums(t, runID+" (every column)", firstExact, exact)
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM sync_runs"); n != i+1 {
+			t.Errorf("after %s: %d runs in the ledger", runID, n)
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM sync_logins"); n != (i+1)*len(logins) {
+			t.Errorf("after %s: %d sync_logins rows, want %d", runID, n, (i+1)*len(logins))
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM accounts WHERE run_id <> ?", runID); n != 0 {
+			t.Errorf("after %s: %d accounts not rewritten by the latest run", runID, n)
+		}
+		_ = db.Close()
+	}
+}
+
+// exactChecksums is loadtest.Checksum (every column) of tables, by name.
+func exactChecksums(t *testing.T, db *sql.DB, tables ...*schema.Table) map[string]string {
+	t.Helper()
+	sums := map[string]string{}
+	for _, table := range tables {
+		sum, err := loadtest.Checksum(db, table.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sums[table.Name] = sum
+	}
+	return sums
+}
+
+// TestProofADayLater syncs the same logins at two as-of dates: positions
+// hold two snapshots and the first is untouched, transactions are never
+// duplicated and the first day's are kept as first seen, and accounts are
+// updated in place (same rows, rewritten by the second run).
+// The default suite checks DuckDB; the proof build tag adds Parquet.
+func TestProofADayLater(t *testing.T) { checkADayLater(t, crashSinks[0]) }
+
+func checkADayLater(t *testing.T, sink crashSink) {
+	day1 := proofAsOf
+	day2 := day1.AddDate(0, 0, 1)
+	dir := t.TempDir()
+	logins := flinkstest.DemoLogins(13, 30)
+	file := writeLogins(t, dir, logins)
+	sync := func(asOf time.Time, runID string) *sql.DB {
+		srv := flinkstest.New(flinkstest.Config{Seed: 13, AsOf: asOf})
+		defer srv.Close()
+		if r := syncer(t, dir, nil, runsArgs(srv, sink, dir, file, runID)...); r.code != exitOK {
+			t.Fatalf("%s: want exit 0\n%s", runID, r)
+		}
+		return sink.open(t, dir)
+	}
+
+	db := sync(day1, "day-1")
+	accounts := queryInt(t, db, "SELECT count(*) FROM accounts")
+	snapshot1 := scalarString(t, db, positionsDigest, day1)
+	transactions1 := scalarString(t, db, transactionsDigest)
+	_ = db.Close()
+	if accounts == 0 || snapshot1 == "0:" {
+		t.Fatal("day 1 wrote no accounts or positions")
+	}
+
+	db = sync(day2, "day-2")
+	defer db.Close()
+	if got := queryInt(t, db, "SELECT count(DISTINCT as_of_date) FROM positions"); got != 2 {
+		t.Errorf("%d positions snapshots, want 2", got)
+	}
+	if got := scalarString(t, db, positionsDigest, day1); got != snapshot1 {
+		t.Errorf("day 1's positions snapshot changed: %s, was %s", got, snapshot1)
+	}
+	if queryInt(t, db, "SELECT count(*) FROM positions WHERE as_of_date = ?", day2) == 0 {
+		t.Error("no day 2 snapshot")
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM accounts"); got != accounts {
+		t.Errorf("%d accounts after day 2, want the same %d updated in place", got, accounts)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM accounts WHERE run_id <> 'day-2'"); n != 0 {
+		t.Errorf("%d accounts not updated by day 2", n)
+	}
+	if dups := queryInt(t, db, `SELECT count(*) - count(DISTINCT (login_id, account_id, transaction_id)) FROM transactions`); dups != 0 {
+		t.Errorf("%d duplicated transactions", dups)
+	}
+	if got := scalarString(t, db, transactionsDigest+" WHERE run_id = 'day-1'"); got != transactions1 {
+		t.Errorf("day 1's transactions changed: %s, were %s", got, transactions1)
+	}
+}
+
+const (
+	positionsDigest = `SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', login_id, account_id, security_key,
+		quantity, price, market_value, run_id), ',' ORDER BY login_id, account_id, security_key)), '')
+		FROM positions WHERE as_of_date = ?`
+	transactionsDigest = `SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', login_id, account_id, transaction_id,
+		date, net_amount, run_id, synced_at), ',' ORDER BY login_id, account_id, transaction_id)), '') FROM transactions`
+)
+
+func scalarString(t *testing.T, db *sql.DB, q string, args ...any) string {
+	t.Helper()
+	var s string
+	if err := db.QueryRow(q, args...).Scan(&s); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return s
+}
