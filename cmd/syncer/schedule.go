@@ -38,6 +38,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	f.parquetDefaults(fs)
 	// Every configuration mistake surfaces now, before the first tick.
 	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
 	if err != nil {

@@ -79,6 +79,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	if err := f.validate(); err != nil {
 		return err
 	}
+	f.parquetDefaults(fs)
 	log := f.logger(env.stderr)
 	cfg, closeSandbox, err := clientConfig(env, fs, f, log)
 	if err != nil {
@@ -137,7 +138,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	}
 	opts := pipeline.Options{
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
-		KeepAccountNumbers: f.keepNumbers, Logger: log,
+		CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
 	}
 	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
