@@ -1,0 +1,377 @@
+package load_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/schema"
+	"github.com/syncer/syncer/transform"
+)
+
+// jsonCorpus is a directory of recorded /Investments bodies, one file per
+// login, named <LoginId>.json.
+type jsonCorpus struct {
+	dir   string
+	files []string // absolute paths, in login order
+	bytes int64
+}
+
+// corpusLogins is the size of the JSON comparison's corpus: one iteration of
+// each sub-benchmark takes seconds to tens of seconds on 2 cores.
+const corpusLogins = 4000
+
+// groupLogins is how many logins ours commits per Commit call, as the
+// pipeline's group commit does.
+const groupLogins = 250
+
+var corpusAsOf = time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)
+
+// writeJSONCorpus records n healthy sandbox payloads into a temp dir.
+func writeJSONCorpus(b *testing.B, n int) jsonCorpus {
+	b.Helper()
+	c := jsonCorpus{dir: b.TempDir()}
+	for i := range n {
+		login := fmt.Sprintf("%08x-5eed-4b1d-8c0a-%012x", i, i)
+		body := flinkstest.Payload(1, login, corpusAsOf)
+		path := filepath.Join(c.dir, login+".json")
+		if err := os.WriteFile(path, body, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		c.files = append(c.files, path)
+		c.bytes += int64(len(body))
+	}
+	return c
+}
+
+// loginOf is the LoginId a corpus file was recorded for.
+func loginOf(path string) string { return strings.TrimSuffix(filepath.Base(path), ".json") }
+
+// tableCounts is the row count of the compared tables in a warehouse.
+type tableCounts struct{ accounts, positions, securities, transactions int64 }
+
+// total counts the rows both ways land alike (securities differ: ours
+// resolves partial references into more precise keys).
+func (t tableCounts) total() int64 { return t.accounts + t.positions + t.transactions }
+
+func countTables(b *testing.B, db *sql.DB) tableCounts {
+	b.Helper()
+	var c tableCounts
+	for _, q := range []struct {
+		table string
+		n     *int64
+	}{{"accounts", &c.accounts}, {"positions", &c.positions}, {"securities", &c.securities}, {"transactions", &c.transactions}} {
+		if err := db.QueryRow("SELECT count(*) FROM " + q.table).Scan(q.n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return c
+}
+
+// BenchmarkJSONToWarehouse loads the same corpus of recorded payloads three
+// ways in one run: ours into DuckDB (read file, transform.FromJSON, Commit
+// groups of groupLogins), DuckDB's own JSON reader (read_json + unnest into
+// the same tables, exact decimals), and ours into Parquet. Each iteration
+// starts from an empty warehouse; MB/s is JSON bytes in, rows/s counts the
+// rows of accounts, positions and transactions that land, and read_json's
+// inexact-rows the rows whose money differs from ours (DuckDB parses JSON
+// numbers as DOUBLE, even into VARCHAR or DECIMAL columns).
+//
+//	go test ./load -run '^$' -bench JSONToWarehouse -benchtime 1x -count 3
+func BenchmarkJSONToWarehouse(b *testing.B) {
+	c := writeJSONCorpus(b, corpusLogins)
+	var oursCounts tableCounts
+	oursPath := warehousePath(b.TempDir()) // the last iteration's warehouse, kept for comparison
+
+	b.Run("ours/duckdb", func(b *testing.B) {
+		b.SetBytes(c.bytes)
+		b.ReportAllocs()
+		var rows int64
+		for b.Loop() {
+			b.StopTimer()
+			path := oursPath
+			if err := os.RemoveAll(path); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := loadCorpus(c, sink); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			oursCounts = countWarehouse(b, path)
+			rows += oursCounts.total()
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		reportMemory(b)
+	})
+
+	b.Run("duckdb-read_json", func(b *testing.B) {
+		if oursCounts.accounts == 0 {
+			b.Skip("needs ours/duckdb to run first: its row counts are the reference")
+		}
+		b.SetBytes(c.bytes)
+		var rows, inexact int64
+		for b.Loop() {
+			b.StopTimer()
+			path := warehousePath(b.TempDir())
+			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := sink.Close(); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			db, err := sql.Open("duckdb", path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := readJSONWithDuckDB(db, c.dir); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			got := countTables(b, db)
+			inexact = moneyDifferences(b, db, oursPath)
+			if err := db.Close(); err != nil {
+				b.Fatal(err)
+			}
+			if got.accounts != oursCounts.accounts || got.positions != oursCounts.positions || got.transactions != oursCounts.transactions {
+				b.Fatalf("read_json landed %+v rows, ours %+v", got, oursCounts)
+			}
+			rows += got.total()
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(float64(inexact), "inexact-rows")
+		reportMemory(b)
+	})
+
+	b.Run("ours/parquet", func(b *testing.B) {
+		b.SetBytes(c.bytes)
+		b.ReportAllocs()
+		var rows int64
+		for b.Loop() {
+			dir := b.TempDir()
+			sink, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := loadCorpus(c, sink); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			got := countParquet(b, filepath.Join(dir, "dataset"))
+			if oursCounts.accounts != 0 && (got.accounts != oursCounts.accounts || got.positions != oursCounts.positions || got.transactions != oursCounts.transactions) {
+				b.Fatalf("Parquet holds %+v rows, DuckDB %+v", got, oursCounts)
+			}
+			rows += got.total()
+			b.StartTimer()
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		reportMemory(b)
+	})
+}
+
+// loadCorpus is ours, the way the pipeline runs it: one goroutine reads and
+// transforms the files a group at a time while the caller commits the
+// previous group; then the sink is closed (DuckDB checkpoints).
+func loadCorpus(c jsonCorpus, sink load.Sink) error {
+	groups := make(chan []schema.Batch, 1)
+	errs := make(chan error, 1)
+	syncedAt := corpusAsOf.Add(6 * time.Hour)
+	go func() {
+		defer close(groups)
+		for first := 0; first < len(c.files); first += groupLogins {
+			group := make([]schema.Batch, 0, groupLogins)
+			for _, path := range c.files[first:min(first+groupLogins, len(c.files))] {
+				body, err := os.ReadFile(path)
+				if err != nil {
+					errs <- err
+					return
+				}
+				batch, _, err := transform.FromJSON(body, transform.Context{RunID: "bench-run", LoginID: loginOf(path), SyncedAt: syncedAt})
+				if err != nil {
+					errs <- err
+					return
+				}
+				group = append(group, batch)
+			}
+			groups <- group
+		}
+	}()
+	var commitErr error
+	for group := range groups {
+		if commitErr == nil {
+			commitErr = sink.Commit(context.Background(), group)
+		}
+	}
+	select {
+	case err := <-errs:
+		commitErr = err
+	default:
+	}
+	if err := sink.Close(); commitErr == nil {
+		commitErr = err
+	}
+	return commitErr
+}
+
+// moneyDifferences counts the rows of accounts, positions and transactions
+// in db whose money columns differ from those of the warehouse at oursPath.
+func moneyDifferences(b *testing.B, db *sql.DB, oursPath string) int64 {
+	b.Helper()
+	if _, err := db.Exec("ATTACH '" + strings.ReplaceAll(oursPath, "'", "''") + "' AS ours (READ_ONLY)"); err != nil {
+		b.Fatal(err)
+	}
+	defer db.Exec("DETACH ours")
+	var n int64
+	const q = `SELECT
+		(SELECT count(*) FROM accounts a JOIN ours.accounts o USING (login_id, account_id)
+			WHERE a.cash IS DISTINCT FROM o.cash OR a.account_value IS DISTINCT FROM o.account_value
+			OR a.currency_value IS DISTINCT FROM o.currency_value) +
+		(SELECT count(*) FROM positions p JOIN ours.positions o USING (login_id, account_id, security_key, as_of_date)
+			WHERE p.quantity IS DISTINCT FROM o.quantity OR p.price IS DISTINCT FROM o.price
+			OR p.market_value IS DISTINCT FROM o.market_value OR p.book_value IS DISTINCT FROM o.book_value
+			OR p.average_cost IS DISTINCT FROM o.average_cost) +
+		(SELECT count(*) FROM transactions t JOIN ours.transactions o USING (login_id, account_id, transaction_id)
+			WHERE t.quantity IS DISTINCT FROM o.quantity OR t.price IS DISTINCT FROM o.price
+			OR t.fees IS DISTINCT FROM o.fees OR t.net_amount IS DISTINCT FROM o.net_amount)`
+	if err := db.QueryRow(q).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func countWarehouse(b *testing.B, path string) tableCounts {
+	b.Helper()
+	db, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	return countTables(b, db)
+}
+
+func countParquet(b *testing.B, dir string) tableCounts {
+	b.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(load.ParquetViews(dir)); err != nil {
+		b.Fatal(err)
+	}
+	return countTables(b, db)
+}
+
+func reportMemory(b *testing.B) {
+	b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "Go-heap-sys-MB")
+}
+
+// payloadColumns is the explicit read_json type of an /Investments body.
+// Every number is read as VARCHAR, its exact text, and CAST to the
+// warehouse's DECIMAL(38,18) in SQL: read_json's own number types (DOUBLE)
+// would round money.
+const payloadColumns = `{Investments: 'STRUCT(Name VARCHAR, Id VARCHAR, Accounts STRUCT(
+	Id VARCHAR, FullAccountId VARCHAR, AccountId VARCHAR, Name VARCHAR, Type VARCHAR, Registered BOOLEAN,
+	Currency VARCHAR, Cash VARCHAR, AccountValue VARCHAR, CurrencyValue VARCHAR,
+	Positions STRUCT(Quantity VARCHAR, Price VARCHAR, MarketValue VARCHAR, BookValue VARCHAR, AverageCost VARCHAR,
+		Currency VARCHAR, AsOfDate DATE,
+		Security STRUCT(Id VARCHAR, Symbol VARCHAR, Name VARCHAR, Cusip VARCHAR, Isin VARCHAR, Type VARCHAR, Currency VARCHAR))[],
+	Transactions STRUCT(Id VARCHAR, Date DATE, SettlementDate DATE, Type VARCHAR, Description VARCHAR,
+		Quantity VARCHAR, Price VARCHAR, Fees VARCHAR, NetAmount VARCHAR, Currency VARCHAR,
+		Security STRUCT(Id VARCHAR, Symbol VARCHAR))[])[])[]'}`
+
+// secKeySQL is a simplified security_key of a reference r: its strongest
+// identifier (ours also resolves partial references within a payload).
+const secKeySQL = `coalesce('id:' || nullif(trim(r.Id), ''), 'isin:' || upper(nullif(trim(r.Isin), '')),
+	'cusip:' || upper(nullif(trim(r.Cusip), '')), 'symbol:' || upper(trim(r.Symbol)) || '@' || upper(r.Currency))`
+
+// readJSONStatements load the corpus in dir with DuckDB's own JSON reader:
+// read_json, then unnest of Investments → Accounts → Positions/Transactions,
+// into the warehouse tables, in one transaction, then a checkpoint (as
+// ours' Close does).
+func readJSONStatements(dir string) []string {
+	dec := "CAST(%s AS DECIMAL(38,18))"
+	d := func(expr string) string { return fmt.Sprintf(dec, expr) }
+	glob := strings.ReplaceAll(filepath.Join(dir, "*.json"), "'", "''")
+	return []string{
+		"BEGIN TRANSACTION",
+		`CREATE TEMP TABLE acc AS
+		SELECT login_id, inv.Name AS institution, inv.Id AS institution_id, unnest(inv.Accounts) AS a
+		FROM (SELECT regexp_extract(filename, '([^/]+)\.json$', 1) AS login_id, unnest(Investments) AS inv
+			FROM read_json('` + glob + `', format = 'auto', records = true, filename = true,
+				columns = ` + payloadColumns + `))`,
+		`INSERT INTO accounts BY NAME SELECT login_id, a.Id AS account_id, institution, institution_id,
+			a.Name AS name, a.Type AS type, a.Registered AS registered, upper(a.Currency) AS currency,
+			` + d("a.Cash") + ` AS cash, ` + d("a.AccountValue") + ` AS account_value, ` + d("a.CurrencyValue") + ` AS currency_value,
+			'****' || right(a.AccountId, 4) AS account_number,
+			replace(a.FullAccountId, a.AccountId, '****' || right(a.AccountId, 4)) AS full_account_label,
+			'bench-run' AS run_id, TIMESTAMP '2025-01-31 06:00:00' AS synced_at
+		FROM acc`,
+		`CREATE TEMP TABLE pos AS SELECT login_id, a.Id AS account_id, a.Currency AS account_currency, unnest(a.Positions) AS p FROM acc`,
+		`INSERT INTO positions BY NAME SELECT login_id, account_id,
+			` + strings.ReplaceAll(secKeySQL, "r.", "p.Security.") + ` AS security_key,
+			coalesce(p.AsOfDate, DATE '2025-01-31') AS as_of_date,
+			` + d("p.Quantity") + ` AS quantity, ` + d("p.Price") + ` AS price, ` + d("p.MarketValue") + ` AS market_value,
+			` + d("p.BookValue") + ` AS book_value, ` + d("p.AverageCost") + ` AS average_cost,
+			upper(coalesce(p.Currency, account_currency)) AS currency,
+			'bench-run' AS run_id, TIMESTAMP '2025-01-31 06:00:00' AS synced_at
+		FROM pos`,
+		`CREATE TEMP TABLE txn AS SELECT login_id, a.Id AS account_id, a.Currency AS account_currency, unnest(a.Transactions) AS t FROM acc`,
+		`INSERT INTO transactions BY NAME SELECT login_id, account_id, t.Id AS transaction_id,
+			t.Date AS date, t.SettlementDate AS settlement_date,
+			CASE WHEN lower(trim(t.Type)) IN ('buy','sell','dividend','interest','deposit','withdrawal','fee','transfer','split','reinvestment')
+				THEN lower(trim(t.Type)) ELSE 'other' END AS type,
+			t.Type AS type_raw, t.Description AS description,
+			CASE WHEN t.Security IS NOT NULL THEN coalesce('id:' || nullif(trim(t.Security.Id), ''),
+				'symbol:' || upper(trim(t.Security.Symbol)) || '@' || upper(coalesce(t.Currency, account_currency))) END AS security_key,
+			` + d("t.Quantity") + ` AS quantity, ` + d("t.Price") + ` AS price, ` + d("t.Fees") + ` AS fees, ` + d("t.NetAmount") + ` AS net_amount,
+			upper(coalesce(t.Currency, account_currency)) AS currency,
+			'bench-run' AS run_id, TIMESTAMP '2025-01-31 06:00:00' AS synced_at
+		FROM txn`,
+		`INSERT INTO securities BY NAME SELECT DISTINCT ON (security_key)
+			` + strings.ReplaceAll(secKeySQL, "r.", "p.Security.") + ` AS security_key,
+			p.Security.Id AS flinks_security_id, upper(p.Security.Symbol) AS symbol, upper(p.Security.Isin) AS isin,
+			upper(p.Security.Cusip) AS cusip, p.Security.Name AS name, p.Security.Type AS type,
+			upper(coalesce(p.Security.Currency, p.Currency)) AS currency, 'bench-run' AS run_id
+		FROM pos WHERE p.Security IS NOT NULL`,
+		"DROP TABLE acc", "DROP TABLE pos", "DROP TABLE txn",
+		"COMMIT",
+		"CHECKPOINT",
+	}
+}
+
+// readJSONWithDuckDB runs readJSONStatements on one connection of db.
+func readJSONWithDuckDB(db *sql.DB, dir string) error {
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, q := range readJSONStatements(dir) {
+		if _, err := conn.ExecContext(context.Background(), q); err != nil {
+			return fmt.Errorf("%.60s: %w", q, err)
+		}
+	}
+	return nil
+}
