@@ -90,8 +90,8 @@ func (l *logged) stop(t *testing.T, sig os.Signal) error {
 // minute: once its run has finished, `syncer sql` and a plain read-only
 // DuckDB open of the file succeed while the scheduler is still running.
 func TestProofAnalystBetweenScheduledRuns(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for a scheduled tick")
+	if !fullProof {
+		t.Skip("waits for a scheduled tick: run with -tags proof")
 	}
 	srv := flinkstest.New(flinkstest.Config{Seed: 14, AsOf: proofAsOf})
 	t.Cleanup(srv.Close)

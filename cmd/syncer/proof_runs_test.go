@@ -13,7 +13,11 @@ import (
 // runsLogins are healthy logins plus one whose payload has malformed
 // fragments, so rejected_records has rows to keep stable too.
 func runsLogins() []string {
-	return append(flinkstest.DemoLogins(12, 30), flinkstest.FaultLogin(flinkstest.FaultMalformed, 1))
+	n := 10
+	if fullProof {
+		n = 50
+	}
+	return append(flinkstest.DemoLogins(12, n), flinkstest.FaultLogin(flinkstest.FaultMalformed, 1))
 }
 
 func runsArgs(srv *flinkstest.Server, sink crashSink, dir, logins, runID string) []string {
@@ -26,7 +30,7 @@ func runsArgs(srv *flinkstest.Server, sink crashSink, dir, logins, runID string)
 // the run), transactions and the login registry are identical to the byte
 // (the first sighting is kept), and only the ledger grows.
 // The default suite checks DuckDB; the proof build tag adds Parquet.
-func TestProofIdempotentRuns(t *testing.T) { checkIdempotent(t, crashSinks[0]) }
+func TestProofIdempotentRuns(t *testing.T) { eachSink(t, checkIdempotent) }
 
 func checkIdempotent(t *testing.T, sink crashSink) {
 	srv := flinkstest.New(flinkstest.Config{Seed: 12, AsOf: proofAsOf, Pending: flinkstest.FixedPending(1)})
@@ -84,13 +88,13 @@ func exactChecksums(t *testing.T, db *sql.DB, tables ...*schema.Table) map[strin
 // duplicated and the first day's are kept as first seen, and accounts are
 // updated in place (same rows, rewritten by the second run).
 // The default suite checks DuckDB; the proof build tag adds Parquet.
-func TestProofADayLater(t *testing.T) { checkADayLater(t, crashSinks[0]) }
+func TestProofADayLater(t *testing.T) { eachSink(t, checkADayLater) }
 
 func checkADayLater(t *testing.T, sink crashSink) {
 	day1 := proofAsOf
 	day2 := day1.AddDate(0, 0, 1)
 	dir := t.TempDir()
-	logins := flinkstest.DemoLogins(13, 30)
+	logins := flinkstest.DemoLogins(13, 20)
 	file := writeLogins(t, dir, logins)
 	sync := func(asOf time.Time, runID string) *sql.DB {
 		srv := flinkstest.New(flinkstest.Config{Seed: 13, AsOf: asOf})
