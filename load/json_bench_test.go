@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,6 +99,8 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		b.SetBytes(c.bytes)
 		b.ReportAllocs()
 		var rows int64
+		var phases loadPhases
+		logger := slog.New(&phases)
 		for b.Loop() {
 			b.StopTimer()
 			path := oursPath
@@ -104,11 +108,11 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: logger})
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := loadCorpus(c, sink); err != nil {
+			if err := loadCorpus(c, sink, &phases); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -117,6 +121,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			b.StartTimer()
 		}
 		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		phases.report(b)
 		reportMemory(b)
 	})
 
@@ -165,13 +170,14 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		b.SetBytes(c.bytes)
 		b.ReportAllocs()
 		var rows int64
+		var phases loadPhases
 		for b.Loop() {
 			dir := b.TempDir()
 			sink, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := loadCorpus(c, sink); err != nil {
+			if err := loadCorpus(c, sink, &phases); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -183,20 +189,70 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			b.StartTimer()
 		}
 		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		phases.report(b)
 		reportMemory(b)
 	})
+}
+
+// loadPhases adds up where ours spends its time, per iteration: reading
+// and transforming files (on its own goroutine, overlapping the commits),
+// Commit calls, Close; and, from the DuckDB sink's "committed" debug lines,
+// the staging (Appender) and merge (SQL) parts of the commits.
+type loadPhases struct {
+	mu                       sync.Mutex
+	transform, commit, close time.Duration
+	staging, merge           time.Duration
+	iterations               int
+}
+
+func (p *loadPhases) add(d *time.Duration, v time.Duration) {
+	p.mu.Lock()
+	*d += v
+	p.mu.Unlock()
+}
+
+func (p *loadPhases) report(b *testing.B) {
+	n := float64(max(p.iterations, 1))
+	b.ReportMetric(p.transform.Seconds()/n, "transform-s/op")
+	b.ReportMetric(p.commit.Seconds()/n, "commit-s/op")
+	b.ReportMetric(p.close.Seconds()/n, "close-s/op")
+	if p.staging+p.merge > 0 {
+		b.ReportMetric(p.staging.Seconds()/n, "stage-s/op")
+		b.ReportMetric(p.merge.Seconds()/n, "merge-s/op")
+	}
+}
+
+func (p *loadPhases) Enabled(context.Context, slog.Level) bool { return true }
+func (p *loadPhases) WithAttrs([]slog.Attr) slog.Handler       { return p }
+func (p *loadPhases) WithGroup(string) slog.Handler            { return p }
+func (p *loadPhases) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "committed" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		switch a.Key {
+		case "staging":
+			p.add(&p.staging, a.Value.Duration())
+		case "merge":
+			p.add(&p.merge, a.Value.Duration())
+		}
+		return true
+	})
+	return nil
 }
 
 // loadCorpus is ours, the way the pipeline runs it: one goroutine reads and
 // transforms the files a group at a time while the caller commits the
 // previous group; then the sink is closed (DuckDB checkpoints).
-func loadCorpus(c jsonCorpus, sink load.Sink) error {
+func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases) error {
+	phases.iterations++
 	groups := make(chan []schema.Batch, 1)
 	errs := make(chan error, 1)
 	syncedAt := corpusAsOf.Add(6 * time.Hour)
 	go func() {
 		defer close(groups)
 		for first := 0; first < len(c.files); first += groupLogins {
+			start := time.Now()
 			group := make([]schema.Batch, 0, groupLogins)
 			for _, path := range c.files[first:min(first+groupLogins, len(c.files))] {
 				body, err := os.ReadFile(path)
@@ -211,13 +267,16 @@ func loadCorpus(c jsonCorpus, sink load.Sink) error {
 				}
 				group = append(group, batch)
 			}
+			phases.add(&phases.transform, time.Since(start))
 			groups <- group
 		}
 	}()
 	var commitErr error
 	for group := range groups {
 		if commitErr == nil {
+			start := time.Now()
 			commitErr = sink.Commit(context.Background(), group)
+			phases.add(&phases.commit, time.Since(start))
 		}
 	}
 	select {
@@ -225,7 +284,10 @@ func loadCorpus(c jsonCorpus, sink load.Sink) error {
 		commitErr = err
 	default:
 	}
-	if err := sink.Close(); commitErr == nil {
+	start := time.Now()
+	err := sink.Close()
+	phases.add(&phases.close, time.Since(start))
+	if commitErr == nil {
 		commitErr = err
 	}
 	return commitErr
