@@ -256,6 +256,8 @@ func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time
 			return l.fail(&Error{Class: Canceled, Op: op, Status: a.status, Err: ctx.Err()}), true
 		case errors.Is(a.err, ErrBodyTooLarge):
 			return l.fail(&Error{Class: Rejected, Op: op, Status: a.status, Err: a.err}), true
+		case isCertificateError(a.err):
+			return l.stopRun(ctx, op, a, "the Flinks server's TLS certificate is not trusted; stopping the run"), true
 		}
 		return l.retry(op, a, a.err), true
 	}
@@ -299,14 +301,19 @@ func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time
 	case Retry:
 		return l.retry(op, a, nil), true
 	case Fatal:
-		e := l.errorOf(Fatal, op, a, nil)
-		if l.c.fatal.CompareAndSwap(nil, e) {
-			l.log.LogAttrs(ctx, slog.LevelError, "flinks rejected our credentials; stopping the run",
-				slog.String("op", op), slog.Int("status", a.status), slog.String("code", a.code))
-		}
-		return l.fail(e), true
+		return l.stopRun(ctx, op, a, "flinks rejected our credentials; stopping the run"), true
 	}
 	return l.fail(l.errorOf(class, op, a, nil)), true // NeedsUser, Rejected
+}
+
+// stopRun ends the login as Fatal and stops every other login of the Client
+// (the first such answer is logged with why).
+func (l *Login) stopRun(ctx context.Context, op string, a answer, why string) Step {
+	e := l.errorOf(Fatal, op, a, nil)
+	if l.c.fatal.CompareAndSwap(nil, e) {
+		l.log.LogAttrs(ctx, slog.LevelError, why, slog.String("op", op), slog.Int("status", a.status), slog.String("code", a.code))
+	}
+	return l.fail(e)
 }
 
 // retry counts a retryable failure and waits a jittered backoff (at least the
