@@ -152,6 +152,11 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			b.StopTimer()
 			got := countTables(b, db)
 			inexact = moneyDifferences(b, db, oursPath)
+			var version string
+			if err := db.QueryRow("SELECT version()").Scan(&version); err != nil {
+				b.Fatal(err)
+			}
+			b.Logf("DuckDB %s; corpus %d logins, %d bytes; rows %+v", version, corpusLogins, c.bytes, got)
 			if err := db.Close(); err != nil {
 				b.Fatal(err)
 			}
