@@ -30,8 +30,16 @@ type jsonCorpus struct {
 }
 
 // corpusLogins is the size of the JSON comparison's corpus: one iteration of
-// each sub-benchmark takes seconds to tens of seconds on 2 cores.
-const corpusLogins = 4000
+// each sub-benchmark takes seconds to tens of seconds on 2 cores. -short
+// uses shortCorpusLogins, enough to check the benchmark itself (under -race).
+const corpusLogins, shortCorpusLogins = 4000, 200
+
+func corpusSize() int {
+	if testing.Short() {
+		return shortCorpusLogins
+	}
+	return corpusLogins
+}
 
 // groupLogins is how many logins ours commits per Commit call, as the
 // pipeline's group commit does.
@@ -91,7 +99,7 @@ func countTables(b *testing.B, db *sql.DB) tableCounts {
 //
 //	go test ./load -run '^$' -bench JSONToWarehouse -benchtime 1x -count 3
 func BenchmarkJSONToWarehouse(b *testing.B) {
-	c := writeJSONCorpus(b, corpusLogins)
+	c := writeJSONCorpus(b, corpusSize())
 	var oursCounts tableCounts
 	oursPath := warehousePath(b.TempDir()) // the last iteration's warehouse, kept for comparison
 
@@ -156,7 +164,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			if err := db.QueryRow("SELECT version()").Scan(&version); err != nil {
 				b.Fatal(err)
 			}
-			b.Logf("DuckDB %s; corpus %d logins, %d bytes; rows %+v", version, corpusLogins, c.bytes, got)
+			b.Logf("DuckDB %s; corpus %d logins, %d bytes; rows %+v", version, len(c.files), c.bytes, got)
 			if err := db.Close(); err != nil {
 				b.Fatal(err)
 			}
