@@ -108,14 +108,16 @@ func runExit(sum *pipeline.Summary, err error) error {
 
 // syncOnce opens the warehouse, decides the logins, runs the pipeline and
 // closes the warehouse, whatever happens.
-func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (*pipeline.Summary, error) {
+func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (sum *pipeline.Summary, err error) {
 	w, err := openWarehouse(ctx, &f.warehouseFlags, log)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		if err := w.Close(); err != nil {
-			log.Error("closing the warehouse", "err", err)
+		// A warehouse that cannot be checkpointed and closed (a full disk)
+		// fails the run: its data is in the WAL, but the operator must know.
+		if cerr := w.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing the warehouse: %w", cerr)
 		}
 	}()
 	logins, err := source(ctx, w)
@@ -142,7 +144,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	}
 	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
-	sum, err := pipeline.Run(ctx, client, w.sink, logins, opts)
+	sum, err = pipeline.Run(ctx, client, w.sink, logins, opts)
 	if env.isTerminal {
 		fmt.Fprintln(env.stderr) // end the live progress line
 	}
