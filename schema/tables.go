@@ -75,7 +75,7 @@ var (
 		Merge: Coalesce,
 		Key:   []string{"security_key"},
 		Columns: []Column{
-			col("security_key", text, "Deterministic key resolved from the security's identifiers (see the data dictionary)."),
+			col("security_key", text, "Deterministic key from the strongest identifier any reference to the security carries: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go)."),
 			null("flinks_security_id", text, "Flinks' id of the security, when sent."),
 			null("symbol", text, "Ticker symbol."),
 			null("isin", text, "ISIN."),

@@ -181,7 +181,7 @@ COMMENT ON COLUMN "accounts"."extra" IS 'Payload fields with no column of their 
 
 COMMENT ON TABLE "securities" IS 'One row per real-world security, however many accounts, logins and partial references name it. A later reference fills in identifiers and never erases known ones.';
 
-COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key resolved from the security''s identifiers (see the data dictionary).';
+COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key from the strongest identifier any reference to the security carries: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go).';
 
 COMMENT ON COLUMN "securities"."flinks_security_id" IS 'Flinks'' id of the security, when sent.';
 
