@@ -40,6 +40,7 @@ import (
 //
 //	go test ./pipeline -run '^$' -bench BenchmarkRun -benchtime 1x
 //	SYNCER_BENCH_LOGINS=10000,100000 go test ./pipeline -run '^$' -bench BenchmarkRun -benchtime 1x -timeout 1h
+//	SYNCER_BENCH_CONCURRENCY=256 ... (workers; default 16)
 
 const (
 	benchRate        = 1000.0
@@ -149,6 +150,9 @@ func benchOnce(b *testing.B, n int, naive bool) {
 	start := time.Now()
 	sink := &discardSink{}
 	concurrency := benchConcurrency
+	if env, err := strconv.Atoi(os.Getenv("SYNCER_BENCH_CONCURRENCY")); err == nil && env > 0 {
+		concurrency = env
+	}
 	if naive {
 		runNaive(client, logins, concurrency)
 	} else {
