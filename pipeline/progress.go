@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -76,7 +75,7 @@ func (r *runner) snapshot(elapsed time.Duration) Progress {
 
 // startProgress reports a snapshot every ProgressEvery until the returned
 // function is called, which reports a last one.
-func (r *runner) startProgress(ctx context.Context) (stop func()) {
+func (r *runner) startProgress() (stop func()) {
 	if r.o.Progress == nil {
 		return func() {}
 	}
@@ -96,7 +95,6 @@ func (r *runner) startProgress(ctx context.Context) (stop func()) {
 			}
 		}
 	}()
-	_ = ctx
 	return func() { close(quit); <-done }
 }
 

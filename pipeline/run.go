@@ -98,7 +98,7 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	defer abort(nil)
 	r.abort = abort
 
-	stopProgress := r.startProgress(runCtx)
+	stopProgress := r.startProgress()
 	var loaderErr error
 	loaderDone := make(chan struct{})
 	go func() {

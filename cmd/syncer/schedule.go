@@ -79,8 +79,8 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			log.Error("run failed", "err", err)
 		}
-		if next := sched.Next(time.Now()); ctx.Err() == nil {
-			log.Info("next run", "at", next.Format(time.RFC3339))
+		if ctx.Err() == nil {
+			log.Info("next run", "at", sched.Next(time.Now()).Format(time.RFC3339))
 		}
 	}
 	cl := cronLogger{log: log, metrics: m}
