@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
-	"math/big"
-	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -66,7 +64,7 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 				}
 				pid := touched.id(part)
 				for i, c := range t.Columns {
-					v, err := duckValue(c, row[i])
+					v, err := ddbValue(c, row[i])
 					if err != nil {
 						return fmt.Errorf("parquet: %s: batch %d row %d column %s: %w", t.Name, bi, ri, c.Name, err)
 					}
@@ -127,7 +125,7 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 				}
 				touched.id(part)
 				for si, name := range t.ScopeBy {
-					v, err := duckValue(t.Columns[t.Index(name)], scope[si])
+					v, err := ddbValue(t.Columns[t.Index(name)], scope[si])
 					if err != nil {
 						return fmt.Errorf("parquet: %s: batch %d scope %d column %s: %w", t.Name, bi, ri, name, err)
 					}
@@ -157,97 +155,4 @@ func (p *Parquet) appendTo(table string, fill func(*duckdb.Appender) error) erro
 		}
 		return err
 	})
-}
-
-// duckValue converts a schema value to what the Appender stores exactly in a
-// column of c's type. Decimals are rescaled to the column's scale (the
-// Appender ignores duckdb.Decimal.Scale) and must fit without rounding.
-// Errors never contain the value itself.
-func duckValue(c schema.Column, v any) (driver.Value, error) {
-	if v == nil {
-		if !c.Nullable {
-			return nil, fmt.Errorf("NULL in a NOT NULL column")
-		}
-		return nil, nil
-	}
-	switch c.Type.Kind {
-	case schema.KindVarchar, schema.KindJSON:
-		if s, ok := v.(string); ok {
-			return s, nil
-		}
-	case schema.KindDecimal:
-		var d schema.Decimal
-		switch x := v.(type) {
-		case schema.Decimal:
-			d = x
-		case *schema.Decimal:
-			if x == nil {
-				return duckValue(c, nil)
-			}
-			d = *x
-		default:
-			return nil, fmt.Errorf("want schema.Decimal, got %T", v)
-		}
-		u, err := unscaledAt(d, c.Type)
-		if err != nil {
-			return nil, err
-		}
-		return duckdb.Decimal{Width: uint8(c.Type.Width), Scale: uint8(c.Type.Scale), Value: u}, nil
-	case schema.KindDate:
-		if tm, ok := v.(time.Time); ok {
-			return schema.DateOf(tm), nil
-		}
-	case schema.KindTimestamp:
-		if tm, ok := v.(time.Time); ok {
-			return tm.UTC(), nil
-		}
-	case schema.KindBoolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
-		}
-	case schema.KindBigInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case int:
-			return int64(x), nil
-		case int32:
-			return int64(x), nil
-		}
-	}
-	return nil, fmt.Errorf("unsupported value of type %T for %s", v, c.Type.DuckDB())
-}
-
-// powersOfTen[i] is 10^i, for rescaling decimals without recomputing powers.
-var powersOfTen = func() (p [77]*big.Int) {
-	p[0] = big.NewInt(1)
-	for i := 1; i < len(p); i++ {
-		p[i] = new(big.Int).Mul(p[i-1], big.NewInt(10))
-	}
-	return p
-}()
-
-// unscaledAt returns d's unscaled integer at t's scale, failing rather than
-// rounding or overflowing t's width. It is the hot path of staging, so it
-// avoids schema.Decimal's normalising arithmetic when it can.
-func unscaledAt(d schema.Decimal, t schema.Type) (*big.Int, error) {
-	if t.Width >= len(powersOfTen) || t.Scale > t.Width {
-		return nil, fmt.Errorf("unsupported type %s", t.DuckDB())
-	}
-	var u *big.Int
-	switch {
-	case d.Unscaled == nil:
-		return new(big.Int), nil
-	case int(d.Scale) <= t.Scale && d.Scale >= 0:
-		u = new(big.Int).Mul(d.Unscaled, powersOfTen[t.Scale-int(d.Scale)])
-	default:
-		var err error
-		if u, err = d.Rescale(int32(t.Scale)); err != nil {
-			return nil, err
-		}
-	}
-	if u.CmpAbs(powersOfTen[t.Width]) >= 0 {
-		return nil, fmt.Errorf("more than %d integer digits", t.Width-t.Scale)
-	}
-	return u, nil
 }
