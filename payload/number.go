@@ -7,9 +7,13 @@ import (
 )
 
 // parseDecimal reads the text of a JSON number exactly, exactly as
-// schema.ParseDecimal does, but without its big.Int arithmetic when the
-// significant digits fit in a uint64 (the common case: one small allocation).
+// schema.ParseDecimal does (same grammar, same schema.MaxNumberLen bound, same
+// errors), but without its big.Int arithmetic when the significant digits fit
+// in a uint64 (the common case: one small allocation).
 func parseDecimal(s []byte) (schema.Decimal, error) {
+	if len(s) > schema.MaxNumberLen {
+		return schema.Decimal{}, schema.ErrNumberTooLong
+	}
 	i, neg := 0, false
 	if i < len(s) && s[i] == '-' {
 		neg, i = true, i+1

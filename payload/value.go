@@ -119,7 +119,10 @@ func (v Value) Text() string {
 }
 
 // Decimal returns a number member exactly. A string holding a number
-// ("12.50") is accepted too, since some Flinks fields arrive quoted.
+// ("12.50") is accepted too, since some Flinks fields arrive quoted. err is
+// schema.ErrNotANumber for text outside the JSON number grammar and
+// schema.ErrNumberTooLong for a number beyond schema.MaxNumberLen characters
+// (or schema.MaxExponent), which cannot be a real amount.
 func (v Value) Decimal() (d schema.Decimal, ok bool, err error) {
 	if v.Null() {
 		return schema.Decimal{}, false, nil
@@ -142,7 +145,7 @@ func (v Value) Decimal() (d schema.Decimal, ok bool, err error) {
 	}
 	d, err = parseDecimal(text)
 	if err != nil {
-		return schema.Decimal{}, false, schema.ErrNotANumber
+		return schema.Decimal{}, false, err
 	}
 	return d, true, nil
 }
@@ -165,26 +168,38 @@ func (v Value) Bool() (b bool, ok bool, err error) {
 // "YYYY-MM-DD", or a whole timestamp that Time accepts, whose calendar date is
 // taken as written (a zone-less Flinks timestamp is UTC; an offset is not
 // applied, so "2025-01-31T23:00:00-05:00" is 2025-01-31). Anything else,
-// including a valid date followed by garbage, is an error.
+// including a valid date followed by garbage or the year 0000, is an error.
 func (v Value) Date() (t time.Time, ok bool, err error) {
 	s, ok, err := v.String()
 	if !ok || err != nil {
 		return time.Time{}, ok, err
 	}
+	var y, d int
+	var m time.Month
 	if len(s) == len(time.DateOnly) {
-		if t, ok := parseDateOnly(s); ok {
-			return t, true, nil
+		t, ok := parseDateOnly(s)
+		if !ok {
+			return time.Time{}, false, errNotDate
 		}
+		y, m, d = t.Date()
 	} else if ts, err := parseTime(s); err == nil {
-		y, m, d := ts.Date()
-		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true, nil
+		y, m, d = ts.Date()
+	} else {
+		return time.Time{}, false, errNotDate
 	}
-	return time.Time{}, false, errNotDate
+	if y < 1 {
+		return time.Time{}, false, errYearZero
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true, nil
 }
 
 var (
 	errNotDate = errors.New("not a date (want YYYY-MM-DD)")
 	errNotTime = errors.New("not a timestamp")
+	// errYearZero refuses the year 0000: the Gregorian calendar has none
+	// (1 BC is followed by AD 1), and Go, DuckDB and Parquet would each store
+	// it as 1 BC, a date no financial record carries.
+	errYearZero = errors.New("not a date: year 0000 does not exist")
 )
 
 // FlinksTimeLayout parses Flinks' zone-less UTC timestamps with 0 to 7
@@ -192,7 +207,8 @@ var (
 const FlinksTimeLayout = "2006-01-02T15:04:05.9999999"
 
 // Time returns a timestamp member as UTC: RFC 3339 with a zone, or Flinks'
-// zone-less form (UTC), with "T" or a space between date and time.
+// zone-less form (UTC), with "T" or a space between date and time. A year
+// written 0000 is an error, as in Date.
 func (v Value) Time() (t time.Time, ok bool, err error) {
 	s, ok, err := v.String()
 	if !ok || err != nil {
@@ -201,6 +217,9 @@ func (v Value) Time() (t time.Time, ok bool, err error) {
 	t, err = parseTime(s)
 	if err != nil {
 		return time.Time{}, false, err
+	}
+	if t.Year() < 1 || t.UTC().Year() < 1 { // as written or in UTC
+		return time.Time{}, false, errYearZero
 	}
 	return t.UTC(), true, nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strconv"
 	"strings"
 )
 
@@ -19,45 +18,138 @@ type Decimal struct {
 // ErrNotANumber is returned by ParseDecimal for text that is not a JSON number.
 var ErrNotANumber = errors.New("not a number")
 
+// MaxNumberLen bounds the text of a number, sign, point and exponent
+// included, that ParseDecimal reads. Every money, price and quantity column is
+// DECIMAL(38,18): at most 38 significant digits, so the plain form of any
+// storable value ("-12345678901234567890.123456789012345678") has at most 40
+// characters. 256 leaves room for generous zero padding; text beyond it cannot
+// be a real amount, and refusing it before any arithmetic keeps hostile input
+// cheap (a 240,000-digit "1.000…0e0" once took 14 s to read).
+const MaxNumberLen = 256
+
+// MaxExponent bounds the exponent of a number ParseDecimal reads. A nonzero
+// number of at most MaxNumberLen characters with an exponent beyond ±300
+// cannot fit DECIMAL(38,18) anyway, and 10^400 is still cheap to compute.
+const MaxExponent = 400
+
+// ErrNumberTooLong is returned by ParseDecimal for a JSON number beyond
+// MaxNumberLen or MaxExponent. Its text never contains the number.
+var ErrNumberTooLong = fmt.Errorf("number longer than %d characters or with an exponent beyond ±%d", MaxNumberLen, MaxExponent)
+
 // ParseDecimal reads the text of a JSON number ("-12.5", "1e-9", "3E+2")
-// exactly. Quoted numbers must be unquoted by the caller.
+// exactly, in time linear in its length, and returns it normalised (no
+// trailing zeros after the point). It accepts exactly the JSON number grammar
+// (RFC 8259 §6): no '+' sign, no leading zeros, no space, no NaN. Quoted
+// numbers must be unquoted by the caller.
 func ParseDecimal(s string) (Decimal, error) {
-	mant, exp := s, 0
-	if i := strings.IndexAny(s, "eE"); i >= 0 {
-		e, err := strconv.Atoi(strings.TrimPrefix(s[i+1:], "+"))
-		if err != nil || i+1 == len(s) || e > 400 || e < -400 {
-			return Decimal{}, ErrNotANumber
+	if len(s) > MaxNumberLen {
+		return Decimal{}, ErrNumberTooLong
+	}
+	n, err := splitNumber(s)
+	if err != nil {
+		return Decimal{}, err
+	}
+	return n.decimal(), nil
+}
+
+// numberParts is a JSON number taken apart: -intPart.frac × 10^exp.
+type numberParts struct {
+	neg           bool
+	intPart, frac string // ASCII digits; frac may be empty
+	exp           int
+}
+
+// splitNumber checks s against the JSON number grammar
+//
+//	number = [ "-" ] ( "0" / digit1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "+" / "-" ] 1*DIGIT ]
+//
+// and returns its parts: ErrNotANumber when s breaks the grammar,
+// ErrNumberTooLong when its exponent is beyond ±MaxExponent.
+func splitNumber(s string) (numberParts, error) {
+	var n numberParts
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		n.neg, i = true, i+1
+	}
+	start := i
+	i = skipDigits(s, i)
+	if i == start || (s[start] == '0' && i-start > 1) {
+		return numberParts{}, ErrNotANumber
+	}
+	n.intPart = s[start:i]
+	if i < len(s) && s[i] == '.' {
+		start = i + 1
+		if i = skipDigits(s, start); i == start {
+			return numberParts{}, ErrNotANumber
 		}
-		mant, exp = s[:i], e
+		n.frac = s[start:i]
 	}
-	neg := strings.HasPrefix(mant, "-")
-	if neg {
-		mant = mant[1:]
+	var exp string
+	negExp := false
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			negExp, i = s[i] == '-', i+1
+		}
+		start = i
+		if i = skipDigits(s, start); i == start {
+			return numberParts{}, ErrNotANumber
+		}
+		exp = s[start:i]
 	}
-	intPart, frac, hasPoint := strings.Cut(mant, ".")
-	if intPart == "" || (hasPoint && frac == "") || !allDigits(intPart) || !allDigits(frac) {
-		return Decimal{}, ErrNotANumber
+	if i != len(s) {
+		return numberParts{}, ErrNotANumber
 	}
-	if len(intPart) > 1 && intPart[0] == '0' {
-		return Decimal{}, ErrNotANumber
-	}
-	digits := strings.TrimLeft(intPart+frac, "0")
-	scale := len(frac) - exp
-	if digits == "" {
-		return Decimal{}, nil
-	}
-	u, ok := new(big.Int).SetString(digits, 10)
+	e, ok := boundedInt(exp, MaxExponent)
 	if !ok {
-		return Decimal{}, ErrNotANumber
+		return numberParts{}, ErrNumberTooLong
 	}
+	if negExp {
+		e = -e
+	}
+	n.exp = e
+	return n, nil
+}
+
+// skipDigits returns the index of the first non-digit of s at or after i.
+func skipDigits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// boundedInt reads a run of ASCII digits ("" is 0), leading zeros allowed;
+// ok is false when the value exceeds limit.
+func boundedInt(digits string, limit int) (v int, ok bool) {
+	for i := 0; i < len(digits); i++ {
+		v = v*10 + int(digits[i]-'0')
+		if v > limit {
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+// decimal builds the normalised Decimal: the significant digits without
+// leading or trailing zeros, trailing zeros folded into the scale, so no
+// division is ever needed.
+func (n numberParts) decimal() Decimal {
+	digits := strings.TrimLeft(n.intPart+n.frac, "0")
+	if digits == "" {
+		return Decimal{}
+	}
+	significant := strings.TrimRight(digits, "0")
+	scale := len(n.frac) - n.exp - (len(digits) - len(significant))
+	u, _ := new(big.Int).SetString(significant, 10) // only digits: cannot fail
 	if scale < 0 {
 		u.Mul(u, pow10(-scale))
 		scale = 0
 	}
-	if neg {
+	if n.neg {
 		u.Neg(u)
 	}
-	return Decimal{Unscaled: u, Scale: int32(scale)}.normalize(), nil
+	return Decimal{Unscaled: u, Scale: int32(scale)}
 }
 
 // MustDecimal is ParseDecimal for constants in tests and code; it panics on bad input.
@@ -69,36 +161,47 @@ func MustDecimal(s string) Decimal {
 	return d
 }
 
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func pow10(n int) *big.Int {
 	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
 }
 
 // normalize drops trailing zero digits after the point, so equal numbers have
-// equal representations.
+// equal representations. It returns a new big.Int, never d's own, and strips
+// any number of zeros with one decimal conversion and one division.
 func (d Decimal) normalize() Decimal {
 	if d.Unscaled == nil || d.Unscaled.Sign() == 0 {
 		return Decimal{}
 	}
 	u := new(big.Int).Set(d.Unscaled)
-	ten, r := big.NewInt(10), new(big.Int)
-	s := d.Scale
-	for s > 0 {
-		q, m := new(big.Int).QuoRem(u, ten, r)
-		if m.Sign() != 0 {
-			break
-		}
-		u, s = q, s-1
+	k := trailingZeros(u, d.Scale)
+	if k > 0 {
+		u.Quo(u, pow10(int(k)))
 	}
-	return Decimal{Unscaled: u, Scale: s}
+	return Decimal{Unscaled: u, Scale: d.Scale - k}
+}
+
+// trailingZeros counts the zero digits that end u's decimal form (u != 0),
+// at most limit of them.
+func trailingZeros(u *big.Int, limit int32) int32 {
+	if limit <= 0 {
+		return 0
+	}
+	// 10^k divides u only if 2^k does: the binary zeros bound k cheaply.
+	if tz := u.TrailingZeroBits(); uint(limit) > tz {
+		limit = int32(tz)
+	}
+	var k int32
+	if u.IsInt64() {
+		for v := u.Int64(); k < limit && v%10 == 0; v /= 10 {
+			k++
+		}
+		return k
+	}
+	text := u.Text(10)
+	for k < limit && text[len(text)-1-int(k)] == '0' {
+		k++
+	}
+	return k
 }
 
 // IsZero reports whether d is 0.

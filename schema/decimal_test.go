@@ -1,6 +1,11 @@
 package schema
 
-import "testing"
+import (
+	"math/big"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 func TestParseDecimalExact(t *testing.T) {
 	cases := []struct{ in, want string }{
@@ -52,5 +57,59 @@ func TestDecimalArithmetic(t *testing.T) {
 	}
 	if a.Cmp(b) != -1 || b.Cmp(a) != 1 || a.Cmp(MustDecimal("0.10")) != 0 {
 		t.Error("Cmp is wrong")
+	}
+}
+
+// longZeros is "1." followed by n zeros and "e0": one significant digit
+// written with n trailing zeros, the shape that once took quadratic time.
+func longZeros(n int) string {
+	return "1." + strings.Repeat("0", n) + "e0"
+}
+
+// BenchmarkParseDecimalLongZeros parses the 240,000-zero number of issue 9
+// (14.9 s per parse with the digit-at-a-time normalize): it is now refused as
+// too long before any arithmetic.
+func BenchmarkParseDecimalLongZeros(b *testing.B) {
+	s := longZeros(240_000)
+	for b.Loop() {
+		if _, err := ParseDecimal(s); err != ErrNumberTooLong {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadNumberLongZeros reads "1.000…0e0" past the length bound
+// (splitNumber and decimal, which ParseDecimal calls within it) at two sizes:
+// ns/digit stays flat when the work is linear in the length.
+func BenchmarkReadNumberLongZeros(b *testing.B) {
+	for _, n := range []int{24_000, 240_000} {
+		s := longZeros(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				p, err := splitNumber(s)
+				if d := p.decimal(); err != nil || d.Scale != 0 || d.Unscaled.Int64() != 1 {
+					b.Fatalf("read %v, %v", d, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/digit")
+		})
+	}
+}
+
+// BenchmarkNormalizeLongZeros normalises 10^n × 10^-n (that is, 1) built
+// directly, past any parsing bound, at two sizes: normalize strips the zeros
+// with one conversion and one division, not one digit at a time (15.2 s for
+// n = 240,000 before).
+func BenchmarkNormalizeLongZeros(b *testing.B) {
+	for _, n := range []int{24_000, 240_000} {
+		d := Decimal{Unscaled: pow10(n), Scale: int32(n)}
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			for b.Loop() {
+				if r := d.normalize(); r.Scale != 0 || r.Unscaled.Cmp(big.NewInt(1)) != 0 {
+					b.Fatalf("normalize = %v", r)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/digit")
+		})
 	}
 }

@@ -14,10 +14,10 @@ func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row
 	src := a.src
 	r := reader{base: a.path, box: t.box}
 	ir := reader{base: a.ipath}
-	institution := ir.text("Name", in.Name)
+	institution := a.mask.hide(ir.text("Name", in.Name))
 	institutionID := ir.ident("Id", in.ID)
 	name := a.mask.hide(r.text("Name", src.Name))
-	typ := r.text("Type", src.Type)
+	typ := a.mask.hide(r.text("Type", src.Type))
 	registered := r.boolean("Registered", src.Registered)
 	currency := r.currency("Currency", src.Currency)
 	cash := r.decimal("Cash", src.Cash)

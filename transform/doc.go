@@ -45,10 +45,15 @@
 // interest, deposit, withdrawal, fee, transfer, split, reinvestment, other;
 // unknown values become other) and type_raw keeps the original. Dates are
 // strict: "YYYY-MM-DD", or a whole timestamp whose written calendar date is
-// taken (zone-less Flinks timestamps are UTC). Numbers are exact decimals
-// (JSON numbers, or strings holding one), never float64; a number needing
-// more than DECIMAL(38,18) is quarantined, never rounded. Identifiers may be
-// strings or numbers. Positions carry their AsOfDate, else the sync date.
+// taken (zone-less Flinks timestamps are UTC); the year 0000, which the
+// calendar does not have (Go would store 1 BC), is quarantined. Numbers are
+// exact decimals (JSON numbers, or strings holding one, in the JSON number
+// grammar exactly: "1e++5" is not a number), never float64; a number needing
+// more than DECIMAL(38,18) is quarantined, never rounded, and so is one longer
+// than schema.MaxNumberLen (256) characters or with an exponent beyond ±400,
+// which cannot be a real amount: it is refused before any arithmetic, and
+// extra and fragments carry a note in its place. Identifiers may be strings
+// or numbers. Positions carry their AsOfDate, else the sync date.
 //
 // # Duplicates
 //
@@ -72,12 +77,44 @@
 // contains the value: an account loads with that column NULL; a position or
 // transaction is not loaded at all (its masked fragment is kept).
 //
-// Masking (unless Context.KeepAccountNumbers): accounts.account_number keeps
-// its last four characters; the account number is masked wherever it occurs in
-// full_account_label, the account name, transaction descriptions, extra and
-// fragments, and the label's other runs of five or more digits too; members whose names suggest holder details (holder,
-// owner, address, email, phone, SIN, birth date, ...) are masked whole, and
-// digit runs under members named like *account* or *number* are masked.
+// # Masking
+//
+// Unless Context.KeepAccountNumbers is set (then none of this applies and
+// text, extra and fragments are stored as sent, but for over-long numbers):
+//
+//   - accounts.account_number keeps the last four characters of the account's
+//     number (AccountId); the others become '*'.
+//   - Every account number of the payload is masked in every free-text value:
+//     accounts.institution, name, type and full_account_label,
+//     transactions.type_raw and description, and every string and number in
+//     extra and in rejected fragments, whichever account they belong to. The
+//     payload's account numbers are the AccountId of every account in it,
+//     loaded or not; a number is compared by its ASCII letters and digits
+//     (letters in any case), and one with fewer than five of them is not
+//     searched (a year would match everywhere). An occurrence is those
+//     characters in order with at most one space, hyphen or dot between two
+//     of them ("33334444", "3333-4444", "3333 4444", "3333.4444"), also inside
+//     a longer word or number; all its letters and digits but the last four
+//     become '*' and the separators stay ("TRANSFER TO ****-4444").
+//   - Digit runs. A run is a maximal sequence of ASCII digits in which two
+//     consecutive digits are adjacent or separated by exactly one space or
+//     hyphen: "4520 1234 5678 9012" and "123-4567-8" are one run each, while
+//     a dot, a comma, two spaces or any other character ends a run
+//     ("12345.67" is a run of five digits, then one of two). Every run of
+//     seven digits or more in a transaction description, and of five or more
+//     in full_account_label and in values under members named like *account*
+//     or *number*, keeps its last four digits; the others become '*'
+//     ("WIRE 1234567" -> "WIRE ***4567"). Seven because Canadian account
+//     numbers have seven digits or more, while amounts, quantities and years
+//     written in a description rarely reach seven joined digits. A run
+//     written exactly YYYY-MM-DD (month 01-12, day 01-31) is a date and stays.
+//   - Members whose names suggest holder details or account numbers (holder,
+//     owner, address, email, phone, SIN, birth date, account number, ...) are
+//     masked whole in extra and fragments.
+//
+// Identifiers (account_id, transaction_id, ...) are keys and never masked.
+// Securities rows describe public instruments and get only the holder-detail
+// masking of their extra.
 //
 // # Checks as data
 //

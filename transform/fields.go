@@ -50,6 +50,8 @@ func reasonOf(err error) string {
 		return wt.Error()
 	case errors.Is(err, schema.ErrNotANumber):
 		return "not a number"
+	case errors.Is(err, schema.ErrNumberTooLong):
+		return schema.ErrNumberTooLong.Error()
 	}
 	msg := err.Error()
 	if strings.HasPrefix(msg, "not a ") {

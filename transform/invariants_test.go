@@ -14,7 +14,8 @@ import (
 // match their table's columns and kinds, keys are unique, positions and
 // transactions reference an account row, every non-NULL security_key has a
 // securities row, every decimal fits schema.Exact, and the positions scope
-// covers the sync date and every position's date.
+// covers the sync date and every position's date; unless account numbers are
+// kept, no description holds a run of seven digits or more.
 func checkBatch(b schema.Batch, c Context) error {
 	keys := map[string]map[string]bool{}
 	for name, rows := range b.Rows {
@@ -71,6 +72,15 @@ func checkBatch(b schema.Batch, c Context) error {
 			return err
 		}
 	}
+	if !c.KeepAccountNumbers {
+		for _, r := range b.Rows[schema.Transactions.Name] {
+			if d, ok := r[schema.Transactions.Index("description")].(string); ok {
+				if err := checkDescription(d); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	for name, rows := range b.Rows {
 		t := schema.Lookup(name)
 		li := t.Index("login_id")
@@ -88,6 +98,8 @@ var (
 	reasonPhrases = regexp.MustCompile(`^(` + strings.Join([]string{
 		`expected ` + kinds + `, got ` + kinds,
 		`not a number`, `not a date \(want YYYY-MM-DD\)`, `not a timestamp`, `unreadable value`,
+		`not a date: year 0000 does not exist`,
+		`number longer than \d+ characters or with an exponent beyond ±\d+`,
 		`does not fit DECIMAL\(38,18\): (\d+ digits after the point, more than the 18 kept|more than 20 integer digits)`,
 		`loaded as NULL`, `position not loaded`, `transaction not loaded`, `ignored`,
 		`account has no usable Id`, `its positions \(\d+\) and transactions \(\d+\) are not loaded`,
@@ -98,6 +110,24 @@ var (
 		`payload-level members with no column`, `kept in fragment`,
 	}, "|") + `)$`)
 )
+
+var (
+	// digitRun is a run of digits joined by single spaces or hyphens.
+	digitRun = regexp.MustCompile(`[0-9](?:[ -]?[0-9])*`)
+	isoDate  = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$`)
+)
+
+// checkDescription fails when a masked description still holds a run of
+// seven digits or more that is not a YYYY-MM-DD date.
+func checkDescription(d string) error {
+	for _, run := range digitRun.FindAllString(d, -1) {
+		digits := len(strings.NewReplacer(" ", "", "-", "").Replace(run))
+		if digits >= 7 && !isoDate.MatchString(run) {
+			return fmt.Errorf("description keeps a run of %d digits", digits)
+		}
+	}
+	return nil
+}
 
 // checkReason fails unless a rejected_records reason is made only of the
 // transform's own phrases: a payload value can never hide in it.

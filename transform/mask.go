@@ -3,24 +3,42 @@ package transform
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/syncer/syncer/payload"
+	"github.com/syncer/syncer/schema"
 )
 
-// masker hides sensitive values: the account's number wherever it appears,
-// and every value under a member whose name suggests holder details or
-// account numbers (see sensitiveKey). With keep set it changes nothing.
+// masker hides sensitive values in the rows of one payload (the rules are in
+// the package doc, "Masking"): the payload's account numbers in any free text,
+// long digit runs in descriptions and labels, and every value under a member
+// whose name suggests holder details or account numbers (see sensitiveKey).
+// With keep set it changes nothing, except that it never writes a number
+// longer than schema.MaxNumberLen into extra or a fragment.
 type masker struct {
-	number string // the account number (payload AccountId), "" when unknown
-	keep   bool
+	own     string     // this account's number (payload AccountId), "" when unknown or not an account's
+	numbers *numberSet // every account number of the payload; nil when none
+	keep    bool
 }
 
-func newMasker(a *payload.Account, keep bool) masker {
+// Minimum digits in a run (see markRuns) that labels and descriptions mask.
+const (
+	labelRunDigits       = 5 // a label exists to carry the account number
+	descriptionRunDigits = 7 // Canadian account numbers have seven digits or more
+)
+
+func newMasker(a *payload.Account, numbers *numberSet, keep bool) masker {
+	return masker{own: accountNumberOf(a), numbers: numbers, keep: keep}
+}
+
+// accountNumberOf returns the account's number (AccountId, trimmed), "" when
+// it has none that can be read.
+func accountNumberOf(a *payload.Account) string {
 	n, _, _ := a.AccountID.Ident()
-	return masker{number: strings.TrimSpace(n), keep: keep}
+	return strings.TrimSpace(n)
 }
 
 // maskLast4 replaces every character but the last four with '*'; a value of
@@ -46,67 +64,148 @@ func maskLast4(s string) string {
 
 // accountNumber is the accounts.account_number value.
 func (m masker) accountNumber() any {
-	if m.number == "" {
+	if m.own == "" {
 		return nil
 	}
 	if m.keep {
-		return m.number
+		return m.own
 	}
-	return maskLast4(m.number)
+	return maskLast4(m.own)
 }
 
-// text masks the account number inside s, and any other run of five or more
-// digits (an account number written differently), keeping the last four.
+// text masks a label (full_account_label): the payload's account numbers,
+// and every run of labelRunDigits digits or more.
 func (m masker) text(s string) string {
 	if m.keep {
 		return s
 	}
-	if m.number != "" {
-		s = strings.ReplaceAll(s, m.number, maskLast4(m.number))
-	}
-	return maskDigitRuns(s)
+	return m.mask(s, labelRunDigits)
 }
 
-// hide masks the account number inside a free-text value (string or nil).
-func (m masker) hide(v any) any {
-	if s, ok := v.(string); ok && !m.keep {
-		return m.hideNumber(s)
+// description masks a transaction description: the payload's account
+// numbers, and every run of descriptionRunDigits digits or more.
+func (m masker) description(s string) string {
+	if m.keep {
+		return s
+	}
+	return m.mask(s, descriptionRunDigits)
+}
+
+// describe is description for a free-text value (string or nil).
+func (m masker) describe(v any) any {
+	if s, ok := v.(string); ok {
+		if masked := m.description(s); masked != s {
+			return masked
+		}
 	}
 	return v
 }
 
-// hideNumber masks the account number wherever it occurs in s.
-func (m masker) hideNumber(s string) string {
-	if m.number == "" || !strings.Contains(s, m.number) {
-		return s
+// hide masks the payload's account numbers inside a free-text value (string
+// or nil).
+func (m masker) hide(v any) any {
+	if s, ok := v.(string); ok && !m.keep {
+		if masked := m.mask(s, 0); masked != s {
+			return masked
+		}
 	}
-	return strings.ReplaceAll(s, m.number, maskLast4(m.number))
+	return v
 }
 
-func maskDigitRuns(s string) string {
-	var b []byte
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		if start >= 0 && i-start >= 5 {
-			if b == nil {
-				b = []byte(s)
-			}
-			for j := start; j < i-4; j++ {
-				b[j] = '*'
-			}
-		}
-		start = -1
+// mask returns s with the payload's account numbers masked and, when
+// minRun > 0, every digit run of at least minRun digits.
+func (m masker) mask(s string, minRun int) string {
+	var out []byte
+	if m.numbers != nil {
+		out = m.numbers.mark(s, out)
 	}
-	if b == nil {
+	if minRun > 0 {
+		out = markRuns(s, minRun, out)
+	}
+	if out == nil {
 		return s
 	}
-	return string(b)
+	return string(out)
+}
+
+// star sets out[i] to '*', copying s into out first when out is nil.
+func star(s string, out []byte, i int) []byte {
+	if out == nil {
+		out = []byte(s)
+	}
+	out[i] = '*'
+	return out
+}
+
+// isRunSeparator reports whether c may stand alone between two digits of one
+// run: a space or a hyphen. A dot does not: it is the decimal point of
+// amounts ("12345.67" is a five-digit run and two fraction digits).
+func isRunSeparator(c byte) bool { return c == ' ' || c == '-' }
+
+// markRuns stars, in out, every digit but the last four of each run of at
+// least minRun digits of s. A run is a maximal sequence of ASCII digits in
+// which two consecutive digits are adjacent or separated by exactly one
+// space or hyphen ("4520 1234 5678 9012", "123-4567-8" are one run each).
+// A run written exactly YYYY-MM-DD (a month 01-12, a day 01-31) is a date,
+// not a number, and stays. out may be nil; it is returned, still nil when
+// nothing was starred.
+func markRuns(s string, minRun int, out []byte) []byte {
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) {
+			i++
+			continue
+		}
+		start, end, digits := i, i+1, 1
+		for end < len(s) {
+			switch {
+			case isDigit(s[end]):
+				end, digits = end+1, digits+1
+				continue
+			case isRunSeparator(s[end]) && end+1 < len(s) && isDigit(s[end+1]):
+				end++
+				continue
+			}
+			break
+		}
+		i = end
+		if digits < minRun || isISODate(s[start:end]) {
+			continue
+		}
+		for j, seen := start, 0; seen < digits-4; j++ {
+			if isDigit(s[j]) {
+				out = star(s, out, j)
+				seen++
+			}
+		}
+	}
+	return out
+}
+
+// isISODate reports whether s is exactly YYYY-MM-DD with a month 01-12 and a
+// day 01-31.
+func isISODate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for _, i := range []int{0, 1, 2, 3, 5, 6, 8, 9} {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	month := int(s[5]-'0')*10 + int(s[6]-'0')
+	day := int(s[8]-'0')*10 + int(s[9]-'0')
+	return month >= 1 && month <= 12 && day >= 1 && day <= 31
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// maskDigitRuns masks every run (see markRuns) of five digits or more but
+// its last four digits.
+func maskDigitRuns(s string) string {
+	if out := markRuns(s, labelRunDigits, nil); out != nil {
+		return string(out)
+	}
+	return s
 }
 
 // numberKey reports whether a member name suggests it may hold an account
@@ -224,14 +323,25 @@ func (m masker) fragment(raw json.RawMessage) any {
 	return b.String()
 }
 
+// omittedNumber stands in extra and fragments for a JSON number longer than
+// schema.MaxNumberLen (or a string holding one), which cannot be a real
+// amount: such a number is quarantined by path and never copied.
+var omittedNumber = fmt.Sprintf("(number longer than %d characters, omitted)", schema.MaxNumberLen)
+
 // writeValue writes raw JSON, masking it all when sensitive, and otherwise
-// masking sensitive members and the account number within it.
+// masking sensitive members and the payload's account numbers within it.
 func (m masker) writeValue(b *bytes.Buffer, sensitive bool, raw json.RawMessage) {
 	raw = bytes.TrimSpace(raw)
-	if m.keep || (!sensitive && len(raw) > 0 && raw[0] != '{' && raw[0] != '[' && raw[0] != '"') {
+	literal := len(raw) > 0 && (raw[0] == 't' || raw[0] == 'f' || raw[0] == 'n')
+	if (m.keep || literal) && !mayHoldLongNumber(raw) {
 		if json.Compact(b, raw) != nil {
 			b.WriteString("null")
 		}
+		return
+	}
+	if len(raw) > 0 && (raw[0] == '-' || isDigit(raw[0])) && json.Valid(raw) {
+		// A bare number: masked as walk would, without decoding.
+		writeJSON(b, m.walk(json.Number(raw), sensitive))
 		return
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -244,12 +354,45 @@ func (m masker) writeValue(b *bytes.Buffer, sensitive bool, raw json.RawMessage)
 	writeJSON(b, m.walk(v, sensitive))
 }
 
+// numberLike reports whether s is made only of bytes that can make up a JSON
+// number: a quoted number, however long.
+func numberLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isNumberByte(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isNumberByte(c byte) bool {
+	return isDigit(c) || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E'
+}
+
+// mayHoldLongNumber reports whether raw has more than schema.MaxNumberLen
+// consecutive bytes that can make up a JSON number.
+func mayHoldLongNumber(raw []byte) bool {
+	run := 0
+	for _, c := range raw {
+		if isNumberByte(c) {
+			if run++; run > schema.MaxNumberLen {
+				return true
+			}
+			continue
+		}
+		run = 0
+	}
+	return false
+}
+
+// walk masks a decoded JSON value in place (see writeValue). With keep set,
+// it only replaces numbers longer than schema.MaxNumberLen.
 func (m masker) walk(v any, sensitive bool) any {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
 			x[k] = m.walk(e, sensitive || sensitiveKey(k))
-			if numberKey(k) {
+			if numberKey(k) && !m.keep {
 				x[k] = maskDigitsDeep(x[k])
 			}
 		}
@@ -258,13 +401,26 @@ func (m masker) walk(v any, sensitive bool) any {
 			x[i] = m.walk(e, sensitive)
 		}
 	case string:
-		if sensitive {
+		switch {
+		case len(x) > schema.MaxNumberLen && numberLike(x):
+			return omittedNumber
+		case m.keep:
+			return x
+		case sensitive:
 			return maskLast4(x)
 		}
-		return m.hideNumber(x)
+		return m.mask(x, 0)
 	case json.Number:
-		if sensitive || (m.number != "" && strings.Contains(string(x), m.number)) {
+		switch {
+		case len(x) > schema.MaxNumberLen:
+			return omittedNumber
+		case m.keep:
+			return x
+		case sensitive:
 			return maskLast4(string(x))
+		}
+		if masked := m.mask(string(x), 0); masked != string(x) {
+			return masked
 		}
 	}
 	return v

@@ -25,8 +25,8 @@ func (t *transformer) transactionRows(a *account) {
 		}
 		date := r.date("Date", x.Date)
 		settled := r.date("SettlementDate", x.SettlementDate)
-		typeRaw := r.text("Type", x.Type)
-		description := a.mask.hide(r.text("Description", x.Description))
+		typeRaw := a.mask.hide(r.text("Type", x.Type))
+		description := a.mask.describe(r.text("Description", x.Description))
 		currency := r.currency("Currency", x.Currency)
 		qty := r.decimal("Quantity", x.Quantity)
 		price := r.decimal("Price", x.Price)

@@ -23,6 +23,7 @@ type transformer struct {
 	quality      []schema.Row
 	rejected     rejects
 	securities   *resolver
+	numbers      *numberSet // every account number of the payload, masked in free text
 	asOfDates    map[time.Time]struct{}
 	box          *interner
 	positionRow  *slab
@@ -63,6 +64,7 @@ type account struct {
 }
 
 func (t *transformer) run(inv *payload.Investments) {
+	t.numbers = payloadNumbers(inv)
 	t.rejected.problems("$", "", inv.Problems)
 	t.payloadLevel(inv)
 
@@ -87,7 +89,7 @@ func (t *transformer) run(inv *payload.Investments) {
 				continue
 			}
 			seen[id] = true
-			acct := &account{id: id, path: apath, ipath: ipath, src: a, mask: newMasker(a, t.c.KeepAccountNumbers)}
+			acct := &account{id: id, path: apath, ipath: ipath, src: a, mask: newMasker(a, t.numbers, t.c.KeepAccountNumbers)}
 			t.accounts = append(t.accounts, t.accountRow(acct, in))
 			accts = append(accts, acct)
 		}
@@ -193,6 +195,6 @@ func (t *transformer) payloadLevel(inv *payload.Investments) {
 	if len(fields) == 0 {
 		return
 	}
-	m := masker{keep: t.c.KeepAccountNumbers}
+	m := masker{numbers: t.numbers, keep: t.c.KeepAccountNumbers}
 	t.rejected.add("$", "", "payload-level members with no column; kept in fragment", m.extra(fields, nil))
 }
