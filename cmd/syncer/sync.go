@@ -217,46 +217,50 @@ func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
 }
 
 // openWarehouse opens the DuckDB file (waiting for its lock) and/or the
-// Parquet dataset, as the flags say.
+// Parquet dataset, as the flags say, behind one load.Multi, which completes
+// from its journal (beside the DuckDB file) a commit a crash left in only
+// one of them. Closing the warehouse closes the Multi, hence every sink, once.
 func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
 	var sinks []load.Sink
-	var closers []func() error
-	closeAll := func() error {
-		var errs []error
-		for i := len(closers) - 1; i >= 0; i-- {
-			errs = append(errs, closers[i]())
+	closeSinks := func() {
+		for i := len(sinks) - 1; i >= 0; i-- {
+			_ = sinks[i].Close()
 		}
-		return errors.Join(errs...)
 	}
-	w := &warehouse{close: closeAll}
+	w := &warehouse{}
+	journal := ""
 	if !f.noDB {
 		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log})
 		if err != nil {
 			return nil, err
 		}
 		sinks = append(sinks, db)
-		closers = append(closers, db.Close)
 		w.catalog = db.DB()
+		journal = load.JournalDir(f.db)
 	}
 	if f.parquet != "" {
 		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, Logger: log})
 		if err != nil {
-			_ = closeAll()
+			closeSinks()
 			return nil, err
 		}
 		sinks = append(sinks, pq)
-		closers = append(closers, pq.Close)
-		if w.catalog == nil {
-			cat, err := load.OpenParquetCatalog(ctx, f.parquet)
-			if err != nil {
-				_ = closeAll()
-				return nil, err
-			}
-			closers = append(closers, cat.Close)
-			w.catalog = cat
-		}
 	}
-	w.sink = load.Multi(sinks...)
+	sink, err := load.OpenMulti(ctx, load.MultiOptions{Journal: journal, Logger: log}, sinks...)
+	if err != nil {
+		closeSinks()
+		return nil, err
+	}
+	w.sink, w.close = sink, sink.Close
+	if w.catalog == nil {
+		cat, err := load.OpenParquetCatalog(ctx, f.parquet)
+		if err != nil {
+			_ = sink.Close()
+			return nil, err
+		}
+		w.catalog = cat
+		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
+	}
 	return w, nil
 }
 
