@@ -45,6 +45,14 @@ CREATE TABLE IF NOT EXISTS "securities" (
 	PRIMARY KEY ("security_key")
 );
 
+CREATE TABLE IF NOT EXISTS "security_aliases" (
+	"alias_key" VARCHAR NOT NULL,
+	"security_key" VARCHAR NOT NULL,
+	"run_id" VARCHAR NOT NULL,
+	"first_seen_at" TIMESTAMP NOT NULL,
+	PRIMARY KEY ("alias_key", "security_key")
+);
+
 CREATE TABLE IF NOT EXISTS "positions" (
 	"login_id" VARCHAR NOT NULL,
 	"account_id" VARCHAR NOT NULL,
@@ -179,9 +187,9 @@ COMMENT ON COLUMN "accounts"."synced_at" IS 'When that run fetched the data (UTC
 
 COMMENT ON COLUMN "accounts"."extra" IS 'Payload fields with no column of their own, as JSON.';
 
-COMMENT ON TABLE "securities" IS 'One row per real-world security, however many accounts, logins and partial references name it. A later reference fills in identifiers and never erases known ones.';
+COMMENT ON TABLE "securities" IS 'One row per security key: one real-world security, however many accounts and partial references of a login name it; two references whose Id, ISIN or CUSIP differ are never one row. A later reference fills in identifiers and never erases known ones. Logins that know a security by different identifiers may key it differently: security_aliases links the keys, and securities_resolved merges their rows.';
 
-COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key from the strongest identifier any reference to the security carries: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go).';
+COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key from the strongest identifier the security''s references carry that the payload gives no other security: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go).';
 
 COMMENT ON COLUMN "securities"."flinks_security_id" IS 'Flinks'' id of the security, when sent.';
 
@@ -200,6 +208,16 @@ COMMENT ON COLUMN "securities"."currency" IS 'Trading currency, upper-case ISO c
 COMMENT ON COLUMN "securities"."run_id" IS 'Run that last updated this row.';
 
 COMMENT ON COLUMN "securities"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON TABLE "security_aliases" IS 'Links between security keys that payloads revealed: the security keyed security_key also carries the identifier alias_key. An identifier a payload gives to several securities is recorded under each of their keys (its own too when a reference is keyed by it), which marks it ambiguous. The view resolved_security_keys resolves keys through this table (rules in transform/doc.go).';
+
+COMMENT ON COLUMN "security_aliases"."alias_key" IS 'An identifier a security reference carried: id:<Flinks Id>, isin:<ISIN>, cusip:<CUSIP> or symbol:<SYMBOL>@<CCY> (never a symbol without currency).';
+
+COMMENT ON COLUMN "security_aliases"."security_key" IS 'The key the transform gave the security carrying it in that payload (securities.security_key).';
+
+COMMENT ON COLUMN "security_aliases"."run_id" IS 'Run that first recorded the link.';
+
+COMMENT ON COLUMN "security_aliases"."first_seen_at" IS 'When that run fetched the payload (UTC).';
 
 COMMENT ON TABLE "positions" IS 'One row per holding of one security in one account on one as-of date. Every sync adds its date''s snapshot; syncing the same date again replaces that login''s snapshot for the date.';
 
@@ -287,11 +305,11 @@ COMMENT ON COLUMN "data_quality"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "data_quality"."account_id" IS 'Account checked.';
 
-COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value.';
+COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security.';
 
-COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks.';
+COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key).';
 
-COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows.';
+COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under).';
 
 COMMENT ON COLUMN "data_quality"."difference" IS 'actual - expected.';
 
@@ -364,4 +382,4 @@ SELECT
 FROM positions
 GROUP BY login_id, account_id, as_of_date, currency;
 
-INSERT INTO "schema_version" (version) VALUES (1);
+INSERT INTO "schema_version" (version) VALUES (2);
