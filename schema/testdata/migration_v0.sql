@@ -365,9 +365,78 @@ COMMENT ON COLUMN "sync_runs"."requests" IS 'HTTP requests made to Flinks.';
 
 COMMENT ON COLUMN "sync_runs"."error" IS 'Why the run could not proceed, if it could not.';
 
+CREATE OR REPLACE VIEW "resolved_security_keys" AS
+WITH RECURSIVE
+ranked AS (
+	SELECT alias_key, security_key,
+		(CASE WHEN security_key LIKE 'id:%' THEN '0' WHEN security_key LIKE 'isin:%' THEN '1' WHEN security_key LIKE 'cusip:%' THEN '2' ELSE '3' END || security_key)
+		< (CASE WHEN alias_key LIKE 'id:%' THEN '0' WHEN alias_key LIKE 'isin:%' THEN '1' WHEN alias_key LIKE 'cusip:%' THEN '2' ELSE '3' END || alias_key) AS stronger
+	FROM security_aliases
+),
+links AS (
+	SELECT alias_key, security_key FROM ranked
+	WHERE stronger AND alias_key NOT IN (SELECT alias_key FROM ranked WHERE NOT stronger)
+),
+walks(alias_key, node) AS (
+	SELECT alias_key, security_key FROM links
+	UNION
+	SELECT w.alias_key, l.security_key FROM walks AS w JOIN links AS l ON l.alias_key = w.node
+),
+ends AS (
+	SELECT alias_key, min(node) AS security_key
+	FROM walks
+	WHERE node NOT IN (SELECT alias_key FROM links)
+	GROUP BY alias_key
+	HAVING count(DISTINCT node) = 1
+),
+conflicts AS (
+	SELECT security_key, split_part(member, ':', 1) AS kind
+	FROM (SELECT security_key, alias_key AS member FROM ends UNION SELECT security_key, security_key FROM ends)
+	WHERE split_part(member, ':', 1) IN ('id', 'isin', 'cusip')
+	GROUP BY security_key, kind
+	HAVING count(DISTINCT member) > 1
+)
+SELECT e.alias_key, e.security_key
+FROM ends AS e
+WHERE e.security_key IN (SELECT security_key FROM securities)
+	AND NOT EXISTS (
+		SELECT 1
+		FROM (SELECT e.alias_key AS node UNION ALL SELECT node FROM walks AS w WHERE w.alias_key = e.alias_key) AS p
+		JOIN conflicts AS c ON c.security_key = e.security_key AND c.kind = split_part(p.node, ':', 1)
+		WHERE p.node <> e.security_key
+	);
+
+CREATE OR REPLACE VIEW "positions_resolved" AS
+SELECT p.* REPLACE (coalesce(r.security_key, p.security_key) AS security_key), p.security_key AS loaded_security_key
+FROM positions AS p
+LEFT JOIN resolved_security_keys AS r ON r.alias_key = p.security_key;
+
+CREATE OR REPLACE VIEW "securities_resolved" AS
+WITH members AS (
+	SELECT s.*, coalesce(r.security_key, s.security_key) AS resolved,
+		CASE WHEN r.security_key IS NULL THEN '0' ELSE '1' END
+		|| CASE WHEN s.security_key LIKE 'id:%' THEN '0' WHEN s.security_key LIKE 'isin:%' THEN '1' WHEN s.security_key LIKE 'cusip:%' THEN '2' ELSE '3' END
+		|| s.security_key AS ord
+	FROM securities AS s
+	LEFT JOIN resolved_security_keys AS r ON r.alias_key = s.security_key
+)
+SELECT
+	resolved AS security_key,
+	arg_min(flinks_security_id, ord) FILTER (WHERE flinks_security_id IS NOT NULL) AS flinks_security_id,
+	arg_min(symbol, ord) FILTER (WHERE symbol IS NOT NULL) AS symbol,
+	arg_min(isin, ord) FILTER (WHERE isin IS NOT NULL) AS isin,
+	arg_min(cusip, ord) FILTER (WHERE cusip IS NOT NULL) AS cusip,
+	arg_min(name, ord) FILTER (WHERE name IS NOT NULL) AS name,
+	arg_min(type, ord) FILTER (WHERE type IS NOT NULL) AS type,
+	arg_min(currency, ord) FILTER (WHERE currency IS NOT NULL) AS currency,
+	arg_min(extra, ord) FILTER (WHERE extra IS NOT NULL) AS extra,
+	count(*) AS merged_keys
+FROM members
+GROUP BY resolved;
+
 CREATE OR REPLACE VIEW "latest_positions" AS
 SELECT *
-FROM positions
+FROM positions_resolved
 QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id);
 
 CREATE OR REPLACE VIEW "portfolio_value_daily" AS
