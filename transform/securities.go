@@ -253,7 +253,7 @@ func (r *resolver) key(site int32) (string, secRef) {
 // index in r.distinct that names more than one security in the payload, the
 // number of keys it is carried under.
 func (r *resolver) sharedAt(site int32, out map[string]int) {
-	if site < 0 {
+	if site < 0 || len(r.shared) == 0 {
 		return
 	}
 	for _, id := range r.infer(r.distinct[site]).identifiers() {
@@ -268,7 +268,7 @@ func (r *resolver) sharedAt(site int32, out map[string]int) {
 // that is its key; for each identifier several carry, (identifier, key) for
 // each of their keys, itself included. Symbols without a currency are left
 // out: they identify nothing beyond the payload. The rule is in doc.go.
-func (r *resolver) aliasRows(runID, seenAt any) []schema.Row {
+func (r *resolver) aliasRows(runID, seenAt any, box *interner) []schema.Row {
 	pairs := slices.Clone(r.links)
 	for id, keys := range r.shared {
 		for _, k := range keys {
@@ -278,8 +278,11 @@ func (r *resolver) aliasRows(runID, seenAt any) []schema.Row {
 	pairs = slices.DeleteFunc(pairs, func(p [2]string) bool { return strings.HasSuffix(p[0], "@") })
 	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
 	rows := make([]schema.Row, len(pairs))
+	width := len(schema.SecurityAliases.Columns)
+	cells := make([]any, 0, width*len(pairs)) // one backing array for all rows
 	for i, p := range pairs {
-		rows[i] = schema.Row{p[0], p[1], runID, seenAt}
+		cells = append(cells, p[0], box.str(p[1]), runID, seenAt)
+		rows[i] = cells[i*width : (i+1)*width : (i+1)*width]
 	}
 	return rows
 }

@@ -113,7 +113,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 	var secs, aliases []schema.Row
 	if t.securities != nil {
 		secs = t.securities.rows(t.runID, t.c.KeepAccountNumbers)
-		aliases = t.securities.aliasRows(t.runID, t.syncedAt)
+		aliases = t.securities.aliasRows(t.runID, t.syncedAt, t.box)
 	}
 	t.asOfDates[t.syncDate] = struct{}{}
 	dates := make([]time.Time, 0, len(t.asOfDates))
