@@ -67,10 +67,11 @@
 //     (identifier, the group's key), e.g. (isin:X, id:123) and
 //     (symbol:XIC@CAD, id:123). The key is always stronger than the alias;
 //   - for each shared identifier: (identifier, key) for each key it is
-//     carried under, itself included when a group is keyed by it. So an
-//     identifier that conflicting references carry maps to two or more
-//     keys, and one that a reference carries alone maps to itself, and
-//     neither resolves.
+//     carried under, itself included when a group is keyed by it (such
+//     as {Symbol:ABC} beside {Symbol:ABC, Isin:I1} and {Symbol:ABC,
+//     Isin:I2}: symbol:ABC@CAD maps to isin:I1, isin:I2 and itself). An
+//     identifier that maps to two keys, or to a key no stronger than
+//     itself, never resolves.
 //
 // Symbols without a currency ("symbol:NVDA@") are never recorded: they
 // identify nothing beyond their payload. The table only grows: a link once
