@@ -7,6 +7,12 @@ func col(name string, t Type, doc string) Column {
 func null(name string, t Type, doc string) Column {
 	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: 1}
 }
+func colSince(v int, name string, t Type, doc string) Column {
+	return Column{Name: name, Type: t, Doc: doc, Since: v}
+}
+func nullSince(v int, name string, t Type, doc string) Column {
+	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: v}
+}
 
 var (
 	text      = Type{Kind: KindVarchar}
@@ -71,11 +77,11 @@ var (
 
 	Securities = &Table{
 		Name:  "securities",
-		Doc:   "One row per real-world security, however many accounts, logins and partial references name it. A later reference fills in identifiers and never erases known ones.",
+		Doc:   "One row per security key: one real-world security, however many accounts and partial references of a login name it; two references whose Id, ISIN or CUSIP differ are never one row. A later reference fills in identifiers and never erases known ones. Logins that know a security by different identifiers may key it differently: security_aliases links the keys, and securities_resolved merges their rows.",
 		Merge: Coalesce,
 		Key:   []string{"security_key"},
 		Columns: []Column{
-			col("security_key", text, "Deterministic key from the strongest identifier any reference to the security carries: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go)."),
+			col("security_key", text, "Deterministic key from the strongest identifier the security's references carry that the payload gives no other security: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go)."),
 			null("flinks_security_id", text, "Flinks' id of the security, when sent."),
 			null("symbol", text, "Ticker symbol."),
 			null("isin", text, "ISIN."),
@@ -85,6 +91,21 @@ var (
 			null("currency", text, "Trading currency, upper-case ISO code."),
 			col("run_id", text, "Run that last updated this row."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+		},
+	}
+
+	SecurityAliases = &Table{
+		Name: "security_aliases",
+		Doc: "Links between security keys that payloads revealed: the security keyed security_key also carries the identifier alias_key. " +
+			"An identifier a payload gives to several securities is recorded under each of their keys (its own too when a reference is keyed by it), " +
+			"which marks it ambiguous. The view resolved_security_keys resolves keys through this table (rules in transform/doc.go).",
+		Merge: InsertIfNew,
+		Key:   []string{"alias_key", "security_key"},
+		Columns: []Column{
+			colSince(2, "alias_key", text, "An identifier a security reference carried: id:<Flinks Id>, isin:<ISIN>, cusip:<CUSIP> or symbol:<SYMBOL>@<CCY> (never a symbol without currency)."),
+			colSince(2, "security_key", text, "The key the transform gave the security carrying it in that payload (securities.security_key)."),
+			colSince(2, "run_id", text, "Run that first recorded the link."),
+			colSince(2, "first_seen_at", instant, "When that run fetched the payload (UTC)."),
 		},
 	}
 
@@ -192,9 +213,9 @@ var (
 			col("run_id", text, "Run."),
 			col("login_id", text, "Flinks LoginId."),
 			col("account_id", text, "Account checked."),
-			col("check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value."),
-			null("expected", Exact, "Value reported by Flinks."),
-			null("actual", Exact, "Value computed from the rows."),
+			col("check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security."),
+			null("expected", Exact, "Value reported by Flinks (for security_ambiguous: 1 key)."),
+			null("actual", Exact, "Value computed from the rows (for security_ambiguous: the keys the identifier is carried under)."),
 			null("difference", Exact, "actual - expected."),
 			col("passed", boolean, "Whether the difference is within tolerance."),
 		},
@@ -203,7 +224,7 @@ var (
 
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
-var Tables = []*Table{Logins, Accounts, Securities, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
+var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {

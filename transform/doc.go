@@ -12,27 +12,85 @@
 // transaction naming it, else the only currency the payload uses with that
 // symbol (else none: "symbol:NVDA@").
 //
-// All references of one payload are grouped: two references that share any
-// identifier name the same security, transitively, except that a group never
-// holds two different Flinks Ids, and an identifier that references with
-// different Flinks Ids share (one ISIN under two Ids) links nothing. Groups
-// are built over the references sorted by content, so array order never
-// matters. A group's key is its strongest identifier, written with its kind:
+// Id, ISIN and CUSIP are strong identifiers: two references with different
+// values of one of them (two ISINs, two CUSIPs, two Ids) conflict, and
+// conflicting references are never linked, directly or transitively. All
+// references of one payload are grouped in four passes, strongest first:
+// for each Id, then each ISIN, then each CUSIP, the references carrying it
+// are linked, unless linking their groups would make a group with two
+// values of a strong identifier; then the identifier links nothing. Last, a
+// symbol(@currency) links the groups carrying it, unless the groups that the
+// symbols would join (symbols link transitively: a group may hold several)
+// conflict; then none of those symbols links anything. So a symbol links
+// only references without a conflicting identifier, every group holds at
+// most one Id, one ISIN and one CUSIP, and the result depends on the
+// references' content only, never on array order.
+//
+// An identifier is shared when the references carrying it end in two or
+// more groups: it is ambiguous in the payload. A group's key is its
+// strongest identifier that is not shared, written with its kind:
 //
 //	id:<Flinks Id>          if the group has one (the shared universe carries it everywhere)
-//	isin:<ISIN>             else the smallest ISIN
-//	cusip:<CUSIP>           else the smallest CUSIP
-//	symbol:<SYMBOL>@<CCY>   else the smallest symbol@currency
+//	isin:<ISIN>             else its ISIN
+//	cusip:<CUSIP>           else its CUSIP
+//	symbol:<SYMBOL>@<CCY>   else its smallest symbol@currency
 //
-// So a transaction naming only {"Symbol":"XIC"} resolves to id:sec-xic when
-// any reference in the same payload ties XIC (in that currency) to sec-xic.
-// What stays unresolvable across logins: a login whose payload never ties a
-// partial reference to a stronger identifier keys it by what it has (an ISIN-
-// only reference becomes isin:..., a symbol-only one symbol:...@...), while
-// another login may key the same security id:...; the securities rows then
-// hold the same ISIN or symbol under two keys, which a reader can join on.
+// and, when every identifier it carries is shared, its strong identifiers
+// joined with "+" ("id:1+isin:CA0000000001"; a symbol-only reference: its
+// symbol). So two conflicting references never share a key, and references
+// that share a key never conflict. Examples: {Symbol:ABC, Isin:I1} and
+// {Symbol:ABC, Isin:I2} are isin:I1 and isin:I2, and a third {Symbol:ABC}
+// stays symbol:ABC@CAD; {Id:1, Isin:I1} and {Id:1, Isin:I2} are isin:I1 and
+// isin:I2. A transaction naming only {"Symbol":"XIC"} resolves to
+// id:sec-xic when a reference in the same payload ties XIC (in that
+// currency) to sec-xic and nothing ties XIC to another security.
+//
+// Each shared identifier is reported in data_quality, for each account whose
+// positions or transactions carry it, as a failed check named
+// "security_ambiguous:<identifier>" (e.g. security_ambiguous:symbol:ABC@CAD;
+// the identifier is part of check_name so that an account's ambiguities keep
+// distinct keys), with expected 1 and actual the number of keys it is
+// carried under.
+//
 // A position whose Security has no identifier at all is quarantined; a
 // transaction's is kept in the transaction's extra with security_key NULL.
+//
+// # security_aliases: links across logins
+//
+// A login whose payload never ties a partial reference to a stronger
+// identifier keys it by what it has (an ISIN-only reference becomes
+// isin:..., a symbol-only one symbol:...@...), while another login may key
+// the same security id:.... So each payload records the links it reveals in
+// security_aliases, (alias_key, security_key) pairs:
+//
+//   - for each identifier only one group carries, other than its key:
+//     (identifier, the group's key), e.g. (isin:X, id:123) and
+//     (symbol:XIC@CAD, id:123). The key is always stronger than the alias;
+//   - for each shared identifier: (identifier, key) for each key it is
+//     carried under, itself included when a group is keyed by it (such
+//     as {Symbol:ABC} beside {Symbol:ABC, Isin:I1} and {Symbol:ABC,
+//     Isin:I2}: symbol:ABC@CAD maps to isin:I1, isin:I2 and itself). An
+//     identifier that maps to two keys, or to a key no stronger than
+//     itself, never resolves.
+//
+// Symbols without a currency ("symbol:NVDA@") are never recorded: they
+// identify nothing beyond their payload. The table only grows: a link once
+// revealed is kept, and an ambiguity once seen is kept.
+//
+// The views resolve keys warehouse-wide (schema/views.go,
+// resolved_security_keys): from a key, follow the aliases to stronger keys,
+// stopping at a key that is ambiguous (it has an alias row to a key no
+// stronger than itself) or has no alias. The key resolves when every walk
+// stops at the same key, that key has a securities row, and no two keys of
+// one strong kind (two ISINs, two CUSIPs) resolve to it, which would link
+// conflicting identifiers that two logins each reported consistently. An
+// alias that maps to two securities anywhere in the warehouse stays
+// unresolved, as does every key whose walk passes through a conflicting one.
+// positions_resolved and latest_positions carry the resolved security_key
+// (and the stored one as loaded_security_key), so joining securities on it
+// finds the name every login's references agree on; securities_resolved
+// gives one row per resolved key with each attribute coalesced over the
+// securities rows of its aliases.
 //
 // Securities rows: one per key used by a loaded row, each column from the
 // fullest reference that has it (ties broken by content). The sinks merge
@@ -60,11 +118,13 @@
 // Transactions: of several readable transactions with one Id in one account,
 // the first in payload order loads and the others are quarantined (this is
 // the one place array order matters, and only when the duplicates differ).
-// Positions: lots of one security on one date in one account are merged
-// (quantity, market and book values summed exactly; price and average cost
-// kept when all lots agree, else NULL; extra records merged_lots and each
-// lot's unknown members). Only lots in the currency most of them share merge;
-// the others are quarantined. Accounts: a repeated account Id is quarantined.
+// Positions: lots of one security on one date in one account, that is
+// positions whose references resolve to one key (which never happens to two
+// conflicting references, see security_key), are merged (quantity, market and
+// book values summed exactly; price and average cost kept when all lots
+// agree, else NULL; extra records merged_lots and each lot's unknown
+// members), so no lot is lost. Only lots in the currency most of them share
+// merge; the others are quarantined. Accounts: a repeated account Id is quarantined.
 //
 // # Nothing dropped, nothing leaked
 //
@@ -120,6 +180,7 @@
 //
 // data_quality gets one value_reconciles row per account that reports an
 // AccountValue: cash + the sum of market values on the account's latest
-// as-of date, against AccountValue, passing within ValueTolerance. A failing
-// check never stops the load.
+// as-of date, against AccountValue, passing within ValueTolerance; and one
+// failed security_ambiguous:<identifier> row per account and ambiguous
+// identifier (see security_key). A failing check never stops the load.
 package transform

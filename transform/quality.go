@@ -10,6 +10,13 @@ import (
 // reported value with cash plus the market values of its latest positions.
 const CheckValueReconciles = "value_reconciles"
 
+// CheckSecurityAmbiguous prefixes the data_quality checks recording that an
+// identifier names more than one security in a payload: the check_name is
+// "security_ambiguous:" followed by the identifier (e.g.
+// "security_ambiguous:symbol:ABC@CAD"), so that one account's ambiguities
+// each keep their own row.
+const CheckSecurityAmbiguous = "security_ambiguous"
+
 // ValueTolerance is the largest |actual - expected| that passes
 // CheckValueReconciles: half a cent, since every line arrives rounded to the
 // cent and a true sum of rounded lines matches to the cent.
@@ -39,6 +46,26 @@ func (t *transformer) reconcile(a *account) {
 		t.stats.QualityFailed++
 	}
 	t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckValueReconciles, expected, act, dif, passed})
+}
+
+// reportAmbiguous records a failed CheckSecurityAmbiguous row for each
+// identifier that the account's security references (of its positions and
+// transactions, loaded or not) carry and that the payload gives more than
+// one security: expected 1 key, actual the number of keys it is carried
+// under. Another account of the login carrying it has its own row.
+func (t *transformer) reportAmbiguous(a *account) {
+	keys := map[string]int{}
+	for _, sites := range [][]int32{a.positionRefs, a.transactionRefs} {
+		for _, site := range sites {
+			t.securities.sharedAt(site, keys)
+		}
+	}
+	one := schema.Decimal{Unscaled: big.NewInt(1)}
+	for id, n := range keys {
+		actual := schema.Decimal{Unscaled: big.NewInt(int64(n))}
+		t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckSecurityAmbiguous + ":" + id, one, actual, actual.Sub(one), false})
+		t.stats.QualityFailed++
+	}
 }
 
 // sumExact adds decimals exactly with one accumulator, rather than one

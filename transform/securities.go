@@ -2,6 +2,7 @@ package transform
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,10 +33,13 @@ func (r secRef) identifiers() []string {
 		ids = append(ids, "cusip:"+r.cusip)
 	}
 	if r.symbol != "" {
-		ids = append(ids, "symbol:"+r.symbol+"@"+r.currency)
+		ids = append(ids, r.symbolID())
 	}
 	return ids
 }
+
+// symbolID is the reference's symbol identifier, symbol:<SYMBOL>@<CCY>.
+func (r secRef) symbolID() string { return "symbol:" + r.symbol + "@" + r.currency }
 
 func compareRefs(a, b secRef) int {
 	return cmp.Or(strings.Compare(a.id, b.id), strings.Compare(a.isin, b.isin),
@@ -72,6 +76,12 @@ type resolver struct {
 	distinct       []secRef // each distinct reference as read, before inference
 	used           map[string][]member
 	seen           map[seenKey]bool
+	// shared maps each identifier that the payload's references carry under
+	// more than one key to those keys, sorted.
+	shared map[string][]string
+	// links holds (identifier, key) for every identifier other than its key
+	// that only one security of the payload carries.
+	links [][2]string
 }
 
 // member is one distinct reference to a security by a loaded row.
@@ -90,7 +100,8 @@ type seenKey struct {
 }
 
 func newResolver(accts []*account) *resolver {
-	r := &resolver{symbolCurrency: map[string]string{}, keys: map[secRef]string{}, used: map[string][]member{}, seen: map[seenKey]bool{}}
+	r := &resolver{symbolCurrency: map[string]string{}, keys: map[secRef]string{}, used: map[string][]member{}, seen: map[seenKey]bool{},
+		shared: map[string][]string{}}
 	refs := map[secRef]int32{}
 	// site reads one reference and returns its index in r.distinct (-1: none).
 	site := func(s *payload.Security, cur payload.Value) int32 {
@@ -147,47 +158,78 @@ func (r *resolver) learnSymbolCurrencies(refs []secRef) {
 	}
 }
 
-// group links the references (sorted, distinct) that share an identifier
-// and gives each its group's key (the rule is in doc.go).
+// group links the references (sorted, distinct) into securities, gives
+// each its security's key and records the identifiers that name more than
+// one security (the rule is in doc.go).
 func (r *resolver) group(sorted []secRef) {
-	ids := make([][]string, len(sorted))
-	for i, ref := range sorted {
-		ids[i] = ref.identifiers()
+	g := newGrouping(sorted)
+	for kind := kindID; kind <= kindCUSIP; kind++ {
+		g.linkStrong(kind)
 	}
-	// An identifier that references with different Flinks Ids share (one
-	// ISIN under two Ids) is ambiguous and links nothing.
-	owner, ambiguous := map[string]string{}, map[string]bool{}
+	g.linkSymbols()
+
+	roots := make([]int, len(sorted))
+	members := map[int][]string{}  // root -> its group's identifiers
+	carriers := map[string][]int{} // identifier -> the roots of the groups carrying it
 	for i, ref := range sorted {
-		if ref.id == "" {
+		root := g.find(i)
+		roots[i] = root
+		for _, id := range ref.identifiers() {
+			if !slices.Contains(members[root], id) {
+				members[root] = append(members[root], id)
+				carriers[id] = append(carriers[id], root)
+			}
+		}
+	}
+	keys := make(map[int]string, len(members))
+	for root, ids := range members {
+		keys[root] = groupKey(ids, func(id string) bool { return len(carriers[id]) > 1 })
+	}
+	for i, ref := range sorted {
+		r.keys[ref] = keys[roots[i]]
+	}
+	for id, rs := range carriers {
+		if len(rs) < 2 {
 			continue
 		}
-		for _, id := range ids[i][1:] {
-			if o, ok := owner[id]; ok && o != ref.id {
-				ambiguous[id] = true
+		ks := make([]string, len(rs))
+		for i, root := range rs {
+			ks[i] = keys[root]
+		}
+		slices.Sort(ks)
+		r.shared[id] = slices.Compact(ks)
+	}
+	for root, ids := range members {
+		for _, id := range ids {
+			if id != keys[root] && len(carriers[id]) == 1 {
+				r.links = append(r.links, [2]string{id, keys[root]})
 			}
-			owner[id] = ref.id
 		}
 	}
-	if len(ambiguous) > 0 {
-		for i, all := range ids {
-			kept := slices.DeleteFunc(slices.Clone(all), func(id string) bool { return ambiguous[id] })
-			if len(kept) == 0 {
-				kept = all[:1]
-			}
-			ids[i] = kept
+}
+
+// groupKey returns the key of a security whose references carry ids: its
+// strongest identifier that no other security of the payload carries
+// (shared reports that), else its strong identifiers joined with "+"
+// (its symbol when it has none).
+func groupKey(ids []string, shared func(string) bool) string {
+	slices.SortFunc(ids, compareIdentifiers)
+	for _, id := range ids {
+		if !shared(id) {
+			return id
 		}
 	}
-	u := newUnionFind()
-	for _, usable := range ids {
-		u.node(usable[0])
-		for _, id := range usable[1:] {
-			u.union(usable[0], id)
-		}
+	strong := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return rank(id) == kindSymbol })
+	if len(strong) == 0 {
+		strong = ids
 	}
-	best := u.bestOfGroups()
-	for i, ref := range sorted {
-		r.keys[ref] = best[u.find(u.index[ids[i][0]])]
-	}
+	return strings.Join(strong, "+")
+}
+
+// compareIdentifiers orders identifiers strongest first: by kind (Id, ISIN,
+// CUSIP, symbol), then by text.
+func compareIdentifiers(a, b string) int {
+	return cmp.Or(cmp.Compare(rank(a), rank(b)), strings.Compare(a, b))
 }
 
 func (r *resolver) infer(ref secRef) secRef {
@@ -205,6 +247,44 @@ func (r *resolver) key(site int32) (string, secRef) {
 	}
 	ref := r.infer(r.distinct[site])
 	return r.keys[ref], ref
+}
+
+// sharedAt adds to out, for each identifier of the reference with the given
+// index in r.distinct that names more than one security in the payload, the
+// number of keys it is carried under.
+func (r *resolver) sharedAt(site int32, out map[string]int) {
+	if site < 0 || len(r.shared) == 0 {
+		return
+	}
+	for _, id := range r.infer(r.distinct[site]).identifiers() {
+		if keys, ok := r.shared[id]; ok {
+			out[id] = len(keys)
+		}
+	}
+}
+
+// aliasRows returns the security_aliases rows of the payload, sorted: for
+// each identifier only one security carries, (identifier, its key) unless
+// that is its key; for each identifier several carry, (identifier, key) for
+// each of their keys, itself included. Symbols without a currency are left
+// out: they identify nothing beyond the payload. The rule is in doc.go.
+func (r *resolver) aliasRows(runID, seenAt any, box *interner) []schema.Row {
+	pairs := slices.Clone(r.links)
+	for id, keys := range r.shared {
+		for _, k := range keys {
+			pairs = append(pairs, [2]string{id, k})
+		}
+	}
+	pairs = slices.DeleteFunc(pairs, func(p [2]string) bool { return strings.HasSuffix(p[0], "@") })
+	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
+	rows := make([]schema.Row, len(pairs))
+	width := len(schema.SecurityAliases.Columns)
+	cells := make([]any, 0, width*len(pairs)) // one backing array for all rows
+	for i, p := range pairs {
+		cells = append(cells, p[0], box.str(p[1]), runID, seenAt)
+		rows[i] = cells[i*width : (i+1)*width : (i+1)*width]
+	}
+	return rows
 }
 
 // use records that a loaded row references the security under key.
@@ -278,81 +358,167 @@ func first(have any, s string) any {
 	return s
 }
 
-// unionFind groups identifiers that name the same security. A union that
-// would put two different Flinks Ids in one group is refused: conflicting
-// strong identifiers stay separate securities.
-type unionFind struct {
-	index  map[string]int
-	names  []string
+// The kinds of identifier, strongest first. Id, ISIN and CUSIP are strong:
+// two references with different values of one of them are two securities.
+const (
+	kindID = iota
+	kindISIN
+	kindCUSIP
+	kindSymbol
+)
+
+// strong returns the reference's identifier of a strong kind, "" if none.
+func (r secRef) strong(kind int) string {
+	switch kind {
+	case kindID:
+		return r.id
+	case kindISIN:
+		return r.isin
+	case kindCUSIP:
+		return r.cusip
+	}
+	return ""
+}
+
+// grouping links references into securities with a union-find over their
+// indexes. Every group is free of conflict: it never holds two different
+// values of one strong kind, so it holds at most one Id, ISIN and CUSIP.
+type grouping struct {
+	refs   []secRef
 	parent []int
-	flinks []string // Flinks Id held by each root's group
+	strong [][kindSymbol]string // at each root: its group's Id, ISIN and CUSIP
 }
 
-func newUnionFind() *unionFind { return &unionFind{index: map[string]int{}} }
-
-func (u *unionFind) node(name string) int {
-	if i, ok := u.index[name]; ok {
-		return i
-	}
-	i := len(u.names)
-	u.index[name] = i
-	u.names = append(u.names, name)
-	u.parent = append(u.parent, i)
-	id, _ := strings.CutPrefix(name, "id:")
-	if !strings.HasPrefix(name, "id:") {
-		id = ""
-	}
-	u.flinks = append(u.flinks, id)
-	return i
-}
-
-func (u *unionFind) find(i int) int {
-	for u.parent[i] != i {
-		u.parent[i] = u.parent[u.parent[i]]
-		i = u.parent[i]
-	}
-	return i
-}
-
-func (u *unionFind) union(a, b string) {
-	ra, rb := u.find(u.node(a)), u.find(u.node(b))
-	if ra == rb {
-		return
-	}
-	if u.flinks[ra] != "" && u.flinks[rb] != "" && u.flinks[ra] != u.flinks[rb] {
-		return
-	}
-	if rb < ra {
-		ra, rb = rb, ra
-	}
-	u.parent[rb] = ra
-	if u.flinks[ra] == "" {
-		u.flinks[ra] = u.flinks[rb]
-	}
-}
-
-// bestOfGroups maps each group's root to its strongest identifier: the
-// Flinks Id, else the smallest ISIN, else CUSIP, else symbol@currency.
-func (u *unionFind) bestOfGroups() map[int]string {
-	best := map[int]string{}
-	for i, n := range u.names {
-		root := u.find(i)
-		b, ok := best[root]
-		if !ok || rank(n) < rank(b) || (rank(n) == rank(b) && n < b) {
-			best[root] = n
+func newGrouping(refs []secRef) *grouping {
+	g := &grouping{refs: refs, parent: make([]int, len(refs)), strong: make([][kindSymbol]string, len(refs))}
+	for i, ref := range refs {
+		g.parent[i] = i
+		for kind := kindID; kind <= kindCUSIP; kind++ {
+			g.strong[i][kind] = ref.strong(kind)
 		}
 	}
-	return best
+	return g
 }
 
+func (g *grouping) find(i int) int { return findRoot(g.parent, i) }
+
+func findRoot(parent []int, i int) int {
+	for parent[i] != i {
+		parent[i] = parent[parent[i]]
+		i = parent[i]
+	}
+	return i
+}
+
+// linkStrong links, for each value of the strong kind, the groups of the
+// references carrying it, unless together they would conflict: then the
+// value is shared by several securities and links nothing. Each group
+// holds one value of the kind at most, so the values' links are
+// independent of each other and of their order.
+func (g *grouping) linkStrong(kind int) {
+	carriers := map[string][]int{}
+	for i, ref := range g.refs {
+		if v := ref.strong(kind); v != "" {
+			carriers[v] = append(carriers[v], i)
+		}
+	}
+	for _, v := range slices.Sorted(maps.Keys(carriers)) {
+		roots := g.roots(carriers[v])
+		if len(roots) > 1 && g.compatible(roots) {
+			g.merge(roots)
+		}
+	}
+}
+
+// linkSymbols links the groups that share a symbol@currency. A group may
+// hold several symbols, so symbols link transitively: the groups that the
+// symbols would join into one are linked only if the whole is free of
+// conflict, and otherwise every symbol among them links nothing. So no
+// order of the symbols decides which of two conflicting groups a third joins.
+func (g *grouping) linkSymbols() {
+	trial := slices.Clone(g.parent)
+	bySymbol := map[string][]int{}
+	for i, ref := range g.refs {
+		if ref.symbol != "" {
+			id := ref.symbolID()
+			bySymbol[id] = append(bySymbol[id], i)
+		}
+	}
+	for _, carriers := range bySymbol {
+		for _, c := range carriers[1:] {
+			a, b := findRoot(trial, carriers[0]), findRoot(trial, c)
+			trial[max(a, b)] = min(a, b)
+		}
+	}
+	components := map[int][]int{} // the trial's root -> the groups it would join
+	for i := range g.refs {
+		if g.find(i) == i {
+			c := findRoot(trial, i)
+			components[c] = append(components[c], i)
+		}
+	}
+	for _, roots := range components {
+		if len(roots) > 1 && g.compatible(roots) {
+			g.merge(roots)
+		}
+	}
+}
+
+// roots returns the distinct roots of the given references' groups.
+func (g *grouping) roots(refs []int) []int {
+	var roots []int
+	for _, i := range refs {
+		if r := g.find(i); !slices.Contains(roots, r) {
+			roots = append(roots, r)
+		}
+	}
+	return roots
+}
+
+// compatible reports whether the groups at roots hold, for each strong
+// kind, at most one value between them.
+func (g *grouping) compatible(roots []int) bool {
+	var have [kindSymbol]string
+	for _, r := range roots {
+		for kind, v := range g.strong[r] {
+			if v == "" {
+				continue
+			}
+			if have[kind] != "" && have[kind] != v {
+				return false
+			}
+			have[kind] = v
+		}
+	}
+	return true
+}
+
+// merge joins the groups at roots (compatible ones) under the smallest root.
+func (g *grouping) merge(roots []int) {
+	top := slices.Min(roots)
+	for _, r := range roots {
+		if r == top {
+			continue
+		}
+		g.parent[r] = top
+		for kind, v := range g.strong[r] {
+			if v != "" {
+				g.strong[top][kind] = v
+			}
+		}
+	}
+}
+
+// rank is the kind of an identifier or key, by its prefix. A key joined
+// with "+" ranks as its first identifier.
 func rank(identifier string) int {
 	switch {
 	case strings.HasPrefix(identifier, "id:"):
-		return 0
+		return kindID
 	case strings.HasPrefix(identifier, "isin:"):
-		return 1
+		return kindISIN
 	case strings.HasPrefix(identifier, "cusip:"):
-		return 2
+		return kindCUSIP
 	}
-	return 3
+	return kindSymbol
 }

@@ -106,14 +106,16 @@ func (t *transformer) run(inv *payload.Investments) {
 		t.positionRows(a)
 		t.transactionRows(a)
 		t.reconcile(a)
+		t.reportAmbiguous(a)
 	}
 }
 
 // finish assembles the batch in a deterministic order.
 func (t *transformer) finish() (schema.Batch, Stats) {
-	var secs []schema.Row
+	var secs, aliases []schema.Row
 	if t.securities != nil {
 		secs = t.securities.rows(t.runID, t.c.KeepAccountNumbers)
+		aliases = t.securities.aliasRows(t.runID, t.syncedAt, t.box)
 	}
 	t.asOfDates[t.syncDate] = struct{}{}
 	dates := make([]time.Time, 0, len(t.asOfDates))
@@ -142,6 +144,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 		Rows: map[string][]schema.Row{
 			schema.Accounts.Name:        t.accounts,
 			schema.Securities.Name:      secs,
+			schema.SecurityAliases.Name: aliases,
 			schema.Positions.Name:       t.positions,
 			schema.Transactions.Name:    t.transactions,
 			schema.RejectedRecords.Name: rej,

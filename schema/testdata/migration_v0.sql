@@ -45,6 +45,14 @@ CREATE TABLE IF NOT EXISTS "securities" (
 	PRIMARY KEY ("security_key")
 );
 
+CREATE TABLE IF NOT EXISTS "security_aliases" (
+	"alias_key" VARCHAR NOT NULL,
+	"security_key" VARCHAR NOT NULL,
+	"run_id" VARCHAR NOT NULL,
+	"first_seen_at" TIMESTAMP NOT NULL,
+	PRIMARY KEY ("alias_key", "security_key")
+);
+
 CREATE TABLE IF NOT EXISTS "positions" (
 	"login_id" VARCHAR NOT NULL,
 	"account_id" VARCHAR NOT NULL,
@@ -179,9 +187,9 @@ COMMENT ON COLUMN "accounts"."synced_at" IS 'When that run fetched the data (UTC
 
 COMMENT ON COLUMN "accounts"."extra" IS 'Payload fields with no column of their own, as JSON.';
 
-COMMENT ON TABLE "securities" IS 'One row per real-world security, however many accounts, logins and partial references name it. A later reference fills in identifiers and never erases known ones.';
+COMMENT ON TABLE "securities" IS 'One row per security key: one real-world security, however many accounts and partial references of a login name it; two references whose Id, ISIN or CUSIP differ are never one row. A later reference fills in identifiers and never erases known ones. Logins that know a security by different identifiers may key it differently: security_aliases links the keys, and securities_resolved merges their rows.';
 
-COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key from the strongest identifier any reference to the security carries: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go).';
+COMMENT ON COLUMN "securities"."security_key" IS 'Deterministic key from the strongest identifier the security''s references carry that the payload gives no other security: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go).';
 
 COMMENT ON COLUMN "securities"."flinks_security_id" IS 'Flinks'' id of the security, when sent.';
 
@@ -200,6 +208,16 @@ COMMENT ON COLUMN "securities"."currency" IS 'Trading currency, upper-case ISO c
 COMMENT ON COLUMN "securities"."run_id" IS 'Run that last updated this row.';
 
 COMMENT ON COLUMN "securities"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON TABLE "security_aliases" IS 'Links between security keys that payloads revealed: the security keyed security_key also carries the identifier alias_key. An identifier a payload gives to several securities is recorded under each of their keys (its own too when a reference is keyed by it), which marks it ambiguous. The view resolved_security_keys resolves keys through this table (rules in transform/doc.go).';
+
+COMMENT ON COLUMN "security_aliases"."alias_key" IS 'An identifier a security reference carried: id:<Flinks Id>, isin:<ISIN>, cusip:<CUSIP> or symbol:<SYMBOL>@<CCY> (never a symbol without currency).';
+
+COMMENT ON COLUMN "security_aliases"."security_key" IS 'The key the transform gave the security carrying it in that payload (securities.security_key).';
+
+COMMENT ON COLUMN "security_aliases"."run_id" IS 'Run that first recorded the link.';
+
+COMMENT ON COLUMN "security_aliases"."first_seen_at" IS 'When that run fetched the payload (UTC).';
 
 COMMENT ON TABLE "positions" IS 'One row per holding of one security in one account on one as-of date. Every sync adds its date''s snapshot; syncing the same date again replaces that login''s snapshot for the date.';
 
@@ -287,11 +305,11 @@ COMMENT ON COLUMN "data_quality"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "data_quality"."account_id" IS 'Account checked.';
 
-COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value.';
+COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security.';
 
-COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks.';
+COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key).';
 
-COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows.';
+COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under).';
 
 COMMENT ON COLUMN "data_quality"."difference" IS 'actual - expected.';
 
@@ -347,9 +365,78 @@ COMMENT ON COLUMN "sync_runs"."requests" IS 'HTTP requests made to Flinks.';
 
 COMMENT ON COLUMN "sync_runs"."error" IS 'Why the run could not proceed, if it could not.';
 
+CREATE OR REPLACE VIEW "resolved_security_keys" AS
+WITH RECURSIVE
+ranked AS (
+	SELECT alias_key, security_key,
+		(CASE WHEN security_key LIKE 'id:%' THEN '0' WHEN security_key LIKE 'isin:%' THEN '1' WHEN security_key LIKE 'cusip:%' THEN '2' ELSE '3' END || security_key)
+		< (CASE WHEN alias_key LIKE 'id:%' THEN '0' WHEN alias_key LIKE 'isin:%' THEN '1' WHEN alias_key LIKE 'cusip:%' THEN '2' ELSE '3' END || alias_key) AS stronger
+	FROM security_aliases
+),
+links AS (
+	SELECT alias_key, security_key FROM ranked
+	WHERE stronger AND alias_key NOT IN (SELECT alias_key FROM ranked WHERE NOT stronger)
+),
+walks(alias_key, node) AS (
+	SELECT alias_key, security_key FROM links
+	UNION
+	SELECT w.alias_key, l.security_key FROM walks AS w JOIN links AS l ON l.alias_key = w.node
+),
+ends AS (
+	SELECT alias_key, min(node) AS security_key
+	FROM walks
+	WHERE node NOT IN (SELECT alias_key FROM links)
+	GROUP BY alias_key
+	HAVING count(DISTINCT node) = 1
+),
+conflicts AS (
+	SELECT security_key, split_part(member, ':', 1) AS kind
+	FROM (SELECT security_key, alias_key AS member FROM ends UNION SELECT security_key, security_key FROM ends)
+	WHERE split_part(member, ':', 1) IN ('id', 'isin', 'cusip')
+	GROUP BY security_key, kind
+	HAVING count(DISTINCT member) > 1
+)
+SELECT e.alias_key, e.security_key
+FROM ends AS e
+WHERE e.security_key IN (SELECT security_key FROM securities)
+	AND NOT EXISTS (
+		SELECT 1
+		FROM (SELECT e.alias_key AS node UNION ALL SELECT node FROM walks AS w WHERE w.alias_key = e.alias_key) AS p
+		JOIN conflicts AS c ON c.security_key = e.security_key AND c.kind = split_part(p.node, ':', 1)
+		WHERE p.node <> e.security_key
+	);
+
+CREATE OR REPLACE VIEW "positions_resolved" AS
+SELECT p.* REPLACE (coalesce(r.security_key, p.security_key) AS security_key), p.security_key AS loaded_security_key
+FROM positions AS p
+LEFT JOIN resolved_security_keys AS r ON r.alias_key = p.security_key;
+
+CREATE OR REPLACE VIEW "securities_resolved" AS
+WITH members AS (
+	SELECT s.*, coalesce(r.security_key, s.security_key) AS resolved,
+		CASE WHEN r.security_key IS NULL THEN '0' ELSE '1' END
+		|| CASE WHEN s.security_key LIKE 'id:%' THEN '0' WHEN s.security_key LIKE 'isin:%' THEN '1' WHEN s.security_key LIKE 'cusip:%' THEN '2' ELSE '3' END
+		|| s.security_key AS ord
+	FROM securities AS s
+	LEFT JOIN resolved_security_keys AS r ON r.alias_key = s.security_key
+)
+SELECT
+	resolved AS security_key,
+	arg_min(flinks_security_id, ord) FILTER (WHERE flinks_security_id IS NOT NULL) AS flinks_security_id,
+	arg_min(symbol, ord) FILTER (WHERE symbol IS NOT NULL) AS symbol,
+	arg_min(isin, ord) FILTER (WHERE isin IS NOT NULL) AS isin,
+	arg_min(cusip, ord) FILTER (WHERE cusip IS NOT NULL) AS cusip,
+	arg_min(name, ord) FILTER (WHERE name IS NOT NULL) AS name,
+	arg_min(type, ord) FILTER (WHERE type IS NOT NULL) AS type,
+	arg_min(currency, ord) FILTER (WHERE currency IS NOT NULL) AS currency,
+	arg_min(extra, ord) FILTER (WHERE extra IS NOT NULL) AS extra,
+	count(*) AS merged_keys
+FROM members
+GROUP BY resolved;
+
 CREATE OR REPLACE VIEW "latest_positions" AS
 SELECT *
-FROM positions
+FROM positions_resolved
 QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id);
 
 CREATE OR REPLACE VIEW "portfolio_value_daily" AS
@@ -364,4 +451,4 @@ SELECT
 FROM positions
 GROUP BY login_id, account_id, as_of_date, currency;
 
-INSERT INTO "schema_version" (version) VALUES (1);
+INSERT INTO "schema_version" (version) VALUES (2);
