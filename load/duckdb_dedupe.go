@@ -20,7 +20,8 @@ type ddbRow struct {
 //
 //   - Upsert, ReplaceScope: the last row of a key wins; for ReplaceScope, a
 //     row is dropped first if a later batch replaces its scope again.
-//   - InsertIfNew: the first row of a key wins.
+//   - InsertIfNew: the first row of a key wins, except that a later non-NULL
+//     value of a Latest column replaces its value.
 //   - Coalesce: the rows of a key fold into one, a later non-NULL value
 //     replacing an earlier one.
 //
@@ -63,6 +64,7 @@ func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
 				at[string(buf)] = len(out)
 				out = append(out, r)
 			case t.Merge == schema.InsertIfNew:
+				out[i] = ddbFoldLatest(t, out[i], row)
 			case t.Merge == schema.Coalesce:
 				merged := append(schema.Row(nil), out[i].values...)
 				for c, v := range row {
@@ -156,4 +158,24 @@ func ddbAppendValue(b []byte, v any) []byte {
 		b = fmt.Appendf(b, "%T%v", v, v)
 	}
 	return append(b, 0)
+}
+
+// ddbFoldLatest returns the first row of a key with its Table.Latest columns
+// replaced by row's values that are not NULL.
+func ddbFoldLatest(t *schema.Table, first ddbRow, row schema.Row) ddbRow {
+	var merged schema.Row
+	for _, name := range t.Latest {
+		c := t.Index(name)
+		if row[c] == nil {
+			continue
+		}
+		if merged == nil {
+			merged = append(schema.Row(nil), first.values...)
+		}
+		merged[c] = row[c]
+	}
+	if merged != nil {
+		first.values = merged
+	}
+	return first
 }

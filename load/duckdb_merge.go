@@ -66,7 +66,7 @@ func ddbMergeSQL(t *schema.Table) []string {
 	case schema.Upsert:
 		return ddbUpsertSQL(t, false)
 	case schema.InsertIfNew:
-		return []string{ddbInsertNewSQL(t)}
+		return append(ddbLatestSQL(t), ddbInsertNewSQL(t))
 	case schema.Coalesce:
 		return ddbUpsertSQL(t, true)
 	case schema.ReplaceScope:
@@ -107,6 +107,23 @@ func ddbUpsertSQL(t *schema.Table, coalesce bool) []string {
 		stmts = append([]string{update}, stmts...)
 	}
 	return stmts
+}
+
+// ddbLatestSQL returns the statement that sets t's Latest columns of the rows
+// whose key is staged to the staged values that are not NULL, or nothing
+// when t has no Latest column.
+func ddbLatestSQL(t *schema.Table) []string {
+	if len(t.Latest) == 0 {
+		return nil
+	}
+	target := schema.QuoteIdent(t.Name)
+	sets := make([]string, len(t.Latest))
+	for i, name := range t.Latest {
+		q := schema.QuoteIdent(name)
+		sets[i] = fmt.Sprintf("%s = coalesce(n.%s, %s.%s)", q, q, target, q)
+	}
+	return []string{fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s",
+		target, strings.Join(sets, ", "), ddbStageName(t), ddbMatch(t.Key, "n", target))}
 }
 
 // ddbInsertNewSQL inserts the staged rows whose key t does not hold.
