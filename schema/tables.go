@@ -72,7 +72,7 @@ var (
 			col("run_id", text, "Run that wrote this snapshot."),
 			col("synced_at", instant, "When that run fetched the data (UTC)."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
-			nullSince(2, "price_date", date, "The position's own AsOfDate (the date its price and values are of), when the payload has one; lots merged with different dates give NULL."),
+			nullSince(2, "price_date", date, "The position's own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none."),
 		},
 	}
 

@@ -233,7 +233,7 @@ COMMENT ON COLUMN "positions"."synced_at" IS 'When that run fetched the data (UT
 
 COMMENT ON COLUMN "positions"."extra" IS 'Payload fields with no column of their own, as JSON.';
 
-COMMENT ON COLUMN "positions"."price_date" IS 'The position''s own AsOfDate (the date its price and values are of), when the payload has one; lots merged with different dates give NULL.';
+COMMENT ON COLUMN "positions"."price_date" IS 'The position''s own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none.';
 
 COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The first sighting is kept.';
 
