@@ -100,7 +100,8 @@ func TestSnapshotDatedByLastRefresh(t *testing.T) {
 
 // TestEarlierAsOfKeepsToday is the README tour with injected clocks: a sync
 // on Nov 30 of the sandbox as of today, then one as of Nov 25, leave two
-// snapshots; the wall-clock date is never replaced by a sync of another date.
+// snapshots; the wall-clock date is never replaced by a sync of another date,
+// and the logins keep the newest refresh, so status ages them by Nov 30.
 func TestEarlierAsOfKeepsToday(t *testing.T) {
 	now := time.Date(2026, 11, 30, 11, 0, 0, 0, time.UTC)
 	logins := flinkstest.DemoLogins(1, 3)
@@ -112,6 +113,9 @@ func TestEarlierAsOfKeepsToday(t *testing.T) {
 		for _, login := range logins {
 			if got := w.strings(db, snapshotDates, login); strings.Join(got, ",") != "2026-11-25,2026-11-30" {
 				t.Errorf("login %s: snapshot dates %v, want 2026-11-25 and 2026-11-30", extract.HashLogin(login), got)
+			}
+			if got := w.strings(db, `SELECT strftime(last_refresh_at, '%Y-%m-%d') FROM logins WHERE login_id = ?`, login); strings.Join(got, ",") != "2026-11-30" {
+				t.Errorf("login %s: last refresh on %v, want the newest, 2026-11-30", extract.HashLogin(login), got)
 			}
 		}
 	})

@@ -55,8 +55,8 @@ func writeTable(b *strings.Builder, t *Table) {
 		doc = fmt.Sprintf(doc, "`"+strings.Join(t.ScopeBy, ", ")+"`")
 	}
 	fmt.Fprintf(b, "Loading: %s", doc)
-	if len(t.Latest) > 0 {
-		fmt.Fprintf(b, ", except `%s`, which every later sighting's value replaces (a NULL keeps the stored one)", strings.Join(t.Latest, "`, `"))
+	if len(t.Greatest) > 0 {
+		fmt.Fprintf(b, ", except `%s`, which keeps the greatest value any sighting gave (a NULL keeps the stored one)", strings.Join(t.Greatest, "`, `"))
 	}
 	b.WriteString(".")
 	if len(t.PartitionBy) > 0 {

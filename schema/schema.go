@@ -73,7 +73,7 @@ const (
 	// Upsert replaces the row with the same key, or inserts it.
 	Upsert Merge = iota
 	// InsertIfNew inserts rows whose key is absent and leaves existing rows as
-	// they are, except for the Table.Latest columns.
+	// they are, except for the Table.Greatest columns.
 	InsertIfNew
 	// Coalesce upserts, but a NULL in the new row keeps the stored value, so a
 	// partial reference never erases what a fuller one recorded.
@@ -95,11 +95,11 @@ type Table struct {
 	ScopeBy []string
 	// PartitionBy lists the Hive partition columns of the Parquet dataset.
 	PartitionBy []string
-	// Latest lists, for an InsertIfNew table, the nullable columns that a
-	// later row's non-NULL value overwrites in the stored row (the latest
-	// sighting wins); the other columns keep the first row's values, and a
-	// NULL never erases a stored value.
-	Latest []string
+	// Greatest lists, for an InsertIfNew table, the nullable columns that
+	// keep the greatest non-NULL value any row of the key has given (for an
+	// instant, the newest), whatever the order the rows come in; the other
+	// columns keep the first row's values. A NULL never erases a value.
+	Greatest []string
 }
 
 // Row is one row of a table: one value per column, in Table.Columns order.

@@ -178,17 +178,17 @@ var (
 	}
 
 	Logins = &Table{
-		Name:   "logins",
-		Doc:    "The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them. It also records when Flinks last refreshed each login's data.",
-		Merge:  InsertIfNew,
-		Key:    []string{"login_id"},
-		Latest: []string{"last_refresh_at"},
+		Name:     "logins",
+		Doc:      "The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them. It also records when Flinks last refreshed each login's data.",
+		Merge:    InsertIfNew,
+		Key:      []string{"login_id"},
+		Greatest: []string{"last_refresh_at"},
 		Columns: []Column{
 			col("login_id", text, "Flinks LoginId."),
 			col("registered_at", instant, "When a run first registered the LoginId (UTC)."),
 			null("registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
 			null("run_id", text, "Run that registered it."),
-			nullSince(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): Login.LastRefresh of the latest succeeded sync (that sync's time when Flinks gave none); NULL until a sync succeeds. syncer status ages logins by it."),
+			nullSince(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync's time when Flinks gave none), so the date of the login's newest snapshot; NULL until a sync succeeds. syncer status ages logins by it."),
 		},
 	}
 

@@ -141,7 +141,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 }
 
 // refreshRow is the login's logins row: it records when Flinks last
-// refreshed the data (logins.last_refresh_at, a Latest column). For a login
+// refreshed the data (logins.last_refresh_at, a Greatest column). For a login
 // the registry already holds, that column is all it changes; a login not yet
 // registered is registered by this sync.
 func (t *transformer) refreshRow() schema.Row {

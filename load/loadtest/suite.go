@@ -32,7 +32,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("lagging_account_in_latest_positions", s.testLaggingAccount)
 	t.Run("earlier_snapshot_keeps_later_one", s.testEarlierSnapshot)
 	t.Run("unrefreshed_data_one_snapshot", s.testUnrefreshedData)
-	t.Run("logins_last_refresh_latest_wins", s.testLoginsLatest)
+	t.Run("logins_last_refresh_newest_kept", s.testLoginsGreatest)
 	t.Run("transaction_once_across_runs", s.testTransactionsOnce)
 	t.Run("security_of_50_logins_one_row", s.testSharedSecurity)
 	t.Run("exact_decimals", s.testDecimals)

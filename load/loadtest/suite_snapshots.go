@@ -176,11 +176,11 @@ func (s *suite) testUnrefreshedData(t *testing.T) {
 	})
 }
 
-// testLoginsLatest: logins is insert-if-new except last_refresh_at, which
-// each later non-NULL value replaces; registered_at never moves, and a
+// testLoginsGreatest: logins is insert-if-new except last_refresh_at, which
+// keeps the newest refresh any sync gave; registered_at never moves, and a
 // registration (NULL last_refresh_at) or a failed sync keeps the stored
-// refresh. Within one commit, as across commits, the last value wins.
-func (s *suite) testLoginsLatest(t *testing.T) {
+// refresh. Within one commit, as across commits, in any order.
+func (s *suite) testLoginsGreatest(t *testing.T) {
 	registered := at("2026-01-01", 1)
 	register := func(login string, when time.Time) schema.Batch {
 		return transform.RegistrationBatch("run-reg-"+when.Format("0102"), "backfill", when, []string{login})
@@ -211,21 +211,27 @@ func (s *suite) testLoginsLatest(t *testing.T) {
 			t.Errorf("after a refresh, a registration and a failed sync: %s", got)
 		}
 	})
-	// One commit: a new login registered then refreshed twice, and L1
-	// refreshed to an earlier time (the latest sighting wins, not the max).
+	// One commit: a new login registered then refreshed twice, the newer
+	// refresh first, and L1 given an older refresh than the one it holds.
 	s.load(t, dir, []schema.Batch{
 		register("L2", at("2026-01-04", 1)),
-		refresh("L2", at("2026-01-04", 2), at("2026-01-03", 5)),
+		refresh("L2", at("2026-01-04", 2), at("2026-01-04", 0)),
 		refresh("L1", at("2026-01-04", 2), at("2025-12-30", 5)),
-		refresh("L2", at("2026-01-04", 3), at("2026-01-04", 0)),
+		refresh("L2", at("2026-01-04", 3), at("2026-01-03", 5)),
 		register("L2", at("2026-01-04", 4)),
 	})
 	s.read(t, dir, func(db *sql.DB) {
-		if got := state(db, "L1"); got != "2026-01-01 01 backfill 2025-12-30 05" {
-			t.Errorf("L1 after the group: %s", got)
+		if got := state(db, "L1"); got != "2026-01-01 01 backfill 2026-01-01 20" {
+			t.Errorf("L1 after an older refresh: %s", got)
 		}
 		if got := state(db, "L2"); got != "2026-01-04 01 backfill 2026-01-04 00" {
 			t.Errorf("L2 after the group: %s", got)
+		}
+	})
+	s.load(t, dir, []schema.Batch{refresh("L1", at("2026-01-05", 2), at("2026-01-05", 1))})
+	s.read(t, dir, func(db *sql.DB) {
+		if got := state(db, "L1"); got != "2026-01-01 01 backfill 2026-01-05 01" {
+			t.Errorf("L1 after a newer refresh: %s", got)
 		}
 	})
 }

@@ -147,7 +147,7 @@ COMMENT ON COLUMN "logins"."registered_by" IS 'Command of that run: sync, backfi
 
 COMMENT ON COLUMN "logins"."run_id" IS 'Run that registered it.';
 
-COMMENT ON COLUMN "logins"."last_refresh_at" IS 'When Flinks last refreshed the login''s data (UTC): Login.LastRefresh of the latest succeeded sync (that sync''s time when Flinks gave none); NULL until a sync succeeds. syncer status ages logins by it.';
+COMMENT ON COLUMN "logins"."last_refresh_at" IS 'When Flinks last refreshed the login''s data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync''s time when Flinks gave none), so the date of the login''s newest snapshot; NULL until a sync succeeds. syncer status ages logins by it.';
 
 COMMENT ON TABLE "accounts" IS 'One row per investment account: its latest state as of the last good sync.';
 
