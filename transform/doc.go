@@ -23,7 +23,8 @@
 //
 // The batch also carries the login's logins row, whose last_refresh_at
 // (LastRefresh, else the sync time) is the one column it changes for a login
-// the registry already holds: `syncer status` ages logins by it.
+// the registry already holds, and only upwards (the sinks keep the newest):
+// `syncer status` ages logins by it.
 //
 // # security_key
 //
