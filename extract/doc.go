@@ -13,7 +13,11 @@
 //
 // A Login is driven step by step (Login.Step), so a scheduler can park a
 // pending login between polls without holding a goroutine or a connection;
-// Client.Fetch is the simple blocking loop over the same steps.
+// Client.Fetch is the simple blocking loop over the same steps. The Step that
+// delivers the payload also carries Step.LastRefresh, the session's
+// Login.LastRefresh from its Authorize answer (when Flinks last refreshed the
+// data, which dates the snapshot); one that is missing or unreadable is zero,
+// never an error.
 //
 // Nothing in this package logs or returns a LoginId, a secret, a token or a
 // response body: LoginIds appear in logs only as HashLogin(id).

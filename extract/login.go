@@ -25,6 +25,8 @@ type Login struct {
 	final     *Step  // set once Done
 	closed    bool
 
+	refreshed time.Time // the open session's Login.LastRefresh; zero if unknown
+
 	failures  int // retryable failures so far
 	throttles int // throttling answers so far
 	reauths   int // sessions reopened after SESSION_NONEXISTENT
@@ -36,6 +38,10 @@ type Step struct {
 	Done    bool
 	Payload *payload.Investments // when Done and Err == nil
 	Err     error                // when Done and failed: a *Error
+	// LastRefresh, with a Payload, is when Flinks last refreshed the data:
+	// Login.LastRefresh of the session that delivered it, in UTC; zero when
+	// its Authorize answer had none that could be read.
+	LastRefresh time.Time
 	// Wait, when !Done, is how long to wait before calling Step again (a poll
 	// interval, a backoff, or a rate-limit slot). The caller may park the
 	// login meanwhile: nothing is held but this Login value.
@@ -186,6 +192,7 @@ func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
 		return l.retry("authorize", a, ErrNoRequestID)
 	}
 	l.requestID = id
+	l.refreshed, _ = lastRefreshOf(a.body)
 	l.report.Sessions++
 	return Step{}
 }
@@ -220,7 +227,7 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 				}
 			}
 		}
-		l.final = &Step{Done: true, Payload: inv}
+		l.final = &Step{Done: true, Payload: inv, LastRefresh: l.refreshed}
 		return *l.final
 	case errors.Is(err, payload.ErrSyntax): // cut short in transit
 		return l.retry("investments", a, err)

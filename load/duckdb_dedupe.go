@@ -20,7 +20,8 @@ type ddbRow struct {
 //
 //   - Upsert, ReplaceScope: the last row of a key wins; for ReplaceScope, a
 //     row is dropped first if a later batch replaces its scope again.
-//   - InsertIfNew: the first row of a key wins.
+//   - InsertIfNew: the first row of a key wins, except that its Greatest
+//     columns take the greatest non-NULL value of the key's rows.
 //   - Coalesce: the rows of a key fold into one, a later non-NULL value
 //     replacing an earlier one.
 //
@@ -63,6 +64,7 @@ func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
 				at[string(buf)] = len(out)
 				out = append(out, r)
 			case t.Merge == schema.InsertIfNew:
+				out[i] = ddbFoldGreatest(t, out[i], row)
 			case t.Merge == schema.Coalesce:
 				merged := append(schema.Row(nil), out[i].values...)
 				for c, v := range row {
@@ -156,4 +158,46 @@ func ddbAppendValue(b []byte, v any) []byte {
 		b = fmt.Appendf(b, "%T%v", v, v)
 	}
 	return append(b, 0)
+}
+
+// ddbFoldGreatest returns the first row of a key with each of its
+// Table.Greatest columns raised to row's value where that is greater (a
+// NULL raises nothing).
+func ddbFoldGreatest(t *schema.Table, first ddbRow, row schema.Row) ddbRow {
+	var merged schema.Row
+	for _, name := range t.Greatest {
+		c := t.Index(name)
+		if row[c] == nil || (first.values[c] != nil && !ddbGreater(row[c], first.values[c])) {
+			continue
+		}
+		if merged == nil {
+			merged = append(schema.Row(nil), first.values...)
+		}
+		merged[c] = row[c]
+	}
+	if merged != nil {
+		first.values = merged
+	}
+	return first
+}
+
+// ddbGreater reports whether a > b for values of one ordered column kind
+// (schema.TestGreatestColumns keeps Greatest columns to those). Values of
+// another type compare as not greater, for staging to reject.
+func ddbGreater(a, b any) bool {
+	switch x := a.(type) {
+	case time.Time:
+		y, ok := b.(time.Time)
+		return ok && x.After(y)
+	case string:
+		y, ok := b.(string)
+		return ok && x > y
+	case int64:
+		y, ok := b.(int64)
+		return ok && x > y
+	case schema.Decimal:
+		y, ok := b.(schema.Decimal)
+		return ok && x.Cmp(y) > 0
+	}
+	return false
 }

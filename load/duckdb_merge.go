@@ -66,7 +66,7 @@ func ddbMergeSQL(t *schema.Table) []string {
 	case schema.Upsert:
 		return ddbUpsertSQL(t, false)
 	case schema.InsertIfNew:
-		return []string{ddbInsertNewSQL(t)}
+		return append(ddbGreatestSQL(t), ddbInsertNewSQL(t))
 	case schema.Coalesce:
 		return ddbUpsertSQL(t, true)
 	case schema.ReplaceScope:
@@ -107,6 +107,24 @@ func ddbUpsertSQL(t *schema.Table, coalesce bool) []string {
 		stmts = append([]string{update}, stmts...)
 	}
 	return stmts
+}
+
+// ddbGreatestSQL returns the statement that raises t's Greatest columns of
+// the rows whose key is staged to the staged values where those are greater
+// (a NULL on either side yields the other), or nothing when t has no
+// Greatest column.
+func ddbGreatestSQL(t *schema.Table) []string {
+	if len(t.Greatest) == 0 {
+		return nil
+	}
+	target := schema.QuoteIdent(t.Name)
+	sets := make([]string, len(t.Greatest))
+	for i, name := range t.Greatest {
+		q := schema.QuoteIdent(name)
+		sets[i] = fmt.Sprintf("%[1]s = greatest(coalesce(n.%[1]s, %[2]s.%[1]s), coalesce(%[2]s.%[1]s, n.%[1]s))", q, target)
+	}
+	return []string{fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s",
+		target, strings.Join(sets, ", "), ddbStageName(t), ddbMatch(t.Key, "n", target))}
 }
 
 // ddbInsertNewSQL inserts the staged rows whose key t does not hold.

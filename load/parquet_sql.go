@@ -121,6 +121,10 @@ func mergeSQL(t *schema.Table) string {
 		q = fmt.Sprintf("SELECT %[1]s, %[2]s._pid FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
 			identList(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
 	case schema.InsertIfNew:
+		if len(t.Greatest) > 0 {
+			q = insertGreatestSQL(t)
+			break
+		}
 		q = fmt.Sprintf("SELECT %[1]s, _pid FROM %[2]s UNION ALL SELECT %[1]s, _pid FROM (SELECT %[3]s.* FROM %[3]s ANTI JOIN %[2]s USING (%[4]s)) QUALIFY row_number() OVER (PARTITION BY %[4]s ORDER BY _s) = 1",
 			cols, curTable, stageTable, key)
 	case schema.Coalesce:
@@ -163,6 +167,34 @@ func coalesceSQL(t *schema.Table) string {
 UNION ALL
 SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
 		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, identList(t.ColumnNames(), curTable+"."))
+}
+
+// insertGreatestSQL merges an InsertIfNew table with Greatest columns: a key
+// keeps its first row (the stored one, else the commit's first), except that
+// each Greatest column takes the greatest non-NULL value among the stored
+// one and those the commit staged for the key.
+func insertGreatestSQL(t *schema.Table) string {
+	key := identList(t.Key, "")
+	var greatest, stored, first []string
+	for _, c := range t.Columns {
+		id := schema.QuoteIdent(c.Name)
+		switch {
+		case isKey(t, c.Name):
+			stored, first = append(stored, id), append(first, id)
+		case slices.Contains(t.Greatest, c.Name):
+			greatest = append(greatest, fmt.Sprintf("max(%[1]s) AS %[1]s", id))
+			stored = append(stored, fmt.Sprintf("greatest(coalesce(l.%[1]s, %[2]s.%[1]s), coalesce(%[2]s.%[1]s, l.%[1]s)) AS %[1]s", id, curTable))
+			first = append(first, fmt.Sprintf("l.%[1]s", id))
+		default:
+			stored, first = append(stored, curTable+"."+id), append(first, "f."+id)
+		}
+	}
+	return fmt.Sprintf(`WITH l AS (SELECT %[1]s, %[2]s FROM %[3]s GROUP BY %[1]s),
+f AS (SELECT %[3]s.* FROM %[3]s ANTI JOIN %[4]s USING (%[1]s) QUALIFY row_number() OVER (PARTITION BY %[1]s ORDER BY _s) = 1)
+SELECT %[5]s, %[4]s._pid FROM %[4]s LEFT JOIN l USING (%[1]s)
+UNION ALL
+SELECT %[6]s, f._pid FROM f JOIN l USING (%[1]s)`,
+		key, strings.Join(greatest, ", "), stageTable, curTable, strings.Join(stored, ", "), strings.Join(first, ", "))
 }
 
 func isKey(t *schema.Table, name string) bool {

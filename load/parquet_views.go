@@ -18,26 +18,28 @@ import (
 // selecting the table's columns in schema order, so each view has the DuckDB
 // table's columns and types. A table with no file yet gets an empty view of
 // the right shape (a bare glob matching nothing is an error in DuckDB).
-// union_by_name reads files written before a column was added as NULL there.
+// union_by_name reads files written before a column was added as NULL there;
+// and since no file may have that column yet (a dataset an older version
+// wrote, before a sync of this one rewrites a file of the table), the glob is
+// united BY NAME with the empty view, which brings every column.
 // The analyst views of schema.Views follow, defined over those.
 func ParquetViews(dir string) string {
 	var b strings.Builder
 	for _, t := range schema.Tables {
 		root := filepath.Join(dir, t.Name)
-		var cols []string
+		var cols, nulls []string
 		for _, c := range t.Columns {
 			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", schema.QuoteIdent(c.Name), c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
+			nulls = append(nulls, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
 		}
+		empty := fmt.Sprintf("SELECT %s WHERE false", strings.Join(nulls, ", "))
 		if hasParquet(root) {
 			glob := filepath.ToSlash(root) + "/**/*.parquet"
-			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM read_parquet(%s, hive_partitioning = true, union_by_name = true);\n",
-				schema.QuoteIdent(t.Name), strings.Join(cols, ", "), schema.QuoteLiteral(glob))
+			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM (SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true) UNION ALL BY NAME %s);\n",
+				schema.QuoteIdent(t.Name), strings.Join(cols, ", "), schema.QuoteLiteral(glob), empty)
 			continue
 		}
-		for i, c := range t.Columns {
-			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name))
-		}
-		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s WHERE false;\n", schema.QuoteIdent(t.Name), strings.Join(cols, ", "))
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS %s;\n", schema.QuoteIdent(t.Name), empty)
 	}
 	for _, v := range schema.Views {
 		b.WriteString(schema.CreateViewSQL(v) + ";\n")

@@ -48,23 +48,35 @@ func strings1(ctx context.Context, db *sql.DB, q string) ([]string, error) {
 
 // LoginStatus is one login's freshness and last outcome.
 type LoginStatus struct {
-	LoginID             string
-	LastSuccess         sql.NullTime
+	LoginID     string
+	LastSuccess sql.NullTime
+	// LastRefresh is when Flinks last refreshed the data of the login's
+	// latest succeeded sync (logins.last_refresh_at); NULL in a warehouse
+	// whose succeeded syncs all predate the column.
+	LastRefresh         sql.NullTime
 	LastAttempt         sql.NullTime
 	LastStatus          string
 	LastFlinksCode      sql.NullString
 	ConsecutiveFailures int
 }
 
-// Age is how long ago the login last synced successfully, or -1 if never.
+// Age is how old the login's data is at now: now minus its LastRefresh (the
+// last success when that is unknown), never negative; -1 if the login never
+// synced. A login synced every night from stale cached data ages.
 func (s LoginStatus) Age(now time.Time) time.Duration {
-	if !s.LastSuccess.Valid {
+	var at time.Time
+	switch {
+	case s.LastRefresh.Valid:
+		at = s.LastRefresh.Time
+	case s.LastSuccess.Valid:
+		at = s.LastSuccess.Time
+	default:
 		return -1
 	}
-	return now.Sub(s.LastSuccess.Time)
+	return max(now.Sub(at), 0)
 }
 
-// LoginStatuses reports every registered login, stalest first.
+// LoginStatuses reports every registered login, stalest data first.
 func LoginStatuses(ctx context.Context, db *sql.DB) ([]LoginStatus, error) {
 	const q = `
 WITH attempts AS (
@@ -72,16 +84,17 @@ WITH attempts AS (
 	       row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) AS n
 	FROM sync_logins l JOIN sync_runs r USING (run_id)
 ), streak AS (
-	SELECT login_id, min(n) FILTER (WHERE status = 'succeeded') AS first_ok FROM attempts GROUP BY login_id
+	SELECT login_id, min(n) FILTER (WHERE status = 'succeeded') AS first_ok,
+	       max(attempted_at) FILTER (WHERE status = 'succeeded') AS last_success
+	FROM attempts GROUP BY login_id
 )
-SELECT g.login_id,
-       (SELECT max(attempted_at) FROM attempts a WHERE a.login_id = g.login_id AND a.status = 'succeeded') AS last_success,
+SELECT g.login_id, s.last_success, g.last_refresh_at,
        a.attempted_at, coalesce(a.status, 'never synced'), a.flinks_code,
        coalesce(s.first_ok - 1, (SELECT count(*) FROM attempts c WHERE c.login_id = g.login_id)) AS failures
 FROM logins g
 LEFT JOIN attempts a ON a.login_id = g.login_id AND a.n = 1
 LEFT JOIN streak s ON s.login_id = g.login_id
-ORDER BY last_success ASC NULLS FIRST, g.login_id`
+ORDER BY coalesce(g.last_refresh_at, s.last_success) ASC NULLS FIRST, g.login_id`
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -90,7 +103,7 @@ ORDER BY last_success ASC NULLS FIRST, g.login_id`
 	var out []LoginStatus
 	for rows.Next() {
 		var s LoginStatus
-		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode, &s.ConsecutiveFailures); err != nil {
+		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastRefresh, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode, &s.ConsecutiveFailures); err != nil {
 			return nil, err
 		}
 		out = append(out, s)

@@ -279,7 +279,12 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 	}
 	rep := t.login.Report()
 	t.login.Close()
-	tctx := transform.Context{RunID: r.o.RunID, LoginID: t.loginID, SyncedAt: r.o.Now().UTC(), KeepAccountNumbers: r.o.KeepAccountNumbers}
+	tctx := transform.Context{RunID: r.o.RunID, LoginID: t.loginID, SyncedAt: r.o.Now().UTC(), LastRefresh: step.LastRefresh,
+		KeepAccountNumbers: r.o.KeepAccountNumbers}
+	if step.LastRefresh.IsZero() {
+		r.o.Logger.Warn("Flinks gave no usable Login.LastRefresh; the positions snapshot is dated by the sync",
+			extract.LoginAttr(t.loginID), "snapshot_date", tctx.SnapshotDate().Format(time.DateOnly))
+	}
 	batch, st := transform.Transform(step.Payload, tctx)
 	out := r.outcome(t, StatusSucceeded, rep, nil)
 	out.Stats = st

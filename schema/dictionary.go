@@ -54,7 +54,11 @@ func writeTable(b *strings.Builder, t *Table) {
 	if t.Merge == ReplaceScope {
 		doc = fmt.Sprintf(doc, "`"+strings.Join(t.ScopeBy, ", ")+"`")
 	}
-	fmt.Fprintf(b, "Loading: %s.", doc)
+	fmt.Fprintf(b, "Loading: %s", doc)
+	if len(t.Greatest) > 0 {
+		fmt.Fprintf(b, ", except `%s`, which keeps the greatest value any sighting gave (a NULL keeps the stored one)", strings.Join(t.Greatest, "`, `"))
+	}
+	b.WriteString(".")
 	if len(t.PartitionBy) > 0 {
 		fmt.Fprintf(b, " Parquet partitions: `%s`.", strings.Join(t.PartitionBy, ", "))
 	}

@@ -72,7 +72,8 @@ type Merge int
 const (
 	// Upsert replaces the row with the same key, or inserts it.
 	Upsert Merge = iota
-	// InsertIfNew inserts rows whose key is absent and leaves existing rows as they are.
+	// InsertIfNew inserts rows whose key is absent and leaves existing rows as
+	// they are, except for the Table.Greatest columns.
 	InsertIfNew
 	// Coalesce upserts, but a NULL in the new row keeps the stored value, so a
 	// partial reference never erases what a fuller one recorded.
@@ -94,6 +95,11 @@ type Table struct {
 	ScopeBy []string
 	// PartitionBy lists the Hive partition columns of the Parquet dataset.
 	PartitionBy []string
+	// Greatest lists, for an InsertIfNew table, the nullable columns that
+	// keep the greatest non-NULL value any row of the key has given (for an
+	// instant, the newest), whatever the order the rows come in; the other
+	// columns keep the first row's values. A NULL never erases a value.
+	Greatest []string
 }
 
 // Row is one row of a table: one value per column, in Table.Columns order.

@@ -53,7 +53,7 @@ var (
 
 	Positions = &Table{
 		Name:        "positions",
-		Doc:         "One row per holding of one security in one account on one as-of date. Every sync adds its date's snapshot; syncing the same date again replaces that login's snapshot for the date.",
+		Doc:         "One row per holding of one security in one account in one snapshot of its login. A sync replaces exactly the snapshot it fetched (its login and snapshot date: every account of the login, that date) and leaves every other date, the history, as it is; two syncs of the same unrefreshed data give one snapshot.",
 		Merge:       ReplaceScope,
 		Key:         []string{"login_id", "account_id", "security_key", "as_of_date"},
 		ScopeBy:     []string{"login_id", "as_of_date"},
@@ -62,7 +62,7 @@ var (
 			col("login_id", text, "Flinks LoginId."),
 			col("account_id", text, "Account holding the position (accounts.account_id)."),
 			col("security_key", text, "The security held (securities.security_key)."),
-			col("as_of_date", date, "Date of the snapshot: the payload's AsOfDate, else the sync date (UTC)."),
+			col("as_of_date", date, "Snapshot date: the UTC date of the session's Login.LastRefresh (when Flinks last refreshed the login's data), the same for every position of the sync; the sync's UTC date only when Flinks gave none."),
 			null("quantity", Exact, "Units held; negative for a short position."),
 			null("price", Exact, "Price per unit."),
 			null("market_value", Exact, "Quantity times price, as reported."),
@@ -72,6 +72,7 @@ var (
 			col("run_id", text, "Run that wrote this snapshot."),
 			col("synced_at", instant, "When that run fetched the data (UTC)."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			nullSince(2, "price_date", date, "The position's own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none."),
 		},
 	}
 
@@ -192,15 +193,17 @@ var (
 	}
 
 	Logins = &Table{
-		Name:  "logins",
-		Doc:   "The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them.",
-		Merge: InsertIfNew,
-		Key:   []string{"login_id"},
+		Name:     "logins",
+		Doc:      "The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them. It also records when Flinks last refreshed each login's data.",
+		Merge:    InsertIfNew,
+		Key:      []string{"login_id"},
+		Greatest: []string{"last_refresh_at"},
 		Columns: []Column{
 			col("login_id", text, "Flinks LoginId."),
 			col("registered_at", instant, "When a run first registered the LoginId (UTC)."),
 			null("registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
 			null("run_id", text, "Run that registered it."),
+			nullSince(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync's time when Flinks gave none), so the date of the login's newest snapshot; NULL until a sync succeeds. syncer status ages logins by it."),
 		},
 	}
 

@@ -3,6 +3,29 @@
 // Context always give the same batch, whatever the order of its arrays, so a
 // re-run upserts the same keys.
 //
+// # Snapshots
+//
+// A sync fetches one snapshot of a login: the data as Flinks last refreshed
+// it. Its date, positions.as_of_date, is the UTC date of the session's
+// Login.LastRefresh (Context.LastRefresh), the same for every position of
+// every account of the payload; only when Flinks gives no usable LastRefresh
+// is it the sync's UTC date (Context.SnapshotDate; the pipeline logs a
+// warning). A position's own AsOfDate, the date its price is of, goes to
+// price_date: a fund priced a day behind the rest of the account is still in
+// the same snapshot.
+//
+// The batch replaces exactly one scope, (login_id, snapshot date): the sync
+// replaces that snapshot whole (every account of the login, an account or a
+// holding that is gone included, even when no position remains) and no other
+// date, neither the positions' own dates nor the wall-clock date. So earlier
+// snapshots are history that no later sync deletes, and two syncs of the same
+// unrefreshed data (one LastRefresh) give one snapshot, not two.
+//
+// The batch also carries the login's logins row, whose last_refresh_at
+// (LastRefresh, else the sync time) is the one column it changes for a login
+// the registry already holds, and only upwards (the sinks keep the newest):
+// `syncer status` ages logins by it.
+//
 // # security_key
 //
 // A security reference may carry any of the Flinks Id, ISIN, CUSIP and symbol.
@@ -111,20 +134,26 @@
 // than schema.MaxNumberLen (256) characters or with an exponent beyond ±400,
 // which cannot be a real amount: it is refused before any arithmetic, and
 // extra and fragments carry a note in its place. Identifiers may be strings
-// or numbers. Positions carry their AsOfDate, else the sync date.
+// or numbers. A position's AsOfDate is its price_date (NULL when absent); its
+// as_of_date is the snapshot date.
 //
 // # Duplicates
 //
 // Transactions: of several readable transactions with one Id in one account,
 // the first in payload order loads and the others are quarantined (this is
 // the one place array order matters, and only when the duplicates differ).
-// Positions: lots of one security on one date in one account, that is
-// positions whose references resolve to one key (which never happens to two
-// conflicting references, see security_key), are merged (quantity, market and
-// book values summed exactly; price and average cost kept when all lots
-// agree, else NULL; extra records merged_lots and each lot's unknown
-// members), so no lot is lost. Only lots in the currency most of them share
-// merge; the others are quarantined. Accounts: a repeated account Id is quarantined.
+// Positions: a snapshot holds one row per security and account. Lots of one
+// security with one AsOfDate in one account, that is positions whose
+// references resolve to one key (which never happens to two conflicting
+// references, see security_key), are merged (quantity, market and book values
+// summed exactly; price and average cost kept when all lots agree, else NULL;
+// extra records merged_lots and each lot's unknown members), so no lot is
+// lost. Only lots in the currency most of them share merge; the others are
+// quarantined. When the account reports the same security with several
+// AsOfDates, the latest date's lots load and the older entries (an entry
+// without AsOfDate counts as oldest) are quarantined: they describe the same
+// holding at an earlier time, so adding them would count it twice.
+// Accounts: a repeated account Id is quarantined.
 //
 // # Nothing dropped, nothing leaked
 //
@@ -179,8 +208,9 @@
 // # Checks as data
 //
 // data_quality gets one value_reconciles row per account that reports an
-// AccountValue: cash + the sum of market values on the account's latest
-// as-of date, against AccountValue, passing within ValueTolerance; and one
-// failed security_ambiguous:<identifier> row per account and ambiguous
-// identifier (see security_key). A failing check never stops the load.
+// AccountValue: cash + the sum of the market values of the account's loaded
+// positions (the whole snapshot, whatever each position's price_date),
+// against AccountValue, passing within ValueTolerance; and one failed
+// security_ambiguous:<identifier> row per account and ambiguous identifier
+// (see security_key). A failing check never stops the load.
 package transform

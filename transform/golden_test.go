@@ -18,7 +18,8 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 const payloadDir = "../testdata/payloads"
 
 func goldenContext() Context {
-	return Context{RunID: "run-golden", LoginID: "login-golden", SyncedAt: time.Date(2025, 2, 1, 6, 30, 0, 0, time.UTC)}
+	return Context{RunID: "run-golden", LoginID: "login-golden", SyncedAt: time.Date(2025, 2, 1, 6, 30, 0, 0, time.UTC),
+		LastRefresh: time.Date(2025, 1, 31, 17, 40, 54, 569261000, time.UTC)}
 }
 
 func corpus(t testing.TB) map[string][]byte {

@@ -13,9 +13,10 @@ import (
 // checkBatch returns the first broken invariant of a batch, or nil: rows
 // match their table's columns and kinds, keys are unique, positions and
 // transactions reference an account row, every non-NULL security_key has a
-// securities row, every decimal fits schema.Exact, and the positions scope
-// covers the sync date and every position's date; unless account numbers are
-// kept, no description holds a run of seven digits or more.
+// securities row, every decimal fits schema.Exact, the positions scope is
+// exactly the login's snapshot date and every position is dated by it, the
+// batch carries the login's logins row, and unless account numbers are kept,
+// no description holds a run of seven digits or more.
 func checkBatch(b schema.Batch, c Context) error {
 	keys := map[string]map[string]bool{}
 	for name, rows := range b.Rows {
@@ -43,15 +44,12 @@ func checkBatch(b schema.Batch, c Context) error {
 	for _, r := range b.Rows[schema.Securities.Name] {
 		secs[r[0].(string)] = true
 	}
-	scopes := map[time.Time]bool{}
-	for _, s := range b.Scopes[schema.Positions.Name] {
-		if s[0] != c.LoginID {
-			return fmt.Errorf("scope for another login")
-		}
-		scopes[s[1].(time.Time)] = true
+	snapshot := c.SnapshotDate()
+	if sc := b.Scopes[schema.Positions.Name]; len(sc) != 1 || sc[0][0] != c.LoginID || !sc[0][1].(time.Time).Equal(snapshot) {
+		return fmt.Errorf("positions scope %v, want exactly [[%s %s]]", sc, c.LoginID, snapshot.Format(time.DateOnly))
 	}
-	if !scopes[schema.DateOf(c.SyncedAt)] {
-		return fmt.Errorf("positions scope lacks the sync date")
+	if rows := b.Rows[schema.Logins.Name]; len(rows) != 1 || rows[0][0] != c.LoginID {
+		return fmt.Errorf("logins rows %v, want the login's one", rows)
 	}
 	for _, name := range []string{schema.Positions.Name, schema.Transactions.Name} {
 		t := schema.Lookup(name)
@@ -62,8 +60,8 @@ func checkBatch(b schema.Batch, c Context) error {
 			if k := r[t.Index("security_key")]; k != nil && !secs[k.(string)] {
 				return fmt.Errorf("%s row references a missing security %q", name, k)
 			}
-			if name == schema.Positions.Name && !scopes[r[3].(time.Time)] {
-				return fmt.Errorf("position date outside the scope")
+			if name == schema.Positions.Name && !r[3].(time.Time).Equal(snapshot) {
+				return fmt.Errorf("position dated outside the snapshot")
 			}
 		}
 	}
@@ -108,6 +106,7 @@ var (
 		`more lots of the same security and date are in another currency`,
 		`merging this lot with another of the same security and date overflows DECIMAL\(38,18\)`,
 		`payload-level members with no column`, `kept in fragment`,
+		`the account reports the same security with a later AsOfDate`,
 	}, "|") + `)$`)
 )
 

@@ -12,13 +12,14 @@ import (
 func TestRowLayouts(t *testing.T) {
 	for tbl, want := range map[*schema.Table]string{
 		schema.Accounts:        "login_id account_id institution institution_id name type registered currency cash account_value currency_value account_number full_account_label run_id synced_at extra",
-		schema.Positions:       "login_id account_id security_key as_of_date quantity price market_value book_value average_cost currency run_id synced_at extra",
+		schema.Positions:       "login_id account_id security_key as_of_date quantity price market_value book_value average_cost currency run_id synced_at extra price_date",
 		schema.Securities:      "security_key flinks_security_id symbol isin cusip name type currency run_id extra",
 		schema.Transactions:    "login_id account_id transaction_id date settlement_date type type_raw description security_key quantity price fees net_amount currency run_id synced_at extra",
 		schema.RejectedRecords: "run_id login_id path table_name reason fragment",
 		schema.DataQuality:     "run_id login_id account_id check_name expected actual difference passed",
 		schema.SyncLogins:      "run_id login_id status flinks_code attempts polls error started_at finished_at accounts positions transactions rejected",
 		schema.SyncRuns:        "run_id started_at finished_at status command logins_total logins_succeeded logins_failed requests error",
+		schema.Logins:          "login_id registered_at registered_by run_id last_refresh_at",
 	} {
 		got := ""
 		for i, c := range tbl.ColumnNames() {
@@ -66,7 +67,7 @@ func TestLedgerRows(t *testing.T) {
 }
 
 // TestEmptyLoginReplacesItsSnapshot: a login with no positions still scopes
-// the sync date, so its holdings that were all sold are replaced by nothing.
+// its snapshot date, so its holdings that were all sold are replaced by nothing.
 func TestEmptyLoginReplacesItsSnapshot(t *testing.T) {
 	c := goldenContext()
 	for _, body := range []string{`{"Investments":[]}`, `{"Investments":null}`, `{"Investments":[{"Accounts":[{"Id":"a","Positions":[]}]}]}`} {

@@ -15,8 +15,8 @@ type lot struct {
 	key                     string
 	ref                     secRef
 	sec                     *payload.Security
-	date                    time.Time
-	qty, price, mv, bv, avg any // schema.Decimal or nil
+	date                    time.Time // the position's AsOfDate (price_date); zero when it has none
+	qty, price, mv, bv, avg any       // schema.Decimal or nil
 	currency                any
 	path                    *elemPath
 	raw                     []byte
@@ -28,9 +28,10 @@ type lotKey struct {
 	date     time.Time
 }
 
-// positionRows loads the account's positions. A position that cannot be
-// read whole is quarantined; lots of one security on one date are merged
-// (see doc.go).
+// positionRows loads the account's positions into the login's snapshot. A
+// position that cannot be read whole is quarantined; lots of one security
+// on one date are merged, and of one security on several dates only the
+// latest date loads (see doc.go).
 func (t *transformer) positionRows(a *account) {
 	groups := map[lotKey][]*lot{}
 	for i := range a.src.Positions {
@@ -41,7 +42,7 @@ func (t *transformer) positionRows(a *account) {
 			r.errs = append(r.errs, fieldErr{path: join(at.String(), pr.Path), reason: pr.Reason})
 		}
 		t.securityProblems(at, p.Security)
-		l := &lot{path: at, raw: p.Raw, sec: p.Security, date: t.syncDate}
+		l := &lot{path: at, raw: p.Raw, sec: p.Security}
 		l.currency = r.currency("Currency", p.Currency)
 		l.key, l.ref = t.securities.key(a.positionRefs[i])
 		if l.key == "" && !hasErr(r.errs, at.String()+".Security") {
@@ -64,29 +65,42 @@ func (t *transformer) positionRows(a *account) {
 		groups[k] = append(groups[k], l)
 	}
 
-	var latest time.Time
-	var values []schema.Decimal
-	for _, lots := range groups {
+	latest := map[string]time.Time{} // security -> its latest AsOfDate in the account
+	for k := range groups {
+		if d, ok := latest[k.security]; !ok || k.date.After(d) {
+			latest[k.security] = k.date
+		}
+	}
+	values := make([]schema.Decimal, 0, len(latest))
+	for k, lots := range groups {
+		if !k.date.Equal(latest[k.security]) {
+			t.superseded(a, lots)
+			continue
+		}
 		l := t.mergeLots(a, lots)
 		t.securities.use(l.key, l.sec, l.ref)
-		t.asOfDates[l.date] = struct{}{}
+		var priceDate any
+		if !l.date.IsZero() {
+			priceDate = t.box.date(l.date)
+		}
 		t.positions = append(t.positions, t.positionRow.row(
-			t.loginID, a.id, t.box.str(l.key), t.box.date(l.date), l.qty, l.price, l.mv, l.bv, l.avg, l.currency,
-			t.runID, t.syncedAt, l.extra,
+			t.loginID, a.id, t.box.str(l.key), t.snapshot, l.qty, l.price, l.mv, l.bv, l.avg, l.currency,
+			t.runID, t.syncedAt, l.extra, priceDate,
 		))
-		switch {
-		case l.date.After(latest):
-			latest, values = l.date, values[:0]
-			fallthrough
-		case l.date.Equal(latest):
-			if d, ok := l.mv.(schema.Decimal); ok {
-				values = append(values, d)
-			} else {
-				values = append(values, schema.Decimal{})
-			}
+		if d, ok := l.mv.(schema.Decimal); ok {
+			values = append(values, d)
 		}
 	}
 	a.positionsValue = sumExact(values)
+}
+
+// superseded quarantines the lots of a security that the account also
+// reports with a later AsOfDate: one snapshot holds one row per security,
+// and an older-dated entry is not added to the newer one.
+func (t *transformer) superseded(a *account, lots []*lot) {
+	for _, l := range lots {
+		t.rejected.add(l.path.String(), schema.Positions.Name, "the account reports the same security with a later AsOfDate; position not loaded", a.mask.fragment(l.raw))
+	}
 }
 
 // quarantine rejects a fragment, one row per unreadable member.

@@ -7,7 +7,7 @@ import (
 )
 
 // CheckValueReconciles is the data_quality check comparing an account's
-// reported value with cash plus the market values of its latest positions.
+// reported value with cash plus the market values of its positions.
 const CheckValueReconciles = "value_reconciles"
 
 // CheckSecurityAmbiguous prefixes the data_quality checks recording that an
@@ -23,8 +23,8 @@ const CheckSecurityAmbiguous = "security_ambiguous"
 var ValueTolerance = schema.Decimal{Unscaled: big.NewInt(5), Scale: 3}
 
 // reconcile records, for an account that reports its value, whether cash plus
-// the sum of its positions' market values (on the account's latest as-of
-// date) equals the reported AccountValue within ValueTolerance. A missing
+// the sum of its loaded positions' market values (the whole snapshot)
+// equals the reported AccountValue within ValueTolerance. A missing
 // cash or market value counts as 0. The row keeps expected, actual and their
 // difference, so a reader can apply a looser tolerance in SQL.
 func (t *transformer) reconcile(a *account) {

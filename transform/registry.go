@@ -7,11 +7,12 @@ import (
 )
 
 // RegistrationBatch registers LoginIds in the logins table. Registering a
-// LoginId that is already known changes nothing (the table is insert-if-new).
+// LoginId that is already known changes nothing (the table is insert-if-new,
+// and a registration's last_refresh_at is NULL, which keeps the stored one).
 func RegistrationBatch(runID, command string, at time.Time, loginIDs []string) schema.Batch {
 	rows := make([]schema.Row, len(loginIDs))
 	for i, id := range loginIDs {
-		rows[i] = schema.Row{id, at.UTC(), command, runID}
+		rows[i] = schema.Row{id, at.UTC(), command, runID, nil}
 	}
 	return schema.Batch{RunID: runID, Rows: map[string][]schema.Row{schema.Logins.Name: rows}}
 }

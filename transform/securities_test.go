@@ -2,31 +2,34 @@ package transform
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/syncer/syncer/schema"
 )
 
-// keysFor transforms one account whose positions name the given securities
-// (JSON objects, with the position currency after a '|', e.g. `{"Symbol":"X"}|usd`)
-// and returns each position's security_key, "" for a quarantined one.
+// keysFor transforms one payload whose positions name the given securities
+// (JSON objects, with the position currency after a '|', e.g.
+// `{"Symbol":"X"}|usd`), each in an account of its own so that two
+// references to one security stay two rows, and returns each position's
+// security_key, "" for a quarantined one.
 func keysFor(t *testing.T, refs ...string) []string {
 	t.Helper()
-	var ps []string
+	var accts []string
 	for i, r := range refs {
 		sec, cur, _ := strings.Cut(r, "|")
-		ps = append(ps, fmt.Sprintf(`{"Quantity":1,"Currency":%q,"AsOfDate":"2025-01-%02d","Security":%s}`, cur, i+1, sec))
+		accts = append(accts, fmt.Sprintf(`{"Id":"a%d","Positions":[{"Quantity":1,"Currency":%q,"Security":%s}]}`, i, cur, sec))
 	}
-	body := `{"Investments":[{"Accounts":[{"Id":"a","Positions":[` + strings.Join(ps, ",") + `]}]}]}`
+	body := `{"Investments":[{"Accounts":[` + strings.Join(accts, ",") + `]}]}`
 	b, _ := mustFromJSON(t, []byte(body), goldenContext())
 	if err := checkBatch(b, goldenContext()); err != nil {
 		t.Fatal(err)
 	}
 	keys := make([]string, len(refs))
 	for _, r := range b.Rows[schema.Positions.Name] {
-		day := r[3].(interface{ Day() int }).Day()
-		keys[day-1] = r[2].(string)
+		i, _ := strconv.Atoi(strings.TrimPrefix(r[1].(string), "a"))
+		keys[i] = r[2].(string)
 	}
 	return keys
 }

@@ -11,12 +11,30 @@ import (
 // Context is what a transform knows besides the payload.
 type Context struct {
 	RunID, LoginID string
-	// SyncedAt is when the payload was fetched (UTC); its date is the
-	// default as_of_date of positions.
+	// SyncedAt is when the payload was fetched (UTC).
 	SyncedAt time.Time
+	// LastRefresh is when Flinks last refreshed the login's data: the
+	// session's Login.LastRefresh, zero when Flinks gave none. Its UTC date
+	// is the snapshot date (positions.as_of_date) of every position; when
+	// it is zero, SyncedAt's UTC date is (see SnapshotDate).
+	LastRefresh time.Time
 	// KeepAccountNumbers keeps account numbers and holder details in full;
 	// by default they are masked to their last four characters.
 	KeepAccountNumbers bool
+}
+
+// SnapshotDate is the date of the positions snapshot a payload fetched with
+// c describes: LastRefresh's UTC date, or SyncedAt's when LastRefresh is zero.
+func (c Context) SnapshotDate() time.Time {
+	return schema.DateOf(c.refreshedAt())
+}
+
+// refreshedAt is LastRefresh, or SyncedAt when Flinks gave none.
+func (c Context) refreshedAt() time.Time {
+	if c.LastRefresh.IsZero() {
+		return c.SyncedAt.UTC()
+	}
+	return c.LastRefresh.UTC()
 }
 
 // Stats counts what one transform produced.

@@ -12,10 +12,10 @@ import (
 
 // transformer holds the state of one Transform call.
 type transformer struct {
-	c        Context
-	syncDate time.Time
-	// Values shared by many rows, boxed once.
-	runID, loginID, syncedAt any
+	c Context
+	// Values shared by many rows, boxed once. snapshot is the as_of_date of
+	// every position (Context.SnapshotDate).
+	runID, loginID, syncedAt, snapshot any
 
 	accounts     []schema.Row
 	positions    []schema.Row
@@ -24,7 +24,6 @@ type transformer struct {
 	rejected     rejects
 	securities   *resolver
 	numbers      *numberSet // every account number of the payload, masked in free text
-	asOfDates    map[time.Time]struct{}
 	box          *interner
 	positionRow  *slab
 	txRow        *slab
@@ -35,11 +34,10 @@ func newTransformer(c Context) *transformer {
 	c.SyncedAt = c.SyncedAt.UTC()
 	t := &transformer{
 		c:           c,
-		syncDate:    schema.DateOf(c.SyncedAt),
 		runID:       c.RunID,
 		loginID:     c.LoginID,
 		syncedAt:    c.SyncedAt,
-		asOfDates:   map[time.Time]struct{}{},
+		snapshot:    c.SnapshotDate(),
 		box:         newInterner(),
 		positionRow: newSlab(schema.Positions),
 		txRow:       newSlab(schema.Transactions),
@@ -110,22 +108,14 @@ func (t *transformer) run(inv *payload.Investments) {
 	}
 }
 
-// finish assembles the batch in a deterministic order.
+// finish assembles the batch in a deterministic order. Its positions scope
+// is exactly one tuple, (login, snapshot date): the sync replaces that
+// snapshot whole, even when it holds no position, and no other date.
 func (t *transformer) finish() (schema.Batch, Stats) {
 	var secs, aliases []schema.Row
 	if t.securities != nil {
 		secs = t.securities.rows(t.runID, t.c.KeepAccountNumbers)
 		aliases = t.securities.aliasRows(t.runID, t.syncedAt, t.box)
-	}
-	t.asOfDates[t.syncDate] = struct{}{}
-	dates := make([]time.Time, 0, len(t.asOfDates))
-	for d := range t.asOfDates {
-		dates = append(dates, d)
-	}
-	slices.SortFunc(dates, time.Time.Compare)
-	scopes := make([]schema.Row, len(dates))
-	for i, d := range dates {
-		scopes[i] = schema.Row{t.loginID, d}
 	}
 	sortRows(t.accounts, 2)
 	sortRows(t.positions, 4)
@@ -142,6 +132,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 		RunID:   t.c.RunID,
 		LoginID: t.c.LoginID,
 		Rows: map[string][]schema.Row{
+			schema.Logins.Name:          {t.refreshRow()},
 			schema.Accounts.Name:        t.accounts,
 			schema.Securities.Name:      secs,
 			schema.SecurityAliases.Name: aliases,
@@ -150,8 +141,21 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 			schema.RejectedRecords.Name: rej,
 			schema.DataQuality.Name:     t.quality,
 		},
-		Scopes: map[string][]schema.Row{schema.Positions.Name: scopes},
+		Scopes: map[string][]schema.Row{schema.Positions.Name: {{t.loginID, t.snapshot}}},
 	}, t.stats
+}
+
+// refreshRow is the login's logins row: it records when Flinks last
+// refreshed the data (logins.last_refresh_at, a Greatest column). For a login
+// the registry already holds, that column is all it changes; a login not yet
+// registered is registered by this sync.
+func (t *transformer) refreshRow() schema.Row {
+	r := make(schema.Row, len(schema.Logins.Columns))
+	r[schema.Logins.Index("login_id")] = t.loginID
+	r[schema.Logins.Index("registered_at")] = t.syncedAt
+	r[schema.Logins.Index("run_id")] = t.runID
+	r[schema.Logins.Index("last_refresh_at")] = t.c.refreshedAt()
+	return r
 }
 
 // sortRows orders rows by their first n columns, which hold the key (login_id

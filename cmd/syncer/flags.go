@@ -105,7 +105,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs (default: generated from the time)")
 	fs.BoolVar(&s.sandbox, "sandbox", false, "run the built-in Flinks imitation on a loopback port and sync against it")
 	fs.Int64Var(&s.sandboxSeed, "sandbox-seed", 1, "seed of the sandbox's generated data")
-	fs.StringVar(&s.sandboxAsOf, "sandbox-as-of", "", "as-of date (YYYY-MM-DD) of the sandbox's positions (default: today, UTC)")
+	fs.StringVar(&s.sandboxAsOf, "sandbox-as-of", "", "as-of date (YYYY-MM-DD) of the sandbox's data, which its logins were last refreshed on (default: today, UTC)")
 	if withLogins {
 		fs.StringVar(&s.loginsFile, "logins", "", "file of LoginIds, one per line ('#' comments and blank lines ignored; '-' reads stdin)")
 		fs.StringArrayVar(&s.logins, "login", nil, "a LoginId to sync (repeatable)")

@@ -129,10 +129,11 @@ func render(v any, dbType string) string {
 func runStatus(ctx context.Context, env *environment, args []string) error {
 	var f warehouseFlags
 	fs := newFlagSet(env, "status", "[flags]",
-		"Shows one row per login (last success, age, last outcome and FlinksCode, consecutive failures),\n"+
-			"stalest first, then the last runs. Logins not synced within --stale are marked STALE.")
+		"Shows one row per login (last success, when Flinks last refreshed its data, the data's age,\n"+
+			"last outcome and FlinksCode, consecutive failures), stalest first, then the last runs.\n"+
+			"Logins whose data was not refreshed within --stale are marked STALE.")
 	f.addFlags(fs, env)
-	stale := fs.Duration("stale", 36*time.Hour, "age past which a login is marked stale")
+	stale := fs.Duration("stale", 36*time.Hour, "data age (since Flinks last refreshed it) past which a login is marked stale")
 	runs := fs.Int("runs", 10, "how many recent runs to show")
 	format := fs.String("format", "table", "output format: table, csv or json (logins only)")
 	if err := parse(fs, args); err != nil {
@@ -151,25 +152,25 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	now := time.Now()
-	lt := &table{header: []string{"login_id", "last_success", "age", "last_status", "flinks_code", "failures", "stale"},
-		right: []bool{false, false, true, false, false, true, false}}
+	lt := &table{header: []string{"login_id", "last_success", "last_refresh", "age", "last_status", "flinks_code", "failures", "stale"},
+		right: []bool{false, false, false, true, false, false, true, false}}
 	staleCount := 0
 	for _, s := range logins {
-		age, last, mark := "never", "", ""
+		age, mark := "never", ""
 		if d := s.Age(now); d >= 0 {
 			age = humanAge(d)
-			last = s.LastSuccess.Time.UTC().Format(time.RFC3339)
 		}
 		if d := s.Age(now); d < 0 || d > *stale {
 			mark = "STALE"
 			staleCount++
 		}
-		lt.add(s.LoginID, last, age, s.LastStatus, s.LastFlinksCode.String, fmt.Sprint(s.ConsecutiveFailures), mark)
+		lt.add(s.LoginID, nullTime(s.LastSuccess), nullTime(s.LastRefresh), age, s.LastStatus, s.LastFlinksCode.String,
+			fmt.Sprint(s.ConsecutiveFailures), mark)
 	}
 	if *format != "table" {
 		return lt.write(env.stdout, *format)
 	}
-	fmt.Fprintf(env.stdout, "%d logins, %d stale (no success within %s)\n\n", len(logins), staleCount, *stale)
+	fmt.Fprintf(env.stdout, "%d logins, %d stale (data not refreshed within %s)\n\n", len(logins), staleCount, *stale)
 	if err := lt.write(env.stdout, "text"); err != nil {
 		return err
 	}
@@ -189,6 +190,14 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 	}
 	fmt.Fprintln(env.stdout)
 	return rt.write(env.stdout, "text")
+}
+
+// nullTime renders an instant in RFC 3339 UTC, NULL as empty.
+func nullTime(t sql.NullTime) string {
+	if !t.Valid {
+		return ""
+	}
+	return t.Time.UTC().Format(time.RFC3339)
 }
 
 func nullInt(n sql.NullInt64) string {

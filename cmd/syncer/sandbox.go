@@ -42,7 +42,7 @@ func runSandbox(ctx context.Context, env *environment, args []string) error {
 		"Serves the built-in Flinks imitation over HTTP, for demos and tests, until interrupted.")
 	addr := fs.String("addr", "127.0.0.1:8089", "loopback address to listen on")
 	seed := fs.Int64("seed", 1, "seed of the generated data")
-	asOfText := fs.String("as-of", "", "as-of date (YYYY-MM-DD) of the positions (default: today, UTC)")
+	asOfText := fs.String("as-of", "", "as-of date (YYYY-MM-DD) of the data, which the logins were last refreshed on (default: today, UTC)")
 	pendingMax := fs.Int("pending-max", 2, "most 202 answers a login gets before its data")
 	rate := fs.Float64("rate", 0, "the sandbox's own rate limit in requests/s (0: none)")
 	if err := parse(fs, args); err != nil {

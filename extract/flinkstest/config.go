@@ -29,6 +29,12 @@ type Config struct {
 	// AsOf is the as-of date of generated positions (its UTC date is used).
 	// Zero means today (UTC) according to Clock, at each request.
 	AsOf time.Time
+	// LastRefresh, when set, decides the Login.LastRefresh member of every
+	// Authorize answer: it returns the raw JSON value to send for the
+	// LoginId on the as-of date (e.g. `"2026-01-10T08:00:00.1234567"`,
+	// `null`, `42`), or "" to leave the member out. The data served stays
+	// the as-of date's. Default: see StaleLogin and RefreshLogin.
+	LastRefresh func(loginID string, asOf time.Time) string
 
 	// SecretKey, if set, makes GenerateAuthorizeToken require the header
 	// flinks-auth-key: SecretKey; it returns a single-use token, and

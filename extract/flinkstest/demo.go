@@ -10,7 +10,9 @@ func DemoLogins(seed int64, n int) []string {
 	out := make([]string, 0, n)
 	for i := uint64(0); len(out) < n; i++ {
 		id := guid(mix(uint64(seed), streamDemo, i, 1), mix(uint64(seed), streamDemo, i, 2))
-		if _, isFault := parseFaultLogin(id); !isFault {
+		_, isFault := parseFaultLogin(id)
+		_, isAged := parseRefreshLogin(id)
+		if !isFault && !isAged {
 			out = append(out, id)
 		}
 	}
@@ -37,6 +39,10 @@ func DemoText(url string, seed int64) string {
 		fmt.Fprintf(&b, "  %s  %s\n", FaultLogin(f, 1), f)
 	}
 	fmt.Fprintf(&b, "  %s  %s, then healthy\n", TransientFaultLogin(FaultRetryLater, 2, 1), FaultRetryLater)
+	b.WriteString("\nStale LoginIds: a9edDDDD-FFFF-4000-8000-NNNNNNNNNNNN, data last refreshed DDDD days before the\n")
+	b.WriteString("as-of date; FFFF = 0000 LastRefresh sent, 0001 absent, 0002 null, 0003 not a timestamp. E.g.:\n")
+	fmt.Fprintf(&b, "  %s  refreshed 3 days ago\n", StaleLogin(3, 1))
+	fmt.Fprintf(&b, "  %s  no LastRefresh\n", RefreshLogin(0, RefreshAbsent, 1))
 	b.WriteString("Fault numbers: ")
 	for i, f := range Faults() {
 		if i > 0 {

@@ -80,6 +80,23 @@
 // Config.FaultRate gives that fraction of other logins a transient fault (one
 // of the recoverable kinds, once or twice), drawn from Seed and LoginId.
 //
+// # Last refresh
+//
+// Authorize's Login.LastRefresh says when Flinks last refreshed the login's
+// data, as Flinks writes it: UTC, no zone suffix, 7 fractional digits. For
+// most logins it is a time in the first six hours of the as-of date, drawn
+// from (Seed, LoginId), and never later than Clock when the as-of date is
+// today. LoginIds of the form
+//
+//	a9edDDDD-FFFF-4000-8000-NNNNNNNNNNNN
+//
+// ("a9ed" reads "aged") were last refreshed DDDD days before the as-of date:
+// LastRefresh is on that day and the payload is that day's data, as Flinks'
+// cached data would be. FFFF chooses how LastRefresh is sent (a RefreshForm:
+// 0 as above, 1 absent, 2 null, 3 not a timestamp). Build them with
+// StaleLogin(days, n) and RefreshLogin(days, form, n). Config.LastRefresh
+// overrides LastRefresh for every login.
+//
 // # Data
 //
 // Payload(seed, loginID, asOf) is the exact 200 body for a login: 0 to 5

@@ -121,7 +121,7 @@ func (s *Server) openSession(c call, now time.Time) answer {
 		se.pending = max(se.pending, 2)
 	}
 	s.sessions.open(se)
-	return answer{status: http.StatusOK, requestID: se.requestID, body: authorizeBody(s.instOf(c.loginID), c.loginID, se.requestID, s.asOf(now))}
+	return answer{status: http.StatusOK, requestID: se.requestID, body: authorizeBody(s.instOf(c.loginID), c.loginID, se.requestID, s.lastRefreshJSON(c.loginID, now))}
 }
 
 // data answers Investments, GetAccountsDetail and GetAccountsDetailAsync.

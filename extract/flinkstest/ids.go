@@ -18,6 +18,7 @@ const (
 	streamDemo
 	streamToken
 	streamAccount
+	streamRefresh
 )
 
 // hashString is FNV-1a 64, stable across machines and Go versions.

@@ -11,13 +11,14 @@ import (
 const TransactionWindowDays = 45
 
 // Payload returns the exact body of the 200 the sandbox serves for loginID on
-// asOf's UTC date, once any transient fault is spent. For a persistent
+// asOf's UTC date, once any transient fault is spent: the data of the day it
+// was last refreshed (asOf's, or earlier for a StaleLogin). For a persistent
 // FaultMalformed login it is the malformed body; for other fault logins it is
 // the healthy body that the fault hides. Tests use it to compute the rows a
 // sync must land.
 func Payload(seed int64, loginID string, asOf time.Time) []byte {
 	spec, _ := parseFaultLogin(normalizeLogin(loginID))
-	return appendPayload(make([]byte, 0, 16<<10), seed, loginID, asOf, spec.fault == FaultMalformed && spec.times == 0)
+	return appendPayload(make([]byte, 0, 16<<10), seed, loginID, dataAsOf(loginID, asOf), spec.fault == FaultMalformed && spec.times == 0)
 }
 
 func appendPayload(b []byte, seed int64, loginID string, asOf time.Time, malformed bool) []byte {

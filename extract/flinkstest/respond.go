@@ -58,9 +58,10 @@ func (s *Server) finish(w http.ResponseWriter, r *http.Request, c call, a answer
 // bodyPool recycles the buffers of 200 bodies, which are built per request.
 var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return &b }}
 
-// appendSuccessBody appends the 200 body of a data call to b.
+// appendSuccessBody appends the 200 body of a data call to b: the data of
+// the day the login was last refreshed.
 func (s *Server) appendSuccessBody(b []byte, c call, a answer) []byte {
-	asOf := s.asOf(s.cfg.Clock())
+	asOf := dataAsOf(c.loginID, s.asOf(s.cfg.Clock()))
 	if a.banking {
 		return append(b, accountsDetailBody(s.cfg.Seed, c.loginID, a.requestID, asOf)...)
 	}
@@ -117,7 +118,9 @@ func tokenBody(token string) []byte {
 	return w.b
 }
 
-func authorizeBody(inst institution, loginID, requestID string, asOf time.Time) []byte {
+// authorizeBody is the 200 of Authorize; lastRefresh is the raw JSON of
+// Login.LastRefresh, "" to leave it out.
+func authorizeBody(inst institution, loginID, requestID, lastRefresh string) []byte {
 	w := &jw{b: make([]byte, 0, 512)}
 	w.open('{')
 	w.int("HttpStatusCode", http.StatusOK)
@@ -125,7 +128,9 @@ func authorizeBody(inst institution, loginID, requestID string, asOf time.Time) 
 	w.openKey("Login", '{')
 	w.str("Username", "Greatday")
 	w.bool("IsScheduledRefresh", false)
-	w.str("LastRefresh", lastRefresh(loginID, asOf))
+	if lastRefresh != "" {
+		w.raw("LastRefresh", lastRefresh)
+	}
 	w.str("Type", "Personal")
 	w.str("Id", loginID)
 	w.close('}')
@@ -136,14 +141,6 @@ func authorizeBody(inst institution, loginID, requestID string, asOf time.Time) 
 	w.str("RequestId", requestID)
 	w.close('}')
 	return w.b
-}
-
-// lastRefresh is a zone-less UTC timestamp with 7 fractional digits, early
-// on the as-of date, as Flinks writes them.
-func lastRefresh(loginID string, asOf time.Time) string {
-	h := hashString(loginID)
-	t := dateOfDay(dayNumber(asOf)).Add(time.Duration(h%(6*3600)) * time.Second)
-	return t.Format("2006-01-02T15:04:05") + "." + pad(int(h>>32%10000000), 7)
 }
 
 func mfaBody(inst institution, requestID string) []byte {
@@ -193,7 +190,7 @@ func accountsDetailBody(seed int64, loginID, requestID string, asOf time.Time) [
 	w.close(']')
 	w.openKey("Login", '{')
 	w.str("Username", "Greatday")
-	w.str("LastRefresh", lastRefresh(loginID, asOf))
+	w.str("LastRefresh", formatRefresh(refreshedOn(seed, loginID, asOf)))
 	w.str("Type", "Personal")
 	w.str("Id", loginID)
 	w.close('}')

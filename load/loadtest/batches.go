@@ -29,9 +29,11 @@ func LoginID(i int) string { return fmt.Sprintf("login-%04d", i) }
 // the run of the given day, deterministic in (seed, logins, day). Each login
 // has 1 to 3 accounts with a positions snapshot dated day (scope declared),
 // securities drawn from a shared pool (partial references included: some
-// leave isin or name NULL), transactions of day and the two days before (so
-// consecutive days see the same transactions again), its sync_logins row
-// (succeeded) and its logins registry row. Values use awkward decimal scales.
+// leave isin or name NULL; some positions priced a day behind, some without
+// price_date), transactions of day and the two days before (so consecutive
+// days see the same transactions again), its sync_logins row (succeeded) and
+// its logins registry row, with a last_refresh_at on day. Values use awkward
+// decimal scales.
 func Batches(seed int64, logins int, day time.Time) []schema.Batch {
 	day = schema.DateOf(day)
 	batches := make([]schema.Batch, logins)
@@ -151,7 +153,8 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 	add := func(t *schema.Table, values map[string]any) {
 		b.Rows[t.Name] = append(b.Rows[t.Name], fill(t, values))
 	}
-	add(schema.Logins, map[string]any{"login_id": login, "registered_at": synced, "registered_by": "sync", "run_id": runID})
+	add(schema.Logins, map[string]any{"login_id": login, "registered_at": synced, "registered_by": "sync", "run_id": runID,
+		"last_refresh_at": day.Add(3*time.Hour + time.Duration(i)*time.Second)})
 
 	seen := map[string]bool{}
 	reference := func(key string) {
@@ -193,6 +196,9 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 			}
 			if r.IntN(4) == 0 {
 				pos["extra"] = fmt.Sprintf(`{"lot":%d}`, r.IntN(100))
+			}
+			if p := r.IntN(3); p > 0 {
+				pos["price_date"] = day.AddDate(0, 0, 1-p) // the snapshot's date, or a day behind
 			}
 			add(schema.Positions, pos)
 			reference(k)

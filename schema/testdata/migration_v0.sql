@@ -8,6 +8,7 @@ CREATE TABLE IF NOT EXISTS "logins" (
 	"registered_at" TIMESTAMP NOT NULL,
 	"registered_by" VARCHAR,
 	"run_id" VARCHAR,
+	"last_refresh_at" TIMESTAMP,
 	PRIMARY KEY ("login_id")
 );
 
@@ -66,7 +67,8 @@ CREATE TABLE IF NOT EXISTS "positions" (
 	"currency" VARCHAR,
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
-	"extra" JSON
+	"extra" JSON,
+	"price_date" DATE
 );
 
 CREATE TABLE IF NOT EXISTS "transactions" (
@@ -143,7 +145,7 @@ CREATE TABLE IF NOT EXISTS "sync_runs" (
 	PRIMARY KEY ("run_id")
 );
 
-COMMENT ON TABLE "logins" IS 'The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them.';
+COMMENT ON TABLE "logins" IS 'The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them. It also records when Flinks last refreshed each login''s data.';
 
 COMMENT ON COLUMN "logins"."login_id" IS 'Flinks LoginId.';
 
@@ -152,6 +154,8 @@ COMMENT ON COLUMN "logins"."registered_at" IS 'When a run first registered the L
 COMMENT ON COLUMN "logins"."registered_by" IS 'Command of that run: sync, backfill, retry or schedule.';
 
 COMMENT ON COLUMN "logins"."run_id" IS 'Run that registered it.';
+
+COMMENT ON COLUMN "logins"."last_refresh_at" IS 'When Flinks last refreshed the login''s data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync''s time when Flinks gave none), so the date of the login''s newest snapshot; NULL until a sync succeeds. syncer status ages logins by it.';
 
 COMMENT ON TABLE "accounts" IS 'One row per investment account: its latest state as of the last good sync.';
 
@@ -219,7 +223,7 @@ COMMENT ON COLUMN "security_aliases"."run_id" IS 'Run that first recorded the li
 
 COMMENT ON COLUMN "security_aliases"."first_seen_at" IS 'When that run fetched the payload (UTC).';
 
-COMMENT ON TABLE "positions" IS 'One row per holding of one security in one account on one as-of date. Every sync adds its date''s snapshot; syncing the same date again replaces that login''s snapshot for the date.';
+COMMENT ON TABLE "positions" IS 'One row per holding of one security in one account in one snapshot of its login. A sync replaces exactly the snapshot it fetched (its login and snapshot date: every account of the login, that date) and leaves every other date, the history, as it is; two syncs of the same unrefreshed data give one snapshot.';
 
 COMMENT ON COLUMN "positions"."login_id" IS 'Flinks LoginId.';
 
@@ -227,7 +231,7 @@ COMMENT ON COLUMN "positions"."account_id" IS 'Account holding the position (acc
 
 COMMENT ON COLUMN "positions"."security_key" IS 'The security held (securities.security_key).';
 
-COMMENT ON COLUMN "positions"."as_of_date" IS 'Date of the snapshot: the payload''s AsOfDate, else the sync date (UTC).';
+COMMENT ON COLUMN "positions"."as_of_date" IS 'Snapshot date: the UTC date of the session''s Login.LastRefresh (when Flinks last refreshed the login''s data), the same for every position of the sync; the sync''s UTC date only when Flinks gave none.';
 
 COMMENT ON COLUMN "positions"."quantity" IS 'Units held; negative for a short position.';
 
@@ -246,6 +250,8 @@ COMMENT ON COLUMN "positions"."run_id" IS 'Run that wrote this snapshot.';
 COMMENT ON COLUMN "positions"."synced_at" IS 'When that run fetched the data (UTC).';
 
 COMMENT ON COLUMN "positions"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON COLUMN "positions"."price_date" IS 'The position''s own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none.';
 
 COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The first sighting is kept.';
 
