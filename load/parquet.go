@@ -73,11 +73,18 @@ type ParquetOptions struct {
 	Buckets int
 	// Logger receives debug and info lines; nil discards them.
 	Logger *slog.Logger
+	// LockWait is how long to wait for a dataset another writer holds
+	// (DefaultLockWait if zero), as DuckDBOptions.LockWait.
+	LockWait time.Duration
+	// Clock times the lock waiting (SystemClock if its fields are nil).
+	Clock Clock
 }
 
 // OpenParquet opens (or creates) the dataset in o.Dir for writing: it takes
-// the writer lock, rolls forward a commit a crash interrupted, and sweeps the
-// temp files a crashed writer left.
+// the writer lock, waiting with backoff up to o.LockWait while another
+// writer holds it (then the error wraps ErrLocked, as OpenDuckDB's), rolls
+// forward a commit a crash interrupted, and sweeps the temp files a crashed
+// writer left.
 func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if o.Dir == "" {
 		return nil, errors.New("parquet: no directory given")
@@ -93,7 +100,13 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("parquet: create dataset directory: %w", err)
 	}
-	lock, err := lockDataset(dir)
+	if o.LockWait == 0 {
+		o.LockWait = DefaultLockWait
+	}
+	if o.Clock.Now == nil || o.Clock.Sleep == nil {
+		o.Clock = SystemClock
+	}
+	lock, err := waitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syncer/syncer/schema"
 )
@@ -318,8 +320,8 @@ func TestParquetOpenRecovers(t *testing.T) {
 func TestParquetOpenRules(t *testing.T) {
 	dir := t.TempDir()
 	p := openTest(t, dir, 4)
-	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir}); err == nil || !strings.Contains(err.Error(), "another writer") {
-		t.Errorf("second writer: %v", err)
+	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, LockWait: time.Nanosecond}); !errors.Is(err, ErrLocked) {
+		t.Errorf("second writer: %v, want ErrLocked", err)
 	}
 	p.Close()
 	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, Buckets: 8}); err == nil {
