@@ -155,9 +155,18 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 		// directory (swept at open), not into the working directory.
 		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
 	}
+	if err == nil {
+		// Instants are UTC: casts between TIMESTAMP and TIMESTAMPTZ must
+		// not depend on the machine's time zone.
+		_, err = p.exec(ctx, "SET TimeZone = 'UTC'")
+	}
 	if err != nil {
 		p.db.Close()
 		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
+	}
+	if err := p.writeEmptyFiles(ctx); err != nil {
+		p.db.Close()
+		return nil, err
 	}
 	return p, nil
 }
@@ -201,6 +210,7 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 			}
 		}
 		os.RemoveAll(p.abs(staging))
+		p.removeStaging()
 	}()
 	var files []string
 	for _, tl := range p.tables {
@@ -242,6 +252,7 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	for _, rel := range j.Removes {
 		delete(p.written, rel)
 	}
+
 	p.log.Debug("parquet commit", "batches", len(batches), "files", len(files), "removed", len(j.Removes), "elapsed", time.Since(start))
 	return nil
 }
@@ -281,12 +292,14 @@ func RecoverParquet(dir string) error {
 	return err
 }
 
-// Close releases the merge engine and the writer lock.
+// Close releases the merge engine and the writer lock, leaving no empty
+// staging directory.
 func (p *Parquet) Close() error {
 	err := p.conn.Close()
 	if cerr := p.db.Close(); err == nil {
 		err = cerr
 	}
+	p.removeStaging()
 	if cerr := p.lock.Close(); err == nil {
 		err = cerr
 	}

@@ -26,7 +26,12 @@ func ParquetViews(dir string) string {
 		root := filepath.Join(dir, t.Name)
 		var cols []string
 		for _, c := range t.Columns {
-			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", schema.QuoteIdent(c.Name), c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
+			id := schema.QuoteIdent(c.Name)
+			if c.Type.Kind == schema.KindTimestamp {
+				cols = append(cols, readInstantSQL(id)+" AS "+id) // files hold UTC-adjusted instants
+				continue
+			}
+			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", id, c.Type.DuckDB(), id))
 		}
 		if hasParquet(root) {
 			glob := filepath.ToSlash(root) + "/**/*.parquet"
