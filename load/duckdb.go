@@ -63,9 +63,13 @@ type DuckDB struct {
 	release func() // of ddbPrivateFiles
 	staged  map[string]bool
 	closed  bool
+	counts  map[string]TableCounts // what the committed merges did (MergeCounts)
 }
 
-var _ Sink = (*DuckDB)(nil)
+var (
+	_ Sink         = (*DuckDB)(nil)
+	_ MergeCounter = (*DuckDB)(nil)
+)
 
 // OpenDuckDB opens the warehouse at o.Path for writing: it creates the file
 // (0600) or migrates an older schema in place, waiting with backoff up to
@@ -91,7 +95,7 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		release()
 		return nil, err
 	}
-	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}}
+	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}, counts: map[string]TableCounts{}}
 	if created {
 		if err := os.Chmod(o.Path, 0o600); err != nil {
 			d.Close()
