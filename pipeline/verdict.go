@@ -14,7 +14,7 @@ import (
 // and every failure said that Flinks could not be reached or served nobody
 // (DNS, connection, TLS, 5xx): the run went to its end, but it could not
 // proceed, and the run is recorded as failed.
-var ErrUnreachable = errors.New("flinks could not be reached")
+var ErrUnreachable = errors.New("Flinks could not be reached")
 
 // ending is why a login that produced no data ended, as far as the run's
 // verdict cares.
