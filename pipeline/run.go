@@ -119,11 +119,11 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	}
 	g.Go(func() error { r.watchCancel(gctx, r.over); return nil })
 	_ = g.Wait() // workers report outcomes as data; only abort ends the run early
-	cause := context.Cause(runCtx)
-	r.recordUnadmitted(cause)
+	r.recordUnadmitted(context.Cause(runCtx))
 	close(r.results)
 	<-loaderDone
 	stopProgress()
+	cause := context.Cause(runCtx) // after the loader's last commit, which may have failed
 
 	sum := r.summary(started, o.Now().UTC())
 	record.FinishedAt = sum.FinishedAt
