@@ -63,9 +63,13 @@ type DuckDB struct {
 	release func() // of ddbPrivateFiles
 	staged  map[string]bool
 	closed  bool
+	counts  map[string]TableCounts // what the committed merges did (MergeCounts)
 }
 
-var _ Sink = (*DuckDB)(nil)
+var (
+	_ Sink         = (*DuckDB)(nil)
+	_ MergeCounter = (*DuckDB)(nil)
+)
 
 // OpenDuckDB opens the warehouse at o.Path for writing: it creates the file
 // (0600) or migrates an older schema in place, waiting with backoff up to
@@ -91,7 +95,7 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		release()
 		return nil, err
 	}
-	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}}
+	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}, counts: map[string]TableCounts{}}
 	if created {
 		if err := os.Chmod(o.Path, 0o600); err != nil {
 			d.Close()
@@ -142,7 +146,14 @@ func (d *DuckDB) start(ctx context.Context) error {
 // warehouse is not migrated: queries see the schema it has. Within a process
 // that has the warehouse open for writing, read through DuckDB.DB() instead:
 // DuckDB refuses a second, read-only, instance of the same file.
-func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration) (*sql.DB, error) {
+//
+// Nothing run through it can write: the file is opened read-only, and no
+// statement can write or read another file (except reading under readDirs,
+// such as the Parquet dataset), attach a database, install or load an
+// extension, or change a setting. Temporary tables, in memory, remain
+// possible: a reader running a person's SQL refuses every statement that is
+// not a query with CheckReadOnly.
+func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration, readDirs ...string) (*sql.DB, error) {
 	if lockWait == 0 {
 		lockWait = DefaultLockWait
 	}
@@ -155,7 +166,14 @@ func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration
 	if err != nil && strings.Contains(err.Error(), "different configuration than existing connections") {
 		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its DuckDB.DB(): %w", path, err)
 	}
-	return db, err
+	if err != nil {
+		return nil, err
+	}
+	if err := lockDown(ctx, db, readDirs); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 // ddbOpen opens the database file. Extensions are never downloaded: a query

@@ -194,27 +194,46 @@ func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.
 	})
 }
 
-// merge runs every staged table's merge statements in one transaction.
+// merge runs every staged table's merge statements in one transaction, and
+// once it commits adds the rows they affected to the sink's MergeCounts.
 func (d *DuckDB) merge(ctx context.Context) error {
 	tx, err := d.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	counts := map[string]TableCounts{}
 	for _, t := range schema.Tables {
 		if !d.staged[t.Name] {
 			continue
 		}
 		for _, stmt := range ddbMergeSQL(t) {
-			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			res, err := tx.ExecContext(ctx, stmt)
+			if err != nil {
 				return fmt.Errorf("merging %s: %w", t.Name, err)
+			}
+			if n, err := res.RowsAffected(); err == nil {
+				counts[t.Name] = counts[t.Name].add(stmt, n)
 			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("committing to %s: %w", d.path, err)
 	}
+	for name, c := range counts {
+		d.counts[name] = d.counts[name].plus(c)
+	}
 	return nil
+}
+
+// MergeCounts says what the commits since OpenDuckDB did to each table; see
+// MergeCounter.
+func (d *DuckDB) MergeCounts() map[string]TableCounts {
+	out := make(map[string]TableCounts, len(d.counts))
+	for name, c := range d.counts {
+		out[name] = c
+	}
+	return out
 }
 
 // keepWALPrivate tightens the WAL's mode should it have been created

@@ -64,11 +64,18 @@ const (
 // captures what it says of the holder.
 var duckdbLockHolder = regexp.MustCompile(`Could not set lock on file "[^"]*": Conflicting lock is held in (.*?)(?:\. See also|$)`)
 
+// errDatasetHeld is a Parquet dataset's lock taken by another writer.
+var errDatasetHeld = errors.New("parquet: the dataset is held by another writer")
+
 // lockedBy reports whether err is DuckDB refusing a file another process
-// holds, and who holds it ("" if DuckDB does not say).
+// holds, or a Parquet dataset held by another writer, and who holds it (""
+// if that is not said).
 func lockedBy(err error) (holder string, locked bool) {
 	if err == nil {
 		return "", false
+	}
+	if errors.Is(err, errDatasetHeld) {
+		return "", true
 	}
 	msg := err.Error()
 	if m := duckdbLockHolder.FindStringSubmatch(msg); m != nil {

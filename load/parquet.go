@@ -73,11 +73,18 @@ type ParquetOptions struct {
 	Buckets int
 	// Logger receives debug and info lines; nil discards them.
 	Logger *slog.Logger
+	// LockWait is how long to wait for a dataset another writer holds
+	// (DefaultLockWait if zero), as DuckDBOptions.LockWait.
+	LockWait time.Duration
+	// Clock times the lock waiting (SystemClock if its fields are nil).
+	Clock Clock
 }
 
 // OpenParquet opens (or creates) the dataset in o.Dir for writing: it takes
-// the writer lock, rolls forward a commit a crash interrupted, and sweeps the
-// temp files a crashed writer left.
+// the writer lock, waiting with backoff up to o.LockWait while another
+// writer holds it (then the error wraps ErrLocked, as OpenDuckDB's), rolls
+// forward a commit a crash interrupted, and sweeps the temp files a crashed
+// writer left.
 func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if o.Dir == "" {
 		return nil, errors.New("parquet: no directory given")
@@ -93,7 +100,13 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if err := mkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("parquet: create dataset directory: %w", err)
 	}
-	lock, err := lockDataset(dir)
+	if o.LockWait == 0 {
+		o.LockWait = DefaultLockWait
+	}
+	if o.Clock.Now == nil || o.Clock.Sleep == nil {
+		o.Clock = SystemClock
+	}
+	lock, err := waitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +155,18 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 		// directory (swept at open), not into the working directory.
 		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
 	}
+	if err == nil {
+		// Instants are UTC: casts between TIMESTAMP and TIMESTAMPTZ must
+		// not depend on the machine's time zone.
+		_, err = p.exec(ctx, "SET TimeZone = 'UTC'")
+	}
 	if err != nil {
 		p.db.Close()
 		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
+	}
+	if err := p.writeEmptyFiles(ctx); err != nil {
+		p.db.Close()
+		return nil, err
 	}
 	return p, nil
 }
@@ -188,6 +210,7 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 			}
 		}
 		os.RemoveAll(p.abs(staging))
+		p.removeStaging()
 	}()
 	var files []string
 	for _, tl := range p.tables {
@@ -229,6 +252,7 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	for _, rel := range j.Removes {
 		delete(p.written, rel)
 	}
+
 	p.log.Debug("parquet commit", "batches", len(batches), "files", len(files), "removed", len(j.Removes), "elapsed", time.Since(start))
 	return nil
 }
@@ -268,12 +292,14 @@ func RecoverParquet(dir string) error {
 	return err
 }
 
-// Close releases the merge engine and the writer lock.
+// Close releases the merge engine and the writer lock, leaving no empty
+// staging directory.
 func (p *Parquet) Close() error {
 	err := p.conn.Close()
 	if cerr := p.db.Close(); err == nil {
 		err = cerr
 	}
+	p.removeStaging()
 	if cerr := p.lock.Close(); err == nil {
 		err = cerr
 	}

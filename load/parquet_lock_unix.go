@@ -11,7 +11,8 @@ import (
 )
 
 // lockDataset takes the dataset's single-writer lock (DIR/_lock, flock), which
-// the kernel releases if the process dies.
+// the kernel releases if the process dies. It does not wait: a held lock
+// fails with errDatasetHeld.
 func lockDataset(dir string) (*os.File, error) {
 	f, err := os.OpenFile(filepath.Join(dir, "_lock"), os.O_RDWR|os.O_CREATE, parquetFileMode)
 	if err != nil {
@@ -20,7 +21,7 @@ func lockDataset(dir string) (*os.File, error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, errors.New("parquet: the dataset is held by another writer")
+			return nil, errDatasetHeld
 		}
 		return nil, fmt.Errorf("parquet: lock: %w", err)
 	}

@@ -87,7 +87,9 @@ func curViewSQL(t *schema.Table, files map[string]int32, present map[string]bool
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", schema.QuoteLiteral(path), files[path]))
 	}
 	for _, c := range t.Columns {
-		if present[c.Name] {
+		if present[c.Name] && c.Type.Kind == schema.KindTimestamp {
+			cols = append(cols, readInstantSQL(schema.QuoteIdent(c.Name))+" AS "+schema.QuoteIdent(c.Name))
+		} else if present[c.Name] {
 			cols = append(cols, schema.QuoteIdent(c.Name))
 		} else {
 			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
@@ -208,9 +210,10 @@ func isKey(t *schema.Table, name string) bool {
 
 // writeSQL writes the merged rows as one Parquet file per touched file, at
 // dir/_pid=N/data_0.parquet (PARTITION_BY drops _pid from the files), each
-// sorted by key. Sorting costs about 10% of a large commit and makes files
-// 2-3x smaller, deterministic, and prunable by login_id.
+// sorted by key, with instants UTC-adjusted (storedSQL). Sorting costs about
+// 10% of a large commit and makes files 2-3x smaller, deterministic, and
+// prunable by login_id.
 func writeSQL(t *schema.Table, dir string) string {
-	return fmt.Sprintf("COPY (SELECT * FROM (%s) ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
-		mergeSQL(t), identList(t.Key, ""), schema.QuoteLiteral(dir))
+	return fmt.Sprintf("COPY (%s ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
+		storedSQL(t, mergeSQL(t)), identList(t.Key, ""), schema.QuoteLiteral(dir))
 }

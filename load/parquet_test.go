@@ -2,7 +2,9 @@ package load
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/syncer/syncer/schema"
 )
@@ -39,7 +42,11 @@ func TestParquetTypesAndExactDecimals(t *testing.T) {
 			filepath.ToSlash(dir)+"/"+tb.Name+"/**/*.parquet', hive_partitioning = true))")
 		var want []string
 		for _, c := range tb.Columns {
-			want = append(want, c.Name+"|"+c.Type.DuckDB())
+			typ := c.Type.DuckDB()
+			if c.Type.Kind == schema.KindTimestamp {
+				typ = "TIMESTAMP WITH TIME ZONE" // UTC-adjusted in the files; the views give TIMESTAMP
+			}
+			want = append(want, c.Name+"|"+typ)
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: the raw glob reads columns\n%v\nwant\n%v", tb.Name, got, want)
@@ -210,11 +217,15 @@ func TestParquetLayoutModesAndManifest(t *testing.T) {
 	commit(t, p, positionsBatch("run-7", "login-a", "2025-01-31", positionRow("login-a", "A1", "S1", "2025-01-31", "1")))
 
 	b := layout{buckets: 8}.bucket("login-a")
-	wantFiles := []string{
-		"_dataset.json", "_lock", "_runs/run-7.json",
+	data := []string{
 		"accounts/part-b00" + string(rune('0'+b)) + ".parquet",
 		"positions/as_of_date=2025-01-31/part-b00" + string(rune('0'+b)) + ".parquet",
 	}
+	wantFiles := append([]string{"_dataset.json", "_lock", "_runs/run-7.json"}, data...)
+	for _, tl := range p.tables {
+		wantFiles = append(wantFiles, emptyRel(tl))
+	}
+	slices.Sort(wantFiles)
 	var files []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -244,7 +255,7 @@ func TestParquetLayoutModesAndManifest(t *testing.T) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(m.Files, wantFiles[3:]) || m.RunID != "run-7" || m.Commits != 1 {
+	if !slices.Equal(m.Files, data) || m.RunID != "run-7" || m.Commits != 1 {
 		t.Errorf("manifest %+v", m)
 	}
 }
@@ -318,8 +329,8 @@ func TestParquetOpenRecovers(t *testing.T) {
 func TestParquetOpenRules(t *testing.T) {
 	dir := t.TempDir()
 	p := openTest(t, dir, 4)
-	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir}); err == nil || !strings.Contains(err.Error(), "another writer") {
-		t.Errorf("second writer: %v", err)
+	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, LockWait: time.Nanosecond}); !errors.Is(err, ErrLocked) {
+		t.Errorf("second writer: %v, want ErrLocked", err)
 	}
 	p.Close()
 	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, Buckets: 8}); err == nil {
@@ -355,5 +366,91 @@ func TestParquetReadsFilesMissingANewColumn(t *testing.T) {
 	got := queryStrings(t, reader(t, dir), "SELECT login_id, cash::DOUBLE, extra IS NULL FROM accounts ORDER BY 1")
 	if want := []string{"L1|1|true", "L2|2|true"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestParquetInstantsAreUTCAdjusted: instants are stored as UTC-adjusted
+// Parquet timestamps, as the Parquet metadata says, and read back as the
+// same UTC TIMESTAMP through the views whatever the reader's time zone.
+func TestParquetInstantsAreUTCAdjusted(t *testing.T) {
+	dir := t.TempDir()
+	p := openTest(t, dir, 2)
+	commit(t, p, positionsBatch("run-1", "login-a", "2025-01-31", positionRow("login-a", "A1", "S1", "2025-01-31", "1")))
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := reader(t, dir)
+	for _, table := range []string{"accounts", "positions"} {
+		files, _ := filepath.Glob(filepath.Join(dir, table, "**", "part-*.parquet"))
+		more, _ := filepath.Glob(filepath.Join(dir, table, "part-*.parquet"))
+		files = append(files, more...)
+		if len(files) == 0 {
+			t.Fatalf("%s: no file", table)
+		}
+		for _, f := range append(files, filepath.Join(dir, table, "empty.parquet")) {
+			if table == "positions" && strings.HasSuffix(f, "empty.parquet") {
+				f = filepath.Join(dir, "positions", "as_of_date="+hiveNull, "empty.parquet")
+			}
+			got := queryStrings(t, db, "SELECT logical_type FROM parquet_schema("+schema.QuoteLiteral(f)+") WHERE name = 'synced_at'")
+			if len(got) != 1 || !strings.Contains(got[0], "isAdjustedToUTC=1") {
+				t.Errorf("%s: synced_at is stored as %q, want a UTC-adjusted timestamp", f, got)
+			}
+		}
+	}
+	if _, err := db.Exec("SET TimeZone = 'America/Toronto'"); err != nil {
+		t.Fatal(err)
+	}
+	want := testSyncedAt.Format("2006-01-02 15:04:05.000000")
+	for _, table := range []string{"accounts", "positions"} {
+		got := queryStrings(t, db, "SELECT synced_at::VARCHAR, typeof(synced_at) FROM "+table)
+		if len(got) != 1 || got[0] != want+"|TIMESTAMP" {
+			t.Errorf("%s: synced_at reads %q in Toronto, want %q as a TIMESTAMP", table, got, want)
+		}
+	}
+}
+
+// TestParquetEmptyTablesAreReadable: every table's folder holds a file from
+// the moment the dataset is opened, so the documented glob never fails with
+// "No files found", before and after commits; and no empty _staging
+// directory is left after a commit or Close.
+func TestParquetEmptyTablesAreReadable(t *testing.T) {
+	dir := t.TempDir()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	globAll := func(when string) {
+		t.Helper()
+		for _, tb := range schema.Tables {
+			glob := filepath.ToSlash(dir) + "/" + tb.Name + "/**/*.parquet"
+			if _, err := db.Exec("SELECT count(*) FROM read_parquet(" + schema.QuoteLiteral(glob) + ", hive_partitioning = true)"); err != nil {
+				t.Errorf("%s: the documented glob over %s fails: %v", when, tb.Name, err)
+			}
+		}
+	}
+	noStaging := func(when string) {
+		t.Helper()
+		if _, err := os.Stat(filepath.Join(dir, stagingDir)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: %s is still there (%v)", when, stagingDir, err)
+		}
+	}
+	p := openTest(t, dir, 2)
+	globAll("after open")
+	commit(t, p, positionsBatch("run-1", "login-a", "2025-01-31", positionRow("login-a", "A1", "S1", "2025-01-31", "1")))
+	globAll("after a commit")
+	noStaging("after a commit")
+	// A login's snapshot replaced by an empty one empties the positions table.
+	commit(t, p, positionsBatch("run-2", "login-a", "2025-01-31"))
+	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+schema.QuoteLiteral(filepath.ToSlash(dir)+"/positions/**/*.parquet")+", hive_partitioning = true)"); got[0] != "0" {
+		t.Errorf("positions hold %s rows after the empty snapshot, want 0", got[0])
+	}
+	globAll("after the table emptied")
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	noStaging("after Close")
+	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+schema.QuoteLiteral(filepath.ToSlash(dir)+"/accounts/**/*.parquet")+", hive_partitioning = true)"); got[0] != "1" {
+		t.Errorf("accounts hold %s rows, want 1", got[0])
 	}
 }

@@ -29,8 +29,13 @@ func ParquetViews(dir string) string {
 		root := filepath.Join(dir, t.Name)
 		var cols, nulls []string
 		for _, c := range t.Columns {
-			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", schema.QuoteIdent(c.Name), c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
-			nulls = append(nulls, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
+			id := schema.QuoteIdent(c.Name)
+			nulls = append(nulls, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), id))
+			if c.Type.Kind == schema.KindTimestamp {
+				cols = append(cols, readInstantSQL(id)+" AS "+id) // files hold UTC-adjusted instants
+				continue
+			}
+			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", id, c.Type.DuckDB(), id))
 		}
 		empty := fmt.Sprintf("SELECT %s WHERE false", strings.Join(nulls, ", "))
 		if hasParquet(root) {

@@ -11,10 +11,14 @@
 //
 // Outcomes. A login's failure is data, not an error: it is recorded in
 // sync_logins and the run goes on. Run returns an error only when the run
-// cannot continue (credentials rejected for everyone, warehouse unwritable);
-// what was committed before stays committed.
+// cannot continue (credentials rejected for everyone, warehouse unwritable:
+// ErrFatal, and the run stops at once) or could not proceed (no login synced
+// and every failure says Flinks was unreachable or served nobody:
+// ErrUnreachable); what was committed before stays committed.
 //
 // Cancellation. When ctx is cancelled the run stops admitting logins,
-// lets the loader commit what it already holds, records the logins it
-// interrupted as failed, and closes the run as interrupted.
+// lets the loader commit what it already holds, records every listed login
+// that did not finish as failed ("interrupted"), the ones never started
+// included, and closes the run as interrupted. A cancellation that comes
+// after every login finished changes nothing.
 package pipeline

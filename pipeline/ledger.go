@@ -16,6 +16,15 @@ func KnownLogins(ctx context.Context, db *sql.DB) ([]string, error) {
 	return strings1(ctx, db, `SELECT login_id FROM logins ORDER BY login_id`)
 }
 
+// RunExists reports whether sync_runs holds a run with this id.
+func RunExists(ctx context.Context, db *sql.DB, runID string) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sync_runs WHERE run_id = ?`, runID).Scan(&n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
 // RetryCandidates returns the LoginIds whose latest attempt ended in a
 // retryable status (failed or timed_out).
 func RetryCandidates(ctx context.Context, db *sql.DB) ([]string, error) {

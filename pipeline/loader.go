@@ -15,13 +15,16 @@ import (
 // one by one; a login whose rows cannot be committed is recorded as failed
 // with only its sync_logins row. It returns an error wrapping ErrFatal when
 // not even that can be written; it keeps draining results so workers never
-// block, and stops committing.
+// block, and stops committing; it aborts the run at once, so that no more
+// logins are fetched only to be discarded.
 func (r *runner) load(ctx context.Context) error {
 	var fatal error
 	group := make([]result, 0, r.o.CommitEvery)
 	flush := func() {
 		if len(group) > 0 && fatal == nil {
-			fatal = r.commitGroup(ctx, group)
+			if fatal = r.commitGroup(ctx, group); fatal != nil {
+				r.abort(fatal)
+			}
 		}
 		clear(group)
 		group = group[:0]

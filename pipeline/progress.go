@@ -33,6 +33,7 @@ type counters struct {
 	byStatus map[string]int
 	rows     map[string]int64
 	done     int
+	ends     endings
 }
 
 func newCounters(total int) *counters {
@@ -46,6 +47,7 @@ func (c *counters) committed(res result) {
 	defer c.mu.Unlock()
 	c.done++
 	c.byStatus[res.status]++
+	c.ends.add(res.ending)
 	for name, rows := range res.batch.Rows {
 		if name == schema.SyncLogins.Name {
 			continue

@@ -41,6 +41,7 @@ type result struct {
 	batch  schema.Batch
 	status string
 	stats  transform.Stats
+	ending // why a login without data ended, for the run's verdict
 }
 
 // runner holds the state of one Run.
@@ -59,6 +60,8 @@ type runner struct {
 	parked    map[*task]struct{}
 	cancelled error         // set once the run is cancelled; guarded by mu
 	over      chan struct{} // closed when every admitted login is finished
+
+	unadmitted []string // the logins feed never admitted; read once feed returns
 
 	abort context.CancelCauseFunc
 }
@@ -116,27 +119,22 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	}
 	g.Go(func() error { r.watchCancel(gctx, r.over); return nil })
 	_ = g.Wait() // workers report outcomes as data; only abort ends the run early
+	r.recordUnadmitted(context.Cause(runCtx))
 	close(r.results)
 	<-loaderDone
 	stopProgress()
+	cause := context.Cause(runCtx) // after the loader's last commit, which may have failed
 
 	sum := r.summary(started, o.Now().UTC())
 	record.FinishedAt = sum.FinishedAt
 	record.Succeeded = int64(sum.ByStatus[StatusSucceeded])
 	record.Failed = int64(sum.Committed - sum.ByStatus[StatusSucceeded])
 	record.Requests = sum.Requests
-	cause := context.Cause(runCtx)
-	switch {
-	case errors.Is(cause, ErrFatal):
-		record.Status, record.Error = RunFailed, cause.Error()
-	case ctx.Err() != nil:
-		record.Status, sum.Interrupted = RunInterrupted, true
-	case record.Failed > 0:
-		record.Status = RunPartial
-	default:
-		record.Status = RunSucceeded
+	verdict := r.verdict(sum, cause, ctx.Err() != nil)
+	record.Status, sum.Status, sum.Interrupted = verdict.status, verdict.status, verdict.status == RunInterrupted
+	if verdict.err != nil {
+		record.Error = verdict.err.Error()
 	}
-	sum.Status = record.Status
 	if err := r.commitRun(commitCtx, record); err != nil && loaderErr == nil {
 		loaderErr = fmt.Errorf("%w: closing the run: %w", ErrFatal, err)
 	}
@@ -146,7 +144,7 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	if loaderErr != nil {
 		return sum, loaderErr
 	}
-	return sum, nil
+	return sum, verdict.err
 }
 
 func (r *runner) commitRun(ctx context.Context, rec transform.RunRecord) error {
@@ -175,10 +173,11 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 		close(r.ready)
 		close(r.over)
 	}()
-	for _, id := range logins {
+	for i, id := range logins {
 		select {
 		case r.slots <- struct{}{}:
 		case <-ctx.Done():
+			r.unadmitted = logins[i:]
 			return
 		}
 		r.stats.queued.Add(-1)
@@ -304,7 +303,7 @@ func (r *runner) finish(t *task, err error) {
 	}
 	status := statusOf(err)
 	out := r.outcome(t, status, rep, err)
-	r.hand(result{batch: transform.OutcomeBatch(out), status: status})
+	r.hand(result{batch: transform.OutcomeBatch(out), status: status, ending: endingOf(err)})
 }
 
 func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {

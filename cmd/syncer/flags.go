@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -102,7 +103,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.IntVar(&s.commitEvery, "commit-every", 200, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
 	fs.DurationVar(&s.commitLatency, "commit-latency", 500*time.Millisecond, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
-	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs (default: generated from the time)")
+	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs, which must be new (default: generated from the time; with schedule, a prefix of each run's id)")
 	fs.BoolVar(&s.sandbox, "sandbox", false, "run the built-in Flinks imitation on a loopback port and sync against it")
 	fs.Int64Var(&s.sandboxSeed, "sandbox-seed", 1, "seed of the sandbox's generated data")
 	fs.StringVar(&s.sandboxAsOf, "sandbox-as-of", "", "as-of date (YYYY-MM-DD) of the sandbox's data, which its logins were last refreshed on (default: today, UTC)")
@@ -206,6 +207,46 @@ func newFlagSet(env *environment, name, synopsis, about string) *pflag.FlagSet {
 		fmt.Fprintf(env.stdout, "Usage: syncer %s %s\n\n%s\n\nFlags:\n%s", name, synopsis, about, fs.FlagUsages())
 	}
 	return fs
+}
+
+// noArgs refuses positional arguments: a command that takes none must not
+// silently ignore, say, a LoginId typed without --login. The argument is
+// quoted unless it looks like a LoginId, which is never printed.
+func noArgs(fs *pflag.FlagSet) error {
+	if fs.NArg() == 0 {
+		return nil
+	}
+	arg := fs.Arg(0)
+	if isLoginID(strings.TrimSpace(arg)) {
+		return usagef("unexpected argument: a LoginId goes after --login (or in a --logins FILE)")
+	}
+	return usagef("unexpected argument %q", arg)
+}
+
+// checkParents refuses a --db or --parquet whose parent directory does not
+// exist: a mistyped path is an error naming it, not a silent mkdir -p. The
+// Parquet dataset's own directory is created if missing.
+func (w *warehouseFlags) checkParents() error {
+	check := func(flag, path string) error {
+		parent := filepath.Dir(path)
+		st, err := os.Stat(parent)
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s %s: the directory %s does not exist (create it first)", flag, path, parent)
+		case !st.IsDir():
+			return fmt.Errorf("%s %s: %s is not a directory", flag, path, parent)
+		}
+		return nil
+	}
+	if !w.noDB {
+		if err := check("--db", w.db); err != nil {
+			return err
+		}
+	}
+	if w.parquet != "" {
+		return check("--parquet", w.parquet)
+	}
+	return nil
 }
 
 // parse parses args, printing the usage for --help, and turning flag mistakes

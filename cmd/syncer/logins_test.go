@@ -67,3 +67,43 @@ func TestReadLoginsMillionLines(t *testing.T) {
 		t.Errorf("%d distinct LoginIds, want %d", got, len(distinct))
 	}
 }
+
+// TestReadLoginsAcceptsABOM: a list saved by an editor that writes a UTF-8
+// byte order mark reads like any other.
+func TestReadLoginsAcceptsABOM(t *testing.T) {
+	a := "5e115eac-1209-4f19-641c-08d6d484e2fe"
+	ids, err := gatherLogins("-", nil, strings.NewReader("\uFEFF"+a+"\r\n"))
+	if err != nil || len(ids) != 1 || ids[0] != a {
+		t.Errorf("got %v, %v; want [%s]", ids, err, a)
+	}
+}
+
+// TestReadLoginsReportsEveryBadLine: one error names every bad line (the
+// first 20, and how many more), never their content.
+func TestReadLoginsReportsEveryBadLine(t *testing.T) {
+	good := "5e115eac-1209-4f19-641c-08d6d484e2fe"
+	var b strings.Builder
+	var want []string
+	for n := 1; n <= 50; n++ {
+		switch {
+		case n%2 == 1:
+			b.WriteString(good + "\n")
+		default:
+			fmt.Fprintf(&b, "0badbeef-%04d\n", n)
+			if len(want) < maxBadLines {
+				want = append(want, fmt.Sprint(n))
+			}
+		}
+	}
+	_, err := gatherLogins("-", nil, strings.NewReader(b.String()))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	if !strings.Contains(msg, "25 lines are not LoginIds") || !strings.Contains(msg, "lines "+strings.Join(want, ", ")+" and 5 more") {
+		t.Errorf("error %q: want the 25 bad lines counted and the first 20 named", msg)
+	}
+	if strings.Contains(msg, "0badbeef") {
+		t.Errorf("error %q repeats a line's content", msg)
+	}
+}

@@ -37,6 +37,13 @@ func (m *metrics) runStarted() {
 	m.mu.Unlock()
 }
 
+// runSkipped ends a tick that found nothing to sync: no run happened.
+func (m *metrics) runSkipped() {
+	m.mu.Lock()
+	m.running = false
+	m.mu.Unlock()
+}
+
 func (m *metrics) tickSkipped() {
 	m.mu.Lock()
 	m.skipped++
@@ -60,7 +67,9 @@ func (m *metrics) runFinished(s *pipeline.Summary, err error) {
 	m.requests += s.Requests
 	m.lastDuration = s.Wall()
 	m.durationSum += s.Wall().Seconds()
-	if err == nil && (s.Status == pipeline.RunSucceeded || s.Status == pipeline.RunPartial) {
+	// A run that synced no login is no success, whatever its status: a
+	// dead endpoint must not look healthy for ever.
+	if s.ByStatus[pipeline.StatusSucceeded] > 0 {
 		m.lastSuccess = s.FinishedAt
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -13,18 +14,25 @@ import (
 )
 
 // openReadOnly opens the warehouse for reading: the DuckDB file read-only,
-// or with --no-db the Parquet dataset as views.
+// or with --no-db the Parquet dataset as views. Nothing run through it can
+// write, attach, install, load or change a setting; it reads no file but
+// the warehouse's and, with --parquet, the dataset's.
 func openReadOnly(ctx context.Context, f *warehouseFlags) (*sql.DB, error) {
 	if f.noDB {
 		return load.OpenParquetCatalog(ctx, f.parquet)
 	}
-	return load.OpenDuckDBReadOnly(ctx, f.db, f.lockWait)
+	var readDirs []string
+	if f.parquet != "" {
+		readDirs = append(readDirs, f.parquet)
+	}
+	return load.OpenDuckDBReadOnly(ctx, f.db, f.lockWait, readDirs...)
 }
 
 func runSQL(ctx context.Context, env *environment, args []string) error {
 	var f warehouseFlags
 	fs := newFlagSet(env, "sql", "QUERY [flags]",
-		"Runs SQL against the warehouse, read-only, and prints the result.\n"+
+		"Runs one query against the warehouse, read-only, and prints the result. Statements that write,\n"+
+			"attach, install, load or change settings are refused; with --parquet DIR, read_parquet can read DIR.\n"+
 			"Example: syncer sql \"SELECT type, count(*) FROM accounts GROUP BY type\"")
 	f.addFlags(fs, env)
 	format := fs.String("format", "table", "output format: table, csv or json")
@@ -45,6 +53,13 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := load.CheckReadOnly(ctx, db, fs.Arg(0)); err != nil {
+		var ro *load.ReadOnlyError
+		if errors.As(err, &ro) {
+			return usagef("%v", err)
+		}
+		return err
+	}
 	t, err := query(ctx, db, fs.Arg(0))
 	if err != nil {
 		return err
@@ -137,6 +152,9 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 	runs := fs.Int("runs", 10, "how many recent runs to show")
 	format := fs.String("format", "table", "output format: table, csv or json (logins only)")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if err := f.validate(); err != nil {

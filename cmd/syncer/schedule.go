@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -26,6 +27,9 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	spec := fs.String("cron", "", "cron spec of the runs (required)")
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on /metrics and a health check on /healthz at this address")
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if *spec == "" {
@@ -66,18 +70,19 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 		log.Info("serving metrics", "addr", ln.Addr().String())
 	}
 
-	source := func(ctx context.Context, w *warehouse) ([]string, error) {
-		if len(ids) > 0 {
-			return ids, nil
-		}
-		return w.knownLogins(ctx)
-	}
+	source := givenOrKnown(ids, &f)
 	job := func() {
 		m.runStarted()
-		sum, err := syncOnce(ctx, env, &f, cfg, "schedule", source, log)
-		m.runFinished(sum, err)
-		if err != nil {
+		sum, _, err := syncOnce(ctx, env, &f, cfg, "schedule", source, log)
+		switch {
+		case errors.Is(err, errNothingToSync):
+			m.runSkipped()
+			log.Warn("nothing to sync at this tick: no LoginId given and the warehouse knows none (register them with backfill)")
+		case err != nil:
+			m.runFinished(sum, err)
 			log.Error("run failed", "err", err)
+		default:
+			m.runFinished(sum, err)
 		}
 		if ctx.Err() == nil {
 			log.Info("next run", "at", sched.Next(time.Now()).Format(time.RFC3339))

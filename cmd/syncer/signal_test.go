@@ -16,17 +16,20 @@ import (
 	"github.com/syncer/syncer/extract/flinkstest"
 )
 
-// TestInterruptClosesTheRunCleanly sends SIGINT while every login is
-// pending: the process exits 1, the run is recorded as interrupted, every
-// admitted login as failed ("interrupted"), and the warehouse is closed.
+// TestInterruptClosesTheRunCleanly sends SIGINT while every admitted login
+// is pending and more wait to be admitted: the process exits 1, the run is
+// recorded as interrupted, every listed login as failed ("interrupted"),
+// the never started ones included, and the warehouse is closed; `retry`
+// then syncs the whole list.
 func TestInterruptClosesTheRunCleanly(t *testing.T) {
 	srv := flinkstest.New(flinkstest.Config{Seed: 8, Pending: flinkstest.FixedPending(1 << 20)})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.duckdb")
-	logins := flinkstest.DemoLogins(8, 20)
+	logins := flinkstest.DemoLogins(8, 40)
+	const admitted = 16 // 8 × --concurrency: the rest are never started
 	cmd := exec.Command(os.Args[0], "sync", "--db", db, "--base-url", srv.URL, "--logins", writeLogins(t, dir, logins),
-		"--poll-interval", "10ms", "--log-format", "json", "--concurrency", "4")
+		"--poll-interval", "10ms", "--log-format", "json", "--concurrency", "2")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SYNCER_TEST_MAIN=1")
 	var stdout bytes.Buffer
@@ -54,10 +57,10 @@ func TestInterruptClosesTheRunCleanly(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the run did not start")
 	}
-	// Every login has polled at least once: all are pending. (The sandbox
-	// counts a request before answering it, so this is exact.)
+	// Every admitted login has polled at least once: all are pending. (The
+	// sandbox counts a request before answering it, so this is exact.)
 	deadline := time.Now().Add(time.Minute)
-	for _, id := range logins {
+	for _, id := range logins[:admitted] {
 		for srv.Count(flinkstest.EndpointInvestments, id) == 0 {
 			if time.Now().After(deadline) {
 				t.Fatal("logins never reached their first poll")
@@ -77,6 +80,20 @@ func TestInterruptClosesTheRunCleanly(t *testing.T) {
 		t.Errorf("%d interrupted runs recorded, want 1", n)
 	}
 	if n := queryInt(t, w, `SELECT count(*) FROM sync_logins WHERE status = 'failed' AND error LIKE 'interrupted%'`); n != len(logins) {
-		t.Errorf("%d logins recorded as interrupted, want %d", n, len(logins))
+		t.Errorf("%d logins recorded as interrupted, want all %d listed", n, len(logins))
+	}
+	if n := queryInt(t, w, `SELECT count(*) FROM sync_logins WHERE error LIKE 'interrupted before the login started%'`); n < len(logins)-admitted {
+		t.Errorf("%d logins recorded as never started, want at least %d", n, len(logins)-admitted)
+	}
+	w.Close()
+
+	healthy := flinkstest.New(flinkstest.Config{Seed: 8})
+	t.Cleanup(healthy.Close)
+	if r := syncer(t, dir, nil, "retry", "--db", db, "--base-url", healthy.URL, "--poll-interval", "1ms"); r.code != exitOK {
+		t.Fatalf("retry after the interruption: want exit 0\n%s", r)
+	}
+	w = openWarehouseRO(t, db)
+	if n := queryInt(t, w, `SELECT count(*) FROM sync_logins JOIN sync_runs USING (run_id) WHERE command = 'retry' AND sync_logins.status = 'succeeded'`); n != len(logins) {
+		t.Errorf("retry synced %d logins, want the %d the interrupted run listed", n, len(logins))
 	}
 }

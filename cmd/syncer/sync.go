@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -21,21 +22,55 @@ func runSync(ctx context.Context, env *environment, args []string) error {
 	var f syncFlags
 	fs := newFlagSet(env, "sync", "[--logins FILE] [--login ID]... [flags]",
 		"Syncs the given LoginIds, or with none every LoginId the warehouse knows, into the warehouse.\n"+
-			"With --sandbox (and no LoginIds) it syncs the built-in sandbox's demo logins.")
+			"With --sandbox (and no LoginIds, none known) it syncs the built-in sandbox's demo logins.")
 	f.addFlags(fs, env, true)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
 	if err != nil {
 		return err
 	}
-	return syncCommand(ctx, env, fs, &f, "sync", func(ctx context.Context, w *warehouse) ([]string, error) {
+	if len(ids) == 0 && !f.sandbox && !f.warehouseExists() {
+		return errNothingToSync // and no warehouse is created for it
+	}
+	return syncCommand(ctx, env, fs, &f, "sync", givenOrKnown(ids, &f))
+}
+
+// errNothingToSync: no LoginId given, and none registered (exit 2).
+var errNothingToSync = usagef("nothing to sync: no LoginId given and the warehouse knows none; " +
+	"give --logins FILE or --login ID (or register them with backfill)")
+
+// givenOrKnown syncs the LoginIds given or, with none, every LoginId the
+// warehouse knows, or with --sandbox and none known, the sandbox's demo logins.
+func givenOrKnown(ids []string, f *syncFlags) loginSource {
+	return func(ctx context.Context, w *warehouse) ([]string, error) {
 		if len(ids) > 0 {
 			return ids, nil
 		}
-		return w.knownLogins(ctx)
-	})
+		known, err := w.knownLogins(ctx)
+		switch {
+		case err != nil || len(known) > 0:
+			return known, err
+		case f.sandbox:
+			return sandboxDemoLogins(f.sandboxSeed), nil
+		}
+		return nil, errNothingToSync
+	}
+}
+
+// warehouseExists reports whether the warehouse the flags name is there
+// (the DuckDB file, or with --no-db the Parquet dataset).
+func (w *warehouseFlags) warehouseExists() bool {
+	path := w.db
+	if w.noDB {
+		path = w.parquet
+	}
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func runBackfill(ctx context.Context, env *environment, args []string) error {
@@ -44,6 +79,9 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 		"Registers the LoginIds of FILE in the warehouse and syncs only them.")
 	f.addFlags(fs, env, true)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
 		return err
 	}
 	if f.loginsFile == "" && len(f.logins) == 0 {
@@ -66,10 +104,21 @@ func runRetry(ctx context.Context, env *environment, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
 	return syncCommand(ctx, env, fs, &f, "retry", func(ctx context.Context, w *warehouse) ([]string, error) {
-		return w.retryCandidates(ctx)
+		ids, err := w.retryCandidates(ctx)
+		if err == nil && len(ids) == 0 {
+			return nil, errNothingToRetry
+		}
+		return ids, err
 	})
 }
+
+// errNothingToRetry ends a retry that finds no retryable login: it syncs
+// nothing, says so and exits 0.
+var errNothingToRetry = errors.New("nothing to retry: no login's last attempt ended failed or timed_out")
 
 // loginSource decides which LoginIds a run syncs, once the warehouse is open.
 type loginSource func(ctx context.Context, w *warehouse) ([]string, error)
@@ -86,16 +135,23 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 		return &exitError{code: exitFailed, err: err}
 	}
 	defer closeSandbox()
-	sum, err := syncOnce(ctx, env, f, cfg, command, source, log)
+	sum, counts, err := syncOnce(ctx, env, f, cfg, command, source, log)
+	if errors.Is(err, errNothingToRetry) {
+		fmt.Fprintln(env.stdout, err)
+		return nil
+	}
 	if sum != nil {
-		printSummary(env.stdout, sum, f)
+		printSummary(env.stdout, sum, counts, f)
 	}
 	return runExit(sum, err)
 }
 
 // runExit maps a run's outcome to the exit status of CONTRACT.md.
 func runExit(sum *pipeline.Summary, err error) error {
+	var ue *usageError
 	switch {
+	case errors.As(err, &ue):
+		return err
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
 	case sum.Interrupted:
@@ -107,11 +163,12 @@ func runExit(sum *pipeline.Summary, err error) error {
 }
 
 // syncOnce opens the warehouse, decides the logins, runs the pipeline and
-// closes the warehouse, whatever happens.
-func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (sum *pipeline.Summary, err error) {
+// closes the warehouse, whatever happens. It returns the run's summary and
+// what the warehouse's merges did (nil when the sink cannot say).
+func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (sum *pipeline.Summary, counts map[string]load.TableCounts, err error) {
 	w, err := openWarehouse(ctx, &f.warehouseFlags, log)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer func() {
 		// A warehouse that cannot be checkpointed and closed (a full disk)
@@ -122,21 +179,15 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	}()
 	logins, err := source(ctx, w)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(logins) == 0 && f.sandbox {
-		logins = sandboxDemoLogins(f.sandboxSeed)
-	}
-	if len(logins) == 0 {
-		log.Warn("no LoginIds to sync: give --logins FILE or --login ID, or run backfill first")
+	runID, err := w.newRunID(ctx, f.runID, command)
+	if err != nil {
+		return nil, nil, err
 	}
 	client, err := extract.New(cfg)
 	if err != nil {
-		return nil, err
-	}
-	runID := f.runID
-	if runID == "" {
-		runID = newRunID(time.Now())
+		return nil, nil, err
 	}
 	opts := pipeline.Options{
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
@@ -151,7 +202,32 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	if sum != nil {
 		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed, "wall", sum.Wall().Round(time.Millisecond))
 	}
-	return sum, err
+	if w.counter != nil {
+		counts = w.counter.MergeCounts()
+	}
+	return sum, counts, err
+}
+
+// newRunID returns the id of the run about to start: --run-id, which must
+// not be in sync_runs already (a reused id would overwrite that run's
+// ledger), or, for schedule or without --run-id, a new one (prefixed with
+// --run-id for schedule).
+func (w *warehouse) newRunID(ctx context.Context, flag, command string) (string, error) {
+	if flag == "" || command == "schedule" {
+		id := newRunID(time.Now())
+		if flag != "" {
+			id = flag + "-" + id
+		}
+		return id, nil
+	}
+	taken, err := pipeline.RunExists(ctx, w.catalog, flag)
+	if err != nil {
+		return "", err
+	}
+	if taken {
+		return "", usagef("--run-id %q is already in sync_runs: each run needs its own id (reusing it would overwrite that run's ledger)", flag)
+	}
+	return flag, nil
 }
 
 // newRunID returns a sortable, unique run id: the start time and a random suffix.
@@ -203,6 +279,7 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 type warehouse struct {
 	sink    load.Sink
 	catalog *sql.DB
+	counter load.MergeCounter // the DuckDB sink, when there is one
 	close   func() error
 }
 
@@ -229,6 +306,9 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 	}
 	w := &warehouse{}
 	journal := ""
+	if err := f.checkParents(); err != nil {
+		return nil, err
+	}
 	if !f.noDB {
 		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log})
 		if err != nil {
@@ -237,9 +317,10 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		sinks = append(sinks, db)
 		w.catalog = db.DB()
 		journal = load.JournalDir(f.db)
+		w.counter = db
 	}
 	if f.parquet != "" {
-		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, Logger: log})
+		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
 		if err != nil {
 			closeSinks()
 			return nil, err

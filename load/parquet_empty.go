@@ -1,0 +1,126 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// emptyFile is the name of a file with no rows and the table's columns that
+// every table's directory holds, so that the documented glob
+// (DIR/<table>/**/*.parquet) always finds a file, even for a table with no
+// rows: DuckDB fails on a glob that matches none, and Spark cannot infer the
+// schema of an empty folder. It is written once, when the dataset is opened
+// and lacks it, and never replaced or removed, so no reader ever sees it
+// come or go. In a Hive-partitioned table it sits under the null partition
+// (as_of_date=__HIVE_DEFAULT_PARTITION__), so every file of the table has
+// the same partition keys.
+const emptyFile = "empty.parquet"
+
+// hiveNull is the directory value of a null Hive partition, as Hive, Spark,
+// Trino and DuckDB read it.
+const hiveNull = "__HIVE_DEFAULT_PARTITION__"
+
+// Instants are written as UTC-adjusted Parquet timestamps
+// (isAdjustedToUTC=true, which DuckDB reads as TIMESTAMPTZ and Spark as
+// TIMESTAMP), since a warehouse TIMESTAMP is a UTC instant. storedInstantSQL
+// turns a TIMESTAMP expression into what a file stores, and readInstantSQL
+// reads a file's column back as the UTC TIMESTAMP, whatever the session's
+// TimeZone. (A file written before instants were UTC-adjusted holds a plain
+// TIMESTAMP, which the cast reads in the session's TimeZone: the writer's
+// engine and OpenParquetCatalog use UTC.)
+func storedInstantSQL(expr string) string { return fmt.Sprintf("timezone('UTC', %s)", expr) }
+
+func readInstantSQL(expr string) string {
+	return fmt.Sprintf("timezone('UTC', CAST(%s AS TIMESTAMPTZ))", expr)
+}
+
+// storedInstants is the REPLACE list that turns t's rows, in the table's own
+// types, into what its files store; "" when t has no instant.
+func storedInstants(t *schema.Table) string {
+	var cols []string
+	for _, c := range t.Columns {
+		if c.Type.Kind == schema.KindTimestamp {
+			id := schema.QuoteIdent(c.Name)
+			cols = append(cols, storedInstantSQL(id)+" AS "+id)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// storedSQL wraps a query of t's rows so that it selects what t's files store.
+func storedSQL(t *schema.Table, query string) string {
+	if r := storedInstants(t); r != "" {
+		return fmt.Sprintf("SELECT * REPLACE (%s) FROM (%s)", r, query)
+	}
+	return fmt.Sprintf("SELECT * FROM (%s)", query)
+}
+
+// emptyRel is the dataset-relative path of the table's empty file.
+func emptyRel(tl tableLayout) string {
+	parts := []string{tl.table.Name}
+	for _, i := range tl.hive {
+		parts = append(parts, tl.table.Columns[i].Name+"="+hiveNull)
+	}
+	return path.Join(append(parts, emptyFile)...)
+}
+
+// writeEmptyFiles writes the empty file of every table that lacks it: temp
+// file, fsync, rename, fsync the directory.
+func (p *Parquet) writeEmptyFiles(ctx context.Context) error {
+	for _, tl := range p.tables {
+		rel := emptyRel(tl)
+		if _, err := os.Stat(p.abs(rel)); err == nil {
+			continue
+		}
+		if err := p.writeEmptyFile(ctx, tl.table, rel); err != nil {
+			return fmt.Errorf("parquet: %s: empty file: %w", tl.table.Name, err)
+		}
+	}
+	return nil
+}
+
+func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel string) error {
+	final := p.abs(rel)
+	if err := mkdirAll(filepath.Dir(final)); err != nil {
+		return err
+	}
+	tmp := p.abs(tempName(rel))
+	typed := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name))
+	}
+	q := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)",
+		storedSQL(t, "SELECT "+strings.Join(typed, ", ")+" WHERE false"), schema.QuoteLiteral(tmp))
+	if _, err := p.exec(ctx, q); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(filepath.Dir(final))
+}
+
+// removeStaging removes the staging directory (and the engine's spill
+// directory in it) when nothing is left in them, so a dataset at rest has
+// no empty _staging/.
+func (p *Parquet) removeStaging() {
+	for _, rel := range []string{stagingDir + "/spill", stagingDir} {
+		if err := os.Remove(p.abs(rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return // not empty: a commit's files, which the next open sweeps
+		}
+	}
+}
