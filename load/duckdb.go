@@ -61,8 +61,9 @@ type DuckDB struct {
 	conn    *sql.Conn // the single writer; the staging tables live in its session
 	logger  *slog.Logger
 	release func() // of ddbPrivateFiles
-	staged  map[string]bool
-	closed  bool
+	// staged holds the tables Commit staged, with the rounds each merges (see latestRounds).
+	staged map[string]int
+	closed bool
 }
 
 var _ Sink = (*DuckDB)(nil)
@@ -91,7 +92,7 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		release()
 		return nil, err
 	}
-	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}}
+	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]int{}}
 	if created {
 		if err := os.Chmod(o.Path, 0o600); err != nil {
 			d.Close()

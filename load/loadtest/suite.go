@@ -15,6 +15,7 @@ import (
 var (
 	Day1 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	Day2 = Day1.AddDate(0, 0, 1)
+	Day3 = Day2.AddDate(0, 0, 1)
 )
 
 const seed = 7
@@ -29,6 +30,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("failed_login_keeps_last_good_data", s.testFailedLogin)
 	t.Run("two_dates_two_snapshots", s.testSnapshots)
 	t.Run("transaction_once_across_runs", s.testTransactionsOnce)
+	t.Run("closed_account_marked_not_summed", s.testClosedAccount)
+	t.Run("transaction_latest_sighting_wins", s.testTransactionCorrected)
+	t.Run("transaction_missing_in_range_marked_removed", s.testTransactionRemoved)
 	t.Run("security_of_50_logins_one_row", s.testSharedSecurity)
 	t.Run("exact_decimals", s.testDecimals)
 	t.Run("failed_commit_commits_nothing", s.testFailedCommit)
@@ -173,6 +177,10 @@ func (s *suite) testGroupCommit(t *testing.T) {
 	call1 = append(call1, fewer) // fewer, then full
 	call1 = append(call1, b1[4:]...)
 	call1 = append(call1, b1[3], fewer, Failed(b1[7], "failed")) // twice; full, then fewer; succeeded, then failed
+	// The source changing within one call: login 5's third account closed
+	// by its Day2 batch, back with Day1's, closed again; login 3's
+	// corrected and withdrawn transactions, then their Day1 state again.
+	call1 = append(call1, b2[5], b1[5], b2[5], b2[3], b1[3])
 	call2 := append(append([]schema.Batch{}, b2...), b2[2])
 	grouped := t.TempDir()
 	s.load(t, grouped, call1, call2)
@@ -280,9 +288,13 @@ func (s *suite) testTransactionsOnce(t *testing.T) {
 		if got := queryInt(t, db, "SELECT count(*) FROM transactions"); got != int64(want) {
 			t.Errorf("transactions has %d rows, want %d (one per transaction)", got, want)
 		}
-		// A transaction both runs saw keeps its first sighting.
-		if got := queryString(t, db, "SELECT run_id FROM transactions WHERE date = ? LIMIT 1", Day1); got != RunID(seed, Day1) {
-			t.Errorf("a transaction seen by both runs has run_id %s, want the first run's %s", got, RunID(seed, Day1))
+		// A transaction both runs saw keeps when it was first seen, and
+		// names the run that saw it last.
+		if got := queryInt(t, db, "SELECT count(*) FROM transactions WHERE date = ? AND NOT (first_seen_at >= ? AND first_seen_at < ?)", Day1, Day1, Day2); got != 0 {
+			t.Errorf("%d transactions of %s seen by both runs lost their first sighting", got, Day1.Format(time.DateOnly))
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM transactions WHERE date = ? AND removed_at IS NULL AND run_id <> ?", Day1, RunID(seed, Day2)); got != 0 {
+			t.Errorf("%d transactions seen by both runs do not name the later run", got)
 		}
 	})
 }

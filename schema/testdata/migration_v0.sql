@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
 	"extra" JSON,
+	"last_seen_at" TIMESTAMP,
+	"closed_at" TIMESTAMP,
 	PRIMARY KEY ("login_id", "account_id")
 );
 
@@ -79,6 +81,9 @@ CREATE TABLE IF NOT EXISTS "transactions" (
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
 	"extra" JSON,
+	"first_seen_at" TIMESTAMP,
+	"updated_at" TIMESTAMP,
+	"removed_at" TIMESTAMP,
 	PRIMARY KEY ("login_id", "account_id", "transaction_id")
 );
 
@@ -145,7 +150,7 @@ COMMENT ON COLUMN "logins"."registered_by" IS 'Command of that run: sync, backfi
 
 COMMENT ON COLUMN "logins"."run_id" IS 'Run that registered it.';
 
-COMMENT ON TABLE "accounts" IS 'One row per investment account: its latest state as of the last good sync.';
+COMMENT ON TABLE "accounts" IS 'One row per investment account a login has carried: its latest state as of the last good sync that carried it. An account a succeeded sync of its login no longer carries is kept with those values and marked closed_at: count open accounts with closed_at IS NULL.';
 
 COMMENT ON COLUMN "accounts"."login_id" IS 'Flinks LoginId the account was synced through.';
 
@@ -173,11 +178,15 @@ COMMENT ON COLUMN "accounts"."account_number" IS 'Account number, masked to its 
 
 COMMENT ON COLUMN "accounts"."full_account_label" IS 'Institution''s label (name, number, currency), account number masked likewise.';
 
-COMMENT ON COLUMN "accounts"."run_id" IS 'Run that last wrote this row.';
+COMMENT ON COLUMN "accounts"."run_id" IS 'Run that last wrote this row''s values: the last succeeded sync that carried the account (closing it does not change it).';
 
 COMMENT ON COLUMN "accounts"."synced_at" IS 'When that run fetched the data (UTC).';
 
 COMMENT ON COLUMN "accounts"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON COLUMN "accounts"."last_seen_at" IS 'When the last succeeded sync that carried the account fetched it (UTC); NULL in a row written before schema version 2 until the account is seen again.';
+
+COMMENT ON COLUMN "accounts"."closed_at" IS 'When the first succeeded sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns.';
 
 COMMENT ON TABLE "securities" IS 'One row per real-world security, however many accounts, logins and partial references name it. A later reference fills in identifiers and never erases known ones.';
 
@@ -229,7 +238,7 @@ COMMENT ON COLUMN "positions"."synced_at" IS 'When that run fetched the data (UT
 
 COMMENT ON COLUMN "positions"."extra" IS 'Payload fields with no column of their own, as JSON.';
 
-COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The first sighting is kept.';
+COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The latest sighting''s values win; first_seen_at, updated_at and removed_at record its history. A transaction a later payload lacks though it covers its date (that account''s first to last transaction date in the payload) is kept and marked removed_at.';
 
 COMMENT ON COLUMN "transactions"."login_id" IS 'Flinks LoginId.';
 
@@ -259,11 +268,17 @@ COMMENT ON COLUMN "transactions"."net_amount" IS 'Net cash effect on the account
 
 COMMENT ON COLUMN "transactions"."currency" IS 'Currency of the amounts, upper-case ISO code.';
 
-COMMENT ON COLUMN "transactions"."run_id" IS 'Run that first saw the transaction.';
+COMMENT ON COLUMN "transactions"."run_id" IS 'Run that last wrote this row''s values: the latest run whose payload carried the transaction (marking it removed does not change it).';
 
 COMMENT ON COLUMN "transactions"."synced_at" IS 'When that run fetched the data (UTC).';
 
 COMMENT ON COLUMN "transactions"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON COLUMN "transactions"."first_seen_at" IS 'When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting''s).';
+
+COMMENT ON COLUMN "transactions"."updated_at" IS 'When the latest run whose payload changed one of the transaction''s values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed.';
+
+COMMENT ON COLUMN "transactions"."removed_at" IS 'When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values.';
 
 COMMENT ON TABLE "rejected_records" IS 'Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.';
 
@@ -364,4 +379,4 @@ SELECT
 FROM positions
 GROUP BY login_id, account_id, as_of_date, currency;
 
-INSERT INTO "schema_version" (version) VALUES (1);
+INSERT INTO "schema_version" (version) VALUES (2);
