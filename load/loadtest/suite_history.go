@@ -156,7 +156,7 @@ func sumColumn(rows []schema.Row, i int) schema.Decimal {
 
 // testClosedAccount: an account a succeeded sync of its login no longer
 // carries is marked closed, kept with its last values, and left out of a sum
-// over open accounts; a repeated batch and a failed
+// over open accounts and of latest_positions; a repeated batch and a failed
 // sync change nothing; the account reopens when the source carries it again.
 func (s *suite) testClosedAccount(t *testing.T) {
 	const i = 2 // login 2 has three accounts and no generated changes
@@ -198,6 +198,12 @@ func (s *suite) testClosedAccount(t *testing.T) {
 		}
 		if got := loginSums(t, db, LoginID(1))[acct.Name]; got != other {
 			t.Error("another login's accounts changed")
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM latest_positions WHERE login_id = ? AND account_id = ?", login, gone); n != 0 {
+			t.Errorf("latest_positions shows %d positions of the closed account", n)
+		}
+		if n := queryInt(t, db, "SELECT count(*) FROM latest_positions WHERE login_id = ? AND account_id = ? AND as_of_date = ?", login, kept, Day1); n == 0 {
+			t.Error("latest_positions lost the open accounts' latest snapshot")
 		}
 		after = loginSums(t, db, login)
 	})

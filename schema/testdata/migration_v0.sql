@@ -363,9 +363,10 @@ COMMENT ON COLUMN "sync_runs"."requests" IS 'HTTP requests made to Flinks.';
 COMMENT ON COLUMN "sync_runs"."error" IS 'Why the run could not proceed, if it could not.';
 
 CREATE OR REPLACE VIEW "latest_positions" AS
-SELECT *
-FROM positions
-QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id);
+SELECT p.*
+FROM (SELECT * FROM positions QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id)) AS p
+WHERE NOT EXISTS (SELECT 1 FROM accounts AS a
+	WHERE a.login_id = p.login_id AND a.account_id = p.account_id AND a.closed_at IS NOT NULL);
 
 CREATE OR REPLACE VIEW "portfolio_value_daily" AS
 SELECT
