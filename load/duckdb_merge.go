@@ -141,8 +141,9 @@ func ddbMatch(columns []string, a, b string) string {
 
 // ddbLatestSQL returns the statements that merge round round of a Latest
 // table's staged rows and scopes into t: mark the stored rows the round's
-// scopes cover and its rows lack as gone (unless they are already), update
-// the stored rows the round sights, insert the others. Each statement sees
+// scopes cover and its rows lack as gone (unless they are already), rewrite
+// the stored rows the round sights (those latestRewrites selects), insert
+// the others. Each statement sees
 // what the previous ones left; the first reads only rows the others do not
 // touch.
 func ddbLatestSQL(t *schema.Table, round int) []string {
@@ -163,8 +164,11 @@ func ddbLatestSQL(t *schema.Table, round int) []string {
 			sets = append(sets, fmt.Sprintf("%s = %s", schema.QuoteIdent(c.Name), latestValue(t, c, target, "n", "")))
 		}
 	}
-	stmts = append(stmts,
-		fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s", target, strings.Join(sets, ", "), stage, ddbMatch(t.Key, "n", target)),
+	update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s", target, strings.Join(sets, ", "), stage, ddbMatch(t.Key, "n", target))
+	if rewrites := latestRewrites(t, target, "n"); rewrites != "true" {
+		update += " AND " + rewrites
+	}
+	stmts = append(stmts, update,
 		fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n WHERE NOT EXISTS (SELECT 1 FROM %s AS x WHERE %s)",
 			target, ddbIdents(t.ColumnNames(), ""), strings.Join(inserts, ", "), stage, target, ddbMatch(t.Key, "x", "n")))
 	return stmts

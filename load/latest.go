@@ -90,10 +90,29 @@ func latestChanged(t *schema.Table, o, n string) string {
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
+// latestRewrites is the condition that the sighting n rewrites the stored
+// row o: always when t keeps a LastSeen mark, which every sighting moves;
+// otherwise only when a compared value changed or the row was gone. A
+// sighting that would change nothing but the lineage leaves the row as it
+// is: run_id and synced_at keep naming the run that wrote its values, and a
+// re-sync of unchanged transactions writes nothing.
+func latestRewrites(t *schema.Table, o, n string) string {
+	m := t.Marks
+	if m.LastSeen != "" {
+		return "true"
+	}
+	cond := latestChanged(t, o, n)
+	if m.Gone != "" {
+		cond = fmt.Sprintf("(%s OR %s.%s IS NOT NULL)", cond, o, schema.QuoteIdent(m.Gone))
+	}
+	return cond
+}
+
 // latestValue is the expression of column c of the row that the sighting n
 // leaves, given the stored row o: o is "" when there is none, and stored,
 // when not "", is the condition that o is a stored row (for an outer join).
-// Values and lineage come from n; the marks follow schema.Marks.
+// Values and lineage come from n; the marks follow schema.Marks. It applies
+// where latestRewrites holds.
 func latestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
 	m, q := t.Marks, schema.QuoteIdent(c.Name)
 	seen := n + "." + schema.QuoteIdent(m.SeenAt)

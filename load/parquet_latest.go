@@ -18,21 +18,25 @@ const (
 // latestSelectSQL is the query of the rows of the touched files of a Latest
 // table once the round whose number round (an SQL expression) gives is
 // merged into cur: the round's sightings (its last row per key) over the
-// stored rows, and the stored rows it does not sight, marked gone where a
-// scope of the round covers them.
+// stored rows (those latestRewrites selects; the others as they are), and
+// the stored rows it does not sight, marked gone where a scope of the round
+// covers them.
 func latestSelectSQL(t *schema.Table, round string) string {
 	inRound := fmt.Sprintf("_b IN (SELECT _b FROM %s WHERE _r = %s)", roundsTable, round)
 	stage := fmt.Sprintf("(SELECT * FROM %s WHERE %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1)",
 		stageTable, inRound, identList(t.Key, ""))
 	stored := "o." + schema.QuoteIdent(t.Key[0]) + " IS NOT NULL"
+	rewrites := latestRewrites(t, "o", "n")
 	var sighted, kept []string
 	for _, c := range t.Columns {
 		q := schema.QuoteIdent(c.Name)
-		switch {
+		switch v := latestValue(t, c, "o", "n", stored); {
 		case isKey(t, c.Name):
 			sighted = append(sighted, "n."+q)
-		default:
-			sighted = append(sighted, latestValue(t, c, "o", "n", stored)+" AS "+q)
+		case rewrites == "true":
+			sighted = append(sighted, v+" AS "+q)
+		default: // a stored row the sighting does not rewrite stays as it is
+			sighted = append(sighted, fmt.Sprintf("CASE WHEN %s AND NOT %s THEN o.%s ELSE %s END AS %s", stored, rewrites, q, v, q))
 		}
 		if c.Name == t.Marks.Gone {
 			kept = append(kept, fmt.Sprintf("coalesce(o.%s, g._at) AS %s", q, q))

@@ -29,7 +29,11 @@ func latestDoc(t *Table) string {
 	if t.ScopeRange != "" {
 		scope += ", `" + t.ScopeRange + "` from the sync's lowest to its highest"
 	}
-	return fmt.Sprintf(mergeDocs[Latest], strings.Join(marks, ", "), scope, m.Gone)
+	doc := fmt.Sprintf(mergeDocs[Latest], strings.Join(marks, ", "), scope, m.Gone)
+	if m.LastSeen == "" {
+		doc += "; a sighting that changes no value leaves the row as it is, `run_id` included"
+	}
+	return doc
 }
 
 // Dictionary renders the data dictionary (docs/data-dictionary.md) in

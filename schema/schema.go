@@ -118,8 +118,12 @@ type Marks struct {
 	// keeps its earlier time. A later sighting sets it back to NULL.
 	Gone string
 	// Lineage lists the columns, besides the marks, that describe the load
-	// rather than the source (run_id, synced_at): replaced by every sighting
-	// like the values, never compared.
+	// rather than the source (run_id, synced_at): never compared, and
+	// replaced with the values when a sighting rewrites the row. A sighting
+	// rewrites the row when the table keeps LastSeen (which every sighting
+	// moves), else only when a compared value changed or the row was gone: a
+	// sighting that would change nothing but the lineage leaves the row as
+	// it is, so the lineage names the run that last wrote its values.
 	Lineage []string
 }
 

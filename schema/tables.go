@@ -131,7 +131,7 @@ var (
 			null("fees", Exact, "Fees charged."),
 			null("net_amount", Exact, "Net cash effect on the account."),
 			null("currency", text, "Currency of the amounts, upper-case ISO code."),
-			col("run_id", text, "Run that last wrote this row's values: the latest run whose payload carried the transaction (marking it removed does not change it)."),
+			col("run_id", text, "Run that last wrote this row's values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it)."),
 			col("synced_at", instant, "When that run fetched the data (UTC)."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
 			nullSince(2, "first_seen_at", instant, "When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting's)."),

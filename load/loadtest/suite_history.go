@@ -230,8 +230,9 @@ func (s *suite) testClosedAccount(t *testing.T) {
 }
 
 // testTransactionCorrected: a corrected transaction takes the latest
-// sighting's values and keeps its first sighting; updated_at records the
-// sighting that changed a value, and a re-sent, unchanged one keeps it.
+// sighting's values and keeps its first sighting; updated_at, run_id and
+// synced_at record the sighting that changed a value, and a re-sighting
+// with the same values leaves the row as it is.
 func (s *suite) testTransactionCorrected(t *testing.T) {
 	login, account := LoginID(0), "acct-0-0"
 	id, same := txID(account, Day1, 0), txID(account, Day1, 1)
@@ -260,8 +261,10 @@ func (s *suite) testTransactionCorrected(t *testing.T) {
 		if got := instant(t, db, tx, "updated_at", login, account, same); got != "NULL" {
 			t.Errorf("a transaction re-sent unchanged has updated_at %s, want NULL", got)
 		}
-		if got := instant(t, db, tx, "first_seen_at", login, account, same); got != stamp(syncedOf(b1)) {
-			t.Errorf("a transaction re-sent unchanged has first_seen_at %s, want %s", got, stamp(syncedOf(b1)))
+		for column, want := range map[string]time.Time{"first_seen_at": syncedOf(b1), "synced_at": syncedOf(b1)} {
+			if got := instant(t, db, tx, column, login, account, same); got != stamp(want) {
+				t.Errorf("a transaction re-sent unchanged has %s %s, want %s", column, got, stamp(want))
+			}
 		}
 		after = loginSums(t, db, login)[tx.Name]
 	})
@@ -275,10 +278,13 @@ func (s *suite) testTransactionCorrected(t *testing.T) {
 
 	s.load(t, dir, []schema.Batch{b3})
 	s.read(t, dir, func(db *sql.DB) {
-		for column, want := range map[string]time.Time{"first_seen_at": syncedOf(b1), "updated_at": syncedOf(b2), "synced_at": syncedOf(b3)} {
+		for column, want := range map[string]time.Time{"first_seen_at": syncedOf(b1), "updated_at": syncedOf(b2), "synced_at": syncedOf(b2)} {
 			if got := instant(t, db, tx, column, login, account, id); got != stamp(want) {
 				t.Errorf("correction re-sent: %s = %s, want %s", column, got, stamp(want))
 			}
+		}
+		if got := queryString(t, db, "SELECT run_id FROM transactions WHERE login_id = ? AND transaction_id = ?", login, id); got != b2.RunID {
+			t.Errorf("correction re-sent: run_id %s, want the correcting run's %s", got, b2.RunID)
 		}
 	})
 }
@@ -344,6 +350,9 @@ func (s *suite) testTransactionRemoved(t *testing.T) {
 		}
 		if got := instant(t, db, tx, "updated_at", login, account, inside); got != "NULL" {
 			t.Errorf("a transaction back unchanged has updated_at %s, want NULL", got)
+		}
+		if got := queryString(t, db, "SELECT run_id FROM transactions WHERE login_id = ? AND transaction_id = ?", login, inside); got != b3.RunID {
+			t.Errorf("a transaction back has run_id %s, want the run that brought it back, %s", got, b3.RunID)
 		}
 		if n := queryInt(t, db, "SELECT count(*) FROM transactions WHERE login_id = ? AND removed_at IS NOT NULL", login); n != 0 {
 			t.Errorf("%d transactions removed after day 3, want 0", n)

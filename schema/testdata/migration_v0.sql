@@ -268,7 +268,7 @@ COMMENT ON COLUMN "transactions"."net_amount" IS 'Net cash effect on the account
 
 COMMENT ON COLUMN "transactions"."currency" IS 'Currency of the amounts, upper-case ISO code.';
 
-COMMENT ON COLUMN "transactions"."run_id" IS 'Run that last wrote this row''s values: the latest run whose payload carried the transaction (marking it removed does not change it).';
+COMMENT ON COLUMN "transactions"."run_id" IS 'Run that last wrote this row''s values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it).';
 
 COMMENT ON COLUMN "transactions"."synced_at" IS 'When that run fetched the data (UTC).';
 
