@@ -236,11 +236,7 @@ func (d *DuckDB) merge(ctx context.Context) error {
 	defer tx.Rollback()
 	for _, t := range schema.Tables {
 		for round := range d.staged[t.Name] {
-			stmts := ddbMergeSQL(t)
-			if t.Merge == schema.Latest {
-				stmts = ddbLatestSQL(t, round)
-			}
-			for _, stmt := range stmts {
+			for _, stmt := range ddbMergeSQL(t, round) {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("merging %s: %w", t.Name, err)
 				}

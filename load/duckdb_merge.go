@@ -18,9 +18,9 @@ import (
 //	               call's batches replace; for Latest tables, the scope
 //	               tuples the batches declare, with their round in _r
 //
-// and merges them into the table with the statements ddbMergeSQL (and, per
-// round, ddbLatestSQL) derives from the table's definition, so a new column
-// needs no change here.
+// and merges them into the table with the statements ddbMergeSQL derives
+// from the table's definition (per round for Latest tables), so a new
+// column needs no change here.
 
 func ddbStageName(t *schema.Table) string { return schema.QuoteIdent("stage_" + t.Name) }
 func ddbScopeName(t *schema.Table) string { return schema.QuoteIdent("scope_" + t.Name) }
@@ -66,13 +66,14 @@ func ddbIdents(names []string, prefix string) string {
 }
 
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
-// t.Merge says, within the commit's transaction (for a Latest table, those
-// of its first round: see ddbLatestSQL). The staged rows have unique
-// keys already (ddbWinners). Rows whose key t holds are UPDATEd in place and
-// the others INSERTed: measured here, this is several times faster than
-// INSERT OR REPLACE / OR IGNORE, whose conflict handling in the primary key
-// index dominated a re-sync, where most keys already exist.
-func ddbMergeSQL(t *schema.Table) []string {
+// t.Merge says, within the commit's transaction: for a Latest table, those
+// of the given round (see ddbLatestSQL); other tables have one. The staged
+// rows have unique keys already (ddbWinners). Rows whose key t holds are
+// UPDATEd in place and the others INSERTed: measured here, this is several
+// times faster than INSERT OR REPLACE / OR IGNORE, whose conflict handling
+// in the primary key index dominated a re-sync, where most keys already
+// exist.
+func ddbMergeSQL(t *schema.Table, round int) []string {
 	switch t.Merge {
 	case schema.Upsert:
 		return ddbUpsertSQL(t, false)
@@ -91,7 +92,7 @@ func ddbMergeSQL(t *schema.Table) []string {
 			fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, ddbIdents(t.ColumnNames(), ""), ddbIdents(t.ColumnNames(), ""), ddbStageName(t)),
 		}
 	case schema.Latest:
-		return ddbLatestSQL(t, 0)
+		return ddbLatestSQL(t, round)
 	}
 	panic(fmt.Sprintf("load: table %s has unknown merge %d", t.Name, t.Merge))
 }
@@ -143,9 +144,7 @@ func ddbMatch(columns []string, a, b string) string {
 // table's staged rows and scopes into t: mark the stored rows the round's
 // scopes cover and its rows lack as gone (unless they are already), rewrite
 // the stored rows the round sights (those latestRewrites selects), insert
-// the others. Each statement sees
-// what the previous ones left; the first reads only rows the others do not
-// touch.
+// the others. The first statement only marks rows the others do not touch.
 func ddbLatestSQL(t *schema.Table, round int) []string {
 	target := schema.QuoteIdent(t.Name)
 	stage := fmt.Sprintf("(SELECT * FROM %s WHERE _r = %d)", ddbStageName(t), round)
