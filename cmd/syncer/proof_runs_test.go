@@ -28,7 +28,8 @@ func runsArgs(srv *flinkstest.Server, sink crashSink, dir, logins, runID string)
 // TestProofIdempotentRuns syncs the same data three times into each sink:
 // the data tables are identical after every run (except the columns naming
 // the run), transactions and the login registry are identical to the byte
-// (the first sighting is kept), and only the ledger grows.
+// (a sighting that changes no value leaves a transaction as it is; the
+// registry keeps the first), and only the ledger grows.
 // The default suite checks DuckDB; the proof build tag adds Parquet.
 func TestProofIdempotentRuns(t *testing.T) { eachSink(t, checkIdempotent) }
 
