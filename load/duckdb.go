@@ -61,9 +61,10 @@ type DuckDB struct {
 	conn    *sql.Conn // the single writer; the staging tables live in its session
 	logger  *slog.Logger
 	release func() // of ddbPrivateFiles
-	staged  map[string]bool
-	closed  bool
-	counts  map[string]TableCounts // what the committed merges did (MergeCounts)
+	// staged holds the tables Commit staged, with the rounds each merges (see latestRounds).
+	staged map[string]int
+	closed bool
+	counts map[string]TableCounts // what the committed merges did (MergeCounts)
 }
 
 var (
@@ -95,7 +96,7 @@ func OpenDuckDB(ctx context.Context, o DuckDBOptions) (*DuckDB, error) {
 		release()
 		return nil, err
 	}
-	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]bool{}, counts: map[string]TableCounts{}}
+	d := &DuckDB{path: o.Path, db: db, logger: o.Logger, release: release, staged: map[string]int{}, counts: map[string]TableCounts{}}
 	if created {
 		if err := os.Chmod(o.Path, 0o600); err != nil {
 			d.Close()

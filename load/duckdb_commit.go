@@ -70,8 +70,8 @@ func ddbCheckTables(batches []schema.Batch) error {
 			}
 		}
 		for name := range b.Scopes {
-			if t := schema.Lookup(name); t == nil || t.Merge != schema.ReplaceScope {
-				return &ValueError{Batch: i, RunID: b.RunID, Table: name, Row: -1, Err: errors.New("scope for a table that is not replaced by scope")}
+			if t := schema.Lookup(name); t == nil || !t.Scoped() {
+				return &ValueError{Batch: i, RunID: b.RunID, Table: name, Row: -1, Err: errors.New("scope for a table that takes none")}
 			}
 		}
 	}
@@ -85,7 +85,7 @@ func (d *DuckDB) clearStaging(ctx context.Context) error {
 		if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+ddbStageName(t)); err != nil {
 			return err
 		}
-		if t.Merge == schema.ReplaceScope {
+		if t.Scoped() {
 			if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+ddbScopeName(t)); err != nil {
 				return err
 			}
@@ -107,14 +107,18 @@ func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 	if n == 0 && scopes == 0 {
 		return 0, nil
 	}
-	d.staged[t.Name] = true
+	d.staged[t.Name] = 1
+	var rounds []int
+	if t.Merge == schema.Latest {
+		rounds, d.staged[t.Name] = latestRounds(t, batches)
+	}
 	rows := ddbWinners(t, batches)
 	err := d.conn.Raw(func(dc any) error {
 		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
 			return err
 		}
-		if t.Merge == schema.ReplaceScope {
-			return d.appendScopes(dc.(driver.Conn), t, batches)
+		if t.Scoped() {
+			return d.appendScopes(dc.(driver.Conn), t, batches, rounds)
 		}
 		return nil
 	})
@@ -139,6 +143,9 @@ func ddbAppend(dc driver.Conn, table string, fill func(a *duckdb.Appender) error
 func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []ddbRow) error {
 	return ddbAppend(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
 		vals := make([]driver.Value, len(t.Columns))
+		if t.Merge == schema.Latest {
+			vals = append(vals, nil) // _r
+		}
 		for _, r := range rows {
 			b := batches[r.batch]
 			if len(r.values) != len(t.Columns) {
@@ -151,6 +158,9 @@ func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Ba
 				}
 				vals[ci] = v
 			}
+			if t.Merge == schema.Latest {
+				vals[len(t.Columns)] = int32(r.round)
+			}
 			if err := a.AppendRow(vals...); err != nil {
 				return fmt.Errorf("staging %s: %w", t.Name, err)
 			}
@@ -159,31 +169,43 @@ func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Ba
 	})
 }
 
-// appendScopes stages the distinct scope tuples of the call's batches.
-func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch) error {
-	idx := ddbScopeIndexes(t)
+// appendScopes stages the scope tuples of the call's batches: for a
+// ReplaceScope table the distinct tuples (ddbScopes), for a Latest table the
+// declared ones with their batch's round (rounds[batch]).
+func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
+	cols := t.ScopeColumns()
+	perBatch := ddbDeclaredScopes(t, batches)
+	if t.Merge == schema.ReplaceScope {
+		perBatch = ddbScopes(t, batches)
+	}
 	return ddbAppend(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
 		seen := map[string]bool{}
-		for bi, tuples := range ddbScopes(t, batches) {
+		for bi, tuples := range perBatch {
 			for ti, tuple := range tuples {
-				if len(tuple) != len(idx) {
+				if len(tuple) != len(cols) {
 					return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Err: errBadWidth}
 				}
 				k := ddbKey(tuple)
+				if rounds != nil {
+					k = fmt.Sprint(rounds[bi]) + "\x00" + k
+				}
 				if seen[k] {
 					continue
 				}
 				seen[k] = true
-				vals := make([]driver.Value, len(tuple))
+				vals := make([]driver.Value, len(tuple), len(tuple)+1)
 				for i, v := range tuple {
-					dv, err := ddbValue(t.Columns[idx[i]], v)
+					dv, err := ddbValue(cols[i], v)
 					if err == nil && dv == nil {
 						err = errNull
 					}
 					if err != nil {
-						return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: t.ScopeBy[i], Err: err}
+						return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
 					}
 					vals[i] = dv
+				}
+				if rounds != nil {
+					vals = append(vals, int32(rounds[bi]))
 				}
 				if err := a.AppendRow(vals...); err != nil {
 					return fmt.Errorf("staging %s scopes: %w", t.Name, err)
@@ -192,6 +214,17 @@ func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.
 		}
 		return nil
 	})
+}
+
+// ddbDeclaredScopes returns, per batch, the scope tuples it declares for t.
+func ddbDeclaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
+	out := make([][][]any, len(batches))
+	for bi, b := range batches {
+		for _, tuple := range b.Scopes[t.Name] {
+			out[bi] = append(out[bi], tuple)
+		}
+	}
+	return out
 }
 
 // merge runs every staged table's merge statements in one transaction, and
@@ -204,16 +237,15 @@ func (d *DuckDB) merge(ctx context.Context) error {
 	defer tx.Rollback()
 	counts := map[string]TableCounts{}
 	for _, t := range schema.Tables {
-		if !d.staged[t.Name] {
-			continue
-		}
-		for _, stmt := range ddbMergeSQL(t) {
-			res, err := tx.ExecContext(ctx, stmt)
-			if err != nil {
-				return fmt.Errorf("merging %s: %w", t.Name, err)
-			}
-			if n, err := res.RowsAffected(); err == nil {
-				counts[t.Name] = counts[t.Name].add(stmt, n)
+		for round := range d.staged[t.Name] {
+			for _, stmt := range ddbMergeSQL(t, round) {
+				res, err := tx.ExecContext(ctx, stmt)
+				if err != nil {
+					return fmt.Errorf("merging %s: %w", t.Name, err)
+				}
+				if n, err := res.RowsAffected(); err == nil {
+					counts[t.Name] = counts[t.Name].add(stmt, n)
+				}
 			}
 		}
 	}

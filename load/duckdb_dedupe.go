@@ -11,6 +11,7 @@ import (
 // ddbRow is one row of a Commit call, with where it came from (for errors).
 type ddbRow struct {
 	batch, index int
+	round        int // for Latest tables (see latestRounds)
 	values       schema.Row
 }
 
@@ -24,9 +25,15 @@ type ddbRow struct {
 //     columns take the greatest non-NULL value of the key's rows.
 //   - Coalesce: the rows of a key fold into one, a later non-NULL value
 //     replacing an earlier one.
+//   - Latest: the last row of a key in each round wins (the rounds are
+//     merged in turn: see latestRounds).
 //
 // Rows whose width is wrong are kept as they are, for staging to reject.
 func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
+	if t.Merge == schema.Latest {
+		rounds, _ := latestRounds(t, batches)
+		return ddbLastPerKey(t, batches, rounds)
+	}
 	keyIdx := make([]int, len(t.Key))
 	for i, k := range t.Key {
 		keyIdx[i] = t.Index(k)
@@ -76,6 +83,36 @@ func ddbWinners(t *schema.Table, batches []schema.Batch) []ddbRow {
 			default:
 				out[i] = r
 			}
+		}
+	}
+	return out
+}
+
+// ddbLastPerKey keeps the last row of each key within each round
+// (rounds[batch]), in order of first appearance.
+func ddbLastPerKey(t *schema.Table, batches []schema.Batch, rounds []int) []ddbRow {
+	keyIdx := make([]int, len(t.Key))
+	for i, k := range t.Key {
+		keyIdx[i] = t.Index(k)
+	}
+	var out []ddbRow
+	at := map[string]int{} // round and key -> index in out
+	var buf []byte
+	for bi, b := range batches {
+		for ri, row := range b.Rows[t.Name] {
+			r := ddbRow{batch: bi, index: ri, round: rounds[bi], values: row}
+			if len(row) != len(t.Columns) {
+				out = append(out, r)
+				continue
+			}
+			buf = strconv.AppendInt(buf[:0], int64(r.round), 10)
+			buf = ddbAppendKey(append(buf, 0), row, keyIdx)
+			if i, seen := at[string(buf)]; seen {
+				out[i] = r
+				continue
+			}
+			at[string(buf)] = len(out)
+			out = append(out, r)
 		}
 	}
 	return out

@@ -67,3 +67,41 @@ func TestDDBWinners(t *testing.T) {
 		})
 	}
 }
+
+// TestLatestRounds: a batch goes to the round after the last one holding a
+// batch with an owner (login) in common, so each round holds at most one
+// batch per login, in call order; ddbWinners keeps the last row of a key per
+// round.
+func TestLatestRounds(t *testing.T) {
+	tbl := &schema.Table{Name: "acct", Key: []string{"login", "k"}, ScopeBy: []string{"login"}, Merge: schema.Latest,
+		Columns: []schema.Column{
+			{Name: "login", Type: schema.Type{Kind: schema.KindVarchar}},
+			{Name: "k", Type: schema.Type{Kind: schema.KindVarchar}},
+			{Name: "v", Type: schema.Type{Kind: schema.KindVarchar}, Nullable: true},
+		}}
+	rows := func(rs ...schema.Row) schema.Batch { return schema.Batch{Rows: map[string][]schema.Row{"acct": rs}} }
+	scope := func(login string) schema.Batch {
+		return schema.Batch{Scopes: map[string][]schema.Row{"acct": {{login, time.Time{}}}}}
+	}
+	batches := []schema.Batch{
+		rows(schema.Row{"A", "x", "1"}, schema.Row{"A", "x", "2"}), // 0
+		rows(schema.Row{"B", "x", "1"}),                            // 0
+		{},                                                         // nothing for the table
+		scope("A"),                                                 // 1: A again
+		rows(schema.Row{"C", "x", "1"}, schema.Row{"B", "y", "1"}), // 1: after B's round 0
+		rows(schema.Row{"A", "x", "3"}),                            // 2
+		rows(schema.Row{"C", "x", "2"}),                            // 2
+		scope("D"),                                                 // 0
+	}
+	got, n := latestRounds(tbl, batches)
+	if want := []int{0, 0, -1, 1, 1, 2, 2, 0}; fmt.Sprint(got) != fmt.Sprint(want) || n != 3 {
+		t.Errorf("rounds %v (%d), want %v (3)", got, n, want)
+	}
+	var winners []string
+	for _, r := range ddbWinners(tbl, batches) {
+		winners = append(winners, fmt.Sprintf("%d:%v", r.round, r.values))
+	}
+	if got, want := fmt.Sprint(winners), "[0:[A x 2] 0:[B x 1] 1:[C x 1] 1:[B y 1] 2:[A x 3] 2:[C x 2]]"; got != want {
+		t.Errorf("winners %s, want %s", got, want)
+	}
+}

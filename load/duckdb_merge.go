@@ -11,12 +11,16 @@ import (
 // The DuckDB sink stages a commit's rows in temporary tables, in the writer
 // connection's session:
 //
-//	stage_<table>  the call's rows, at most one per key (see ddbWinners)
+//	stage_<table>  the call's rows, at most one per key (see ddbWinners);
+//	               for Latest tables, one per key and round, with the round
+//	               in _r (see latestRounds)
 //	scope_<table>  for ReplaceScope tables, the distinct ScopeBy tuples the
-//	               call's batches replace
+//	               call's batches replace; for Latest tables, the scope
+//	               tuples the batches declare, with their round in _r
 //
 // and merges them into the table with the statements ddbMergeSQL derives
-// from the table's definition, so a new column needs no change here.
+// from the table's definition (per round for Latest tables), so a new
+// column needs no change here.
 
 func ddbStageName(t *schema.Table) string { return schema.QuoteIdent("stage_" + t.Name) }
 func ddbScopeName(t *schema.Table) string { return schema.QuoteIdent("scope_" + t.Name) }
@@ -32,15 +36,21 @@ func ddbStageType(c schema.Column) string {
 
 // ddbStagingSQL returns the statements that (re)create t's staging tables.
 func ddbStagingSQL(t *schema.Table) []string {
-	defs := make([]string, 0, len(t.Columns))
+	defs := make([]string, 0, len(t.Columns)+1)
 	for _, c := range t.Columns {
 		defs = append(defs, schema.QuoteIdent(c.Name)+" "+ddbStageType(c))
 	}
+	if t.Merge == schema.Latest {
+		defs = append(defs, "_r INTEGER")
+	}
 	stmts := []string{fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", ddbStageName(t), strings.Join(defs, ", "))}
-	if t.Merge == schema.ReplaceScope {
-		scope := make([]string, 0, len(t.ScopeBy))
-		for _, name := range t.ScopeBy {
-			scope = append(scope, schema.QuoteIdent(name)+" "+t.Columns[t.Index(name)].Type.DuckDB())
+	if t.Scoped() {
+		var scope []string
+		for _, c := range t.ScopeColumns() {
+			scope = append(scope, schema.QuoteIdent(c.Name)+" "+c.Type.DuckDB())
+		}
+		if t.Merge == schema.Latest {
+			scope = append(scope, "_r INTEGER")
 		}
 		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", ddbScopeName(t), strings.Join(scope, ", ")))
 	}
@@ -56,12 +66,14 @@ func ddbIdents(names []string, prefix string) string {
 }
 
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
-// t.Merge says, within the commit's transaction. The staged rows have unique
-// keys already (ddbWinners). Rows whose key t holds are UPDATEd in place and
-// the others INSERTed: measured here, this is several times faster than
-// INSERT OR REPLACE / OR IGNORE, whose conflict handling in the primary key
-// index dominated a re-sync, where most keys already exist.
-func ddbMergeSQL(t *schema.Table) []string {
+// t.Merge says, within the commit's transaction: for a Latest table, those
+// of the given round (see ddbLatestSQL); other tables have one. The staged
+// rows have unique keys already (ddbWinners). Rows whose key t holds are
+// UPDATEd in place and the others INSERTed: measured here, this is several
+// times faster than INSERT OR REPLACE / OR IGNORE, whose conflict handling
+// in the primary key index dominated a re-sync, where most keys already
+// exist.
+func ddbMergeSQL(t *schema.Table, round int) []string {
 	switch t.Merge {
 	case schema.Upsert:
 		return ddbUpsertSQL(t, false)
@@ -79,6 +91,8 @@ func ddbMergeSQL(t *schema.Table) []string {
 			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), ddbMatch(t.ScopeBy, "s", target)),
 			fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, ddbIdents(t.ColumnNames(), ""), ddbIdents(t.ColumnNames(), ""), ddbStageName(t)),
 		}
+	case schema.Latest:
+		return ddbLatestSQL(t, round)
 	}
 	panic(fmt.Sprintf("load: table %s has unknown merge %d", t.Name, t.Merge))
 }
@@ -142,4 +156,37 @@ func ddbMatch(columns []string, a, b string) string {
 		conds[i] = fmt.Sprintf("%s.%s = %s.%s", a, q, b, q)
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// ddbLatestSQL returns the statements that merge round round of a Latest
+// table's staged rows and scopes into t: mark the stored rows the round's
+// scopes cover and its rows lack as gone (unless they are already), rewrite
+// the stored rows the round sights (those latestRewrites selects), insert
+// the others. The first statement only marks rows the others do not touch.
+func ddbLatestSQL(t *schema.Table, round int) []string {
+	target := schema.QuoteIdent(t.Name)
+	stage := fmt.Sprintf("(SELECT * FROM %s WHERE _r = %d)", ddbStageName(t), round)
+	scope := fmt.Sprintf("(SELECT * FROM %s WHERE _r = %d)", ddbScopeName(t), round)
+	m := t.Marks
+	var stmts []string
+	if m.Gone != "" {
+		gone := schema.QuoteIdent(m.Gone)
+		stmts = append(stmts, fmt.Sprintf("UPDATE %s SET %s = g._at FROM (%s) AS g WHERE %s",
+			target, gone, latestGoneSQL(t, target, stage, scope), ddbMatch(t.Key, "g", target)))
+	}
+	var sets, inserts []string
+	for _, c := range t.Columns {
+		inserts = append(inserts, latestValue(t, c, "", "n", ""))
+		if !slices.Contains(t.Key, c.Name) {
+			sets = append(sets, fmt.Sprintf("%s = %s", schema.QuoteIdent(c.Name), latestValue(t, c, target, "n", "")))
+		}
+	}
+	update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s", target, strings.Join(sets, ", "), stage, ddbMatch(t.Key, "n", target))
+	if rewrites := latestRewrites(t, target, "n"); rewrites != "true" {
+		update += " AND " + rewrites
+	}
+	stmts = append(stmts, update,
+		fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n WHERE NOT EXISTS (SELECT 1 FROM %s AS x WHERE %s)",
+			target, ddbIdents(t.ColumnNames(), ""), strings.Join(inserts, ", "), stage, target, ddbMatch(t.Key, "x", "n")))
+	return stmts
 }

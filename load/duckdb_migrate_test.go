@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
@@ -37,7 +38,9 @@ func TestMigrateFirstVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	execScript(t, warehousePath(dir), string(v1))
+	execScript(t, warehousePath(dir), string(v1)+`
+INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_amount, currency, run_id, synced_at)
+VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
 
 	sink := openDuckDB(t, dir).(*load.DuckDB)
 	db := sink.DB()
@@ -77,8 +80,39 @@ func TestMigrateFirstVersion(t *testing.T) {
 			t.Errorf("view %s: %v", v.Name, err)
 		}
 	}
+	const marks = `SELECT concat_ws(' ', a.last_seen_at IS NULL, a.closed_at IS NULL, x.first_seen_at IS NULL, x.updated_at IS NULL, x.removed_at IS NULL)
+		FROM accounts a JOIN transactions x USING (login_id, account_id) WHERE login_id = 'login-old'`
+	var nulls string
+	if err := db.QueryRow(marks).Scan(&nulls); err != nil || nulls != "true true true true true" {
+		t.Errorf("the first version's rows: new columns NULL = %q (%v), want all true", nulls, err)
+	}
 	if err := sink.Commit(context.Background(), loadtest.Batches(1, 3, loadtest.Day1)); err != nil {
 		t.Fatalf("Commit into the migrated warehouse: %v", err)
+	}
+	if err := db.QueryRow(marks).Scan(&nulls); err != nil || nulls != "true true true true true" {
+		t.Errorf("other logins' commit touched the first version's rows: new columns NULL = %q (%v)", nulls, err)
+	}
+	// The old login synced again: its transaction corrected; first seen
+	// when the first version stored it (its synced_at), as far as is known.
+	synced := time.Date(2026, 1, 2, 6, 0, 0, 0, time.UTC)
+	again := schema.Batch{RunID: "run-new", LoginID: "login-old",
+		Rows: map[string][]schema.Row{
+			"accounts": {named(schema.Accounts, map[string]any{"login_id": "login-old", "account_id": "acct-old",
+				"run_id": "run-new", "synced_at": synced})},
+			"transactions": {named(schema.Transactions, map[string]any{"login_id": "login-old", "account_id": "acct-old",
+				"transaction_id": "tx-old", "date": time.Date(2025, 12, 30, 0, 0, 0, 0, time.UTC), "type": "withdrawal",
+				"net_amount": schema.MustDecimal("-101.25"), "currency": "CAD", "run_id": "run-new", "synced_at": synced})},
+		},
+		Scopes: map[string][]schema.Row{"accounts": {{"login-old", synced}}}}
+	if err := sink.Commit(context.Background(), []schema.Batch{again}); err != nil {
+		t.Fatalf("Commit of the old login: %v", err)
+	}
+	var first, updated string
+	if err := db.QueryRow("SELECT CAST(first_seen_at AS VARCHAR), CAST(updated_at AS VARCHAR) FROM transactions WHERE transaction_id = 'tx-old'").Scan(&first, &updated); err != nil {
+		t.Fatal(err)
+	}
+	if first != "2025-12-31 23:00:00" || updated != "2026-01-02 06:00:00" {
+		t.Errorf("the old transaction corrected: first_seen_at %s, updated_at %s; want 2025-12-31 23:00:00 and 2026-01-02 06:00:00", first, updated)
 	}
 	if err := sink.Close(); err != nil {
 		t.Fatal(err)
@@ -91,6 +125,15 @@ func TestMigrateFirstVersion(t *testing.T) {
 	if err := read.QueryRow("SELECT count(*) FROM schema_version").Scan(&migrations); err != nil || migrations != 2 {
 		t.Errorf("schema_version has %d rows (%v), want 2: the first version's and this migration's", migrations, err)
 	}
+}
+
+// named builds a row of t from values by column name; the others are NULL.
+func named(t *schema.Table, values map[string]any) schema.Row {
+	row := make(schema.Row, len(t.Columns))
+	for name, v := range values {
+		row[t.Index(name)] = v
+	}
+	return row
 }
 
 // TestMigrationAddsColumns runs a two-version schema's migrations in DuckDB:

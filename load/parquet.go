@@ -266,8 +266,8 @@ func checkTables(batches []schema.Batch) error {
 			}
 		}
 		for name := range b.Scopes {
-			if t := schema.Lookup(name); t == nil || t.Merge != schema.ReplaceScope {
-				return fmt.Errorf("parquet: scopes for %q, which is not a replace-scope table", name)
+			if t := schema.Lookup(name); t == nil || !t.Scoped() {
+				return fmt.Errorf("parquet: scopes for %q, which takes none", name)
 			}
 		}
 	}
@@ -340,6 +340,11 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 	}
 	if _, err := p.exec(ctx, cur); err != nil {
 		return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
+	}
+	if t.Merge == schema.Latest {
+		if err := p.foldRounds(ctx, t, batches); err != nil {
+			return j, fmt.Errorf("parquet: merge %s: %w", t.Name, err)
+		}
 	}
 	out := path.Join(staging, t.Name)
 	if _, err := p.exec(ctx, writeSQL(t, p.abs(out))); err != nil {

@@ -15,7 +15,8 @@ import (
 //	stage  the commit's new rows, with _pid (number of their file in the
 //	       commit's fileSet), _b (batch index) and _s (a sequence number over
 //	       the whole commit: later wins)
-//	scope  for ReplaceScope tables, the batches' scope tuples, with _b
+//	scope  for ReplaceScope and Latest tables, the batches' scope tuples, with _b
+//	rounds for Latest tables, the round (_r) of each batch (_b): see latestRounds
 //	cur    a view of the current rows of every touched file, with _pid
 //
 // mergeSQL selects the merged rows of the touched files, with _pid, and
@@ -70,11 +71,7 @@ func typeStageSQL(t *schema.Table) []string {
 }
 
 func createScopeSQL(t *schema.Table) string {
-	cols := make([]schema.Column, len(t.ScopeBy))
-	for i, name := range t.ScopeBy {
-		cols[i] = t.Columns[t.Index(name)]
-	}
-	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _b INTEGER)", scopeTable, columnDefs(cols))
+	return fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s, _b INTEGER)", scopeTable, columnDefs(t.ScopeColumns()))
 }
 
 // curViewSQL defines cur over the existing files (absolute path -> _pid),
@@ -131,6 +128,8 @@ func mergeSQL(t *schema.Table) string {
 			cols, curTable, stageTable, key)
 	case schema.Coalesce:
 		q = coalesceSQL(t)
+	case schema.Latest:
+		q = latestSelectSQL(t, "(SELECT max(_r) FROM "+roundsTable+")")
 	case schema.ReplaceScope:
 		scope := identList(t.ScopeBy, "")
 		var match []string

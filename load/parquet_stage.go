@@ -40,7 +40,7 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 	n := 0
 	for _, b := range batches {
 		n += len(b.Rows[t.Name])
-		if t.Merge == schema.ReplaceScope {
+		if t.Scoped() {
 			n += len(b.Scopes[t.Name])
 		}
 	}
@@ -87,32 +87,38 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 			return nil, fmt.Errorf("parquet: %s: a value is not valid JSON: %w", t.Name, err)
 		}
 	}
-	if t.Merge == schema.ReplaceScope {
+	if t.Scoped() {
 		if err := p.stageScopes(ctx, tl, batches, touched); err != nil {
+			return nil, err
+		}
+	}
+	if t.Merge == schema.Latest {
+		if err := p.stageRounds(ctx, t, batches); err != nil {
 			return nil, err
 		}
 	}
 	return touched, nil
 }
 
-// stageScopes loads the batches' ReplaceScope tuples and adds the files they
-// cover to touched. A scope must name the table's partition columns (and
-// login_id when the table is bucketed), so it covers exactly one file.
+// stageScopes loads the batches' scope tuples and adds the files they cover
+// to touched. A scope must name the table's partition columns (and login_id
+// when the table is bucketed), so it covers exactly one file.
 func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []schema.Batch, touched *fileSet) error {
 	t := tl.table
 	if _, err := p.conn.ExecContext(ctx, createScopeSQL(t)); err != nil {
 		return fmt.Errorf("parquet: %s: %w", t.Name, err)
 	}
+	cols := t.ScopeColumns()
 	at := make(map[int]int, len(t.ScopeBy)) // table column index -> scope tuple index
 	for si, name := range t.ScopeBy {
 		at[t.Index(name)] = si
 	}
 	return p.appendTo(scopeTable, func(app *duckdb.Appender) error {
-		vals := make([]driver.Value, len(t.ScopeBy)+1)
+		vals := make([]driver.Value, len(cols)+1)
 		for bi, b := range batches {
 			for ri, scope := range b.Scopes[t.Name] {
-				if len(scope) != len(t.ScopeBy) {
-					return fmt.Errorf("parquet: %s: batch %d scope %d has %d values, want %d", t.Name, bi, ri, len(scope), len(t.ScopeBy))
+				if len(scope) != len(cols) {
+					return fmt.Errorf("parquet: %s: batch %d scope %d has %d values, want %d", t.Name, bi, ri, len(scope), len(cols))
 				}
 				part, err := p.layout.filePath(tl, func(i int) any {
 					if si, ok := at[i]; ok {
@@ -124,17 +130,40 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 					return fmt.Errorf("parquet: batch %d scope %d: %w", bi, ri, err)
 				}
 				touched.id(part)
-				for si, name := range t.ScopeBy {
-					v, err := ddbValue(t.Columns[t.Index(name)], scope[si])
+				for si, c := range cols {
+					v, err := ddbValue(c, scope[si])
+					if err == nil && v == nil {
+						err = errNull
+					}
 					if err != nil {
-						return fmt.Errorf("parquet: %s: batch %d scope %d column %s: %w", t.Name, bi, ri, name, err)
+						return fmt.Errorf("parquet: %s: batch %d scope %d column %s: %w", t.Name, bi, ri, c.Name, err)
 					}
 					vals[si] = v
 				}
-				vals[len(t.ScopeBy)] = int32(bi)
+				vals[len(cols)] = int32(bi)
 				if err := app.AppendRow(vals...); err != nil {
 					return fmt.Errorf("parquet: %s: stage scope: %w", t.Name, err)
 				}
+			}
+		}
+		return nil
+	})
+}
+
+// stageRounds loads the round of each batch of a Latest table (see
+// latestRounds) into the rounds scratch table.
+func (p *Parquet) stageRounds(ctx context.Context, t *schema.Table, batches []schema.Batch) error {
+	if _, err := p.conn.ExecContext(ctx, createRoundsSQL); err != nil {
+		return fmt.Errorf("parquet: %s: %w", t.Name, err)
+	}
+	rounds, _ := latestRounds(t, batches)
+	return p.appendTo(roundsTable, func(app *duckdb.Appender) error {
+		for bi, r := range rounds {
+			if r < 0 {
+				continue
+			}
+			if err := app.AppendRow(int32(bi), int32(r)); err != nil {
+				return fmt.Errorf("parquet: %s: stage rounds: %w", t.Name, err)
 			}
 		}
 		return nil

@@ -105,6 +105,9 @@ func TestParquetMergeRules(t *testing.T) {
 		vals["run_id"] = run
 		return row(schema.Securities, vals)
 	}
+	login := func(run, id string) schema.Row {
+		return row(schema.Logins, map[string]any{"login_id": id, "registered_at": testSyncedAt, "run_id": run})
+	}
 	txn := func(run, id, amount string) schema.Row {
 		return row(schema.Transactions, map[string]any{"login_id": "L1", "account_id": "A1", "transaction_id": id,
 			"net_amount": dec(amount), "run_id": run, "synced_at": testSyncedAt})
@@ -126,11 +129,19 @@ func TestParquetMergeRules(t *testing.T) {
 	}, {
 		name: "insert-if-new keeps the first sighting",
 		commits: [][]schema.Batch{
+			{{RunID: "r1", Rows: map[string][]schema.Row{"logins": {login("r1", "L1"), login("r1", "L2")}}}},
+			{{RunID: "r2", Rows: map[string][]schema.Row{"logins": {login("r2", "L1"), login("r2", "L3")}}}},
+		},
+		query: "SELECT login_id, run_id FROM logins ORDER BY 1",
+		want:  []string{"L1|r1", "L2|r1", "L3|r2"},
+	}, {
+		name: "latest: the last sighting wins and the first is remembered",
+		commits: [][]schema.Batch{
 			{{RunID: "r1", LoginID: "L1", Rows: map[string][]schema.Row{"transactions": {txn("r1", "T1", "1"), txn("r1", "T1", "9")}}}},
 			{{RunID: "r2", LoginID: "L1", Rows: map[string][]schema.Row{"transactions": {txn("r2", "T1", "2"), txn("r2", "T2", "5")}}}},
 		},
-		query: "SELECT transaction_id, net_amount::DOUBLE, run_id FROM transactions ORDER BY 1",
-		want:  []string{"T1|1|r1", "T2|5|r2"},
+		query: "SELECT transaction_id, net_amount::DOUBLE, run_id, first_seen_at IS NOT NULL, updated_at IS NOT NULL FROM transactions ORDER BY 1",
+		want:  []string{"T1|2|r2|true|true", "T2|5|r2|true|false"},
 	}, {
 		name: "coalesce never erases a known identifier",
 		commits: [][]schema.Batch{

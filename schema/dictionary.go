@@ -12,6 +12,28 @@ var mergeDocs = map[Merge]string{
 	InsertIfNew:  "a row is written once, the first time its key is seen; later sightings leave it as it is",
 	Coalesce:     "a sync replaces the row with the same key, except that a value the sync does not know (NULL) keeps the stored one",
 	ReplaceScope: "a sync replaces every row of its scope (%s) with its own rows and leaves other scopes, the history, as they are",
+	Latest: "the latest sighting wins: a sync replaces the row with the same key, or adds it, and the marks (%s) record the row's life; " +
+		"a sync that carries every row of a scope (%s) sets `%s` on the scope's stored rows it lacks, and keeps them",
+}
+
+// latestDoc fills in mergeDocs[Latest] for t.
+func latestDoc(t *Table) string {
+	m := t.Marks
+	var marks []string
+	for _, name := range []string{m.FirstSeen, m.LastSeen, m.Changed, m.Gone} {
+		if name != "" {
+			marks = append(marks, "`"+name+"`")
+		}
+	}
+	scope := "same `" + strings.Join(t.ScopeBy, ", ") + "`"
+	if t.ScopeRange != "" {
+		scope += ", `" + t.ScopeRange + "` from the sync's lowest to its highest"
+	}
+	doc := fmt.Sprintf(mergeDocs[Latest], strings.Join(marks, ", "), scope, m.Gone)
+	if m.LastSeen == "" {
+		doc += "; a sighting that changes no value leaves the row as it is, `run_id` included"
+	}
+	return doc
 }
 
 // Dictionary renders the data dictionary (docs/data-dictionary.md) in
@@ -51,8 +73,11 @@ func writeTable(b *strings.Builder, t *Table) {
 		fmt.Fprintf(b, "Key: `%s` (unique by the way rows are loaded; not an index). ", strings.Join(t.Key, ", "))
 	}
 	doc := mergeDocs[t.Merge]
-	if t.Merge == ReplaceScope {
+	switch t.Merge {
+	case ReplaceScope:
 		doc = fmt.Sprintf(doc, "`"+strings.Join(t.ScopeBy, ", ")+"`")
+	case Latest:
+		doc = latestDoc(t)
 	}
 	fmt.Fprintf(b, "Loading: %s", doc)
 	if len(t.Greatest) > 0 {

@@ -8,6 +8,7 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -81,7 +82,51 @@ const (
 	// ReplaceScope deletes every row matching one of the batch's scope tuples
 	// (over Table.ScopeBy columns), then inserts the batch's rows.
 	ReplaceScope
+	// Latest keeps one row per key that follows the source: each sighting
+	// replaces the row's values, as Upsert, and the columns Table.Marks
+	// names record the row's life. A batch may declare scopes, each saying
+	// "these rows are all the source now holds of this part of the table";
+	// a stored row that a scope covers and the batch does not carry is
+	// marked gone (Marks.Gone), never deleted, and is otherwise kept as it
+	// was. See Marks for what each mark holds, and ScopeColumns for what a
+	// scope tuple holds.
+	Latest
 )
+
+// Marks names the columns in which a Latest table records each row's life
+// across syncs. The sinks derive these columns from SeenAt and the scopes;
+// the values a batch's rows carry in them are ignored. All but SeenAt are
+// optional ("" for none) and must be nullable TIMESTAMP columns: rows stored
+// before a mark column existed hold NULL in it until they are seen again.
+type Marks struct {
+	// SeenAt is the NOT NULL TIMESTAMP column of a batch's row that says
+	// when its sync fetched it (synced_at); the marks below take their time
+	// from it, and from the scopes' instants.
+	SeenAt string
+	// FirstSeen is the SeenAt of the row's first sighting: set on insert and
+	// kept after. A row stored without it (before the column existed) takes
+	// its stored SeenAt when next seen: the earliest sighting still known.
+	FirstSeen string
+	// LastSeen is the SeenAt of the row's latest sighting.
+	LastSeen string
+	// Changed is the SeenAt of the latest sighting whose values differed
+	// from the stored row's in any column but the key, the marks and
+	// Lineage; NULL while the row never changed. A sighting of a gone row is
+	// compared with its values before it went.
+	Changed string
+	// Gone is set, to the scope's instant, when a scope of a batch covers
+	// the stored row and the batch does not carry it; a row already gone
+	// keeps its earlier time. A later sighting sets it back to NULL.
+	Gone string
+	// Lineage lists the columns, besides the marks, that describe the load
+	// rather than the source (run_id, synced_at): never compared, and
+	// replaced with the values when a sighting rewrites the row. A sighting
+	// rewrites the row when the table keeps LastSeen (which every sighting
+	// moves), else only when a compared value changed or the row was gone: a
+	// sighting that would change nothing but the lineage leaves the row as
+	// it is, so the lineage names the run that last wrote its values.
+	Lineage []string
+}
 
 // Table is one warehouse table.
 type Table struct {
@@ -91,8 +136,18 @@ type Table struct {
 	Key     []string // primary key, in order
 	Merge   Merge
 	// ScopeBy lists the columns whose values identify what a ReplaceScope
-	// commit replaces (for positions: login_id and as_of_date).
+	// commit replaces (for positions: login_id and as_of_date), or what a
+	// Latest scope covers (for transactions: login_id and account_id). Its
+	// first column must be a key column: batches whose rows and scopes have
+	// different values in it never touch the same rows.
 	ScopeBy []string
+	// ScopeRange, for a Latest table, names a column whose range each scope
+	// tuple bounds: a scope covers the rows whose ScopeBy columns equal the
+	// tuple's and whose ScopeRange value is within the tuple's bounds
+	// (inclusive; a NULL value is never covered).
+	ScopeRange string
+	// Marks names a Latest table's bookkeeping columns.
+	Marks *Marks
 	// PartitionBy lists the Hive partition columns of the Parquet dataset.
 	PartitionBy []string
 	// Greatest lists, for an InsertIfNew table, the nullable columns that
@@ -133,8 +188,61 @@ type Batch struct {
 	// Rows holds each table's new rows, keyed by table name.
 	Rows map[string][]Row
 	// Scopes holds, for ReplaceScope tables, the ScopeBy tuples this batch
-	// replaces (even those for which it has no rows).
+	// replaces (even those for which it has no rows); for Latest tables, the
+	// parts of the table of which this batch carries every row the source
+	// still holds. Each tuple is laid out as Table.ScopeColumns says.
 	Scopes map[string][]Row
+}
+
+// Scoped reports whether batches may declare scopes for t.
+func (t *Table) Scoped() bool { return t.Merge == ReplaceScope || t.Merge == Latest }
+
+// Names of the scope tuple columns of a Latest table besides ScopeBy's.
+const (
+	ScopeFrom = "scope_from" // lowest ScopeRange value covered
+	ScopeTo   = "scope_to"   // highest ScopeRange value covered
+	ScopeAt   = "scope_at"   // when the batch's sync saw the scope: the time of the Gone marks
+)
+
+// ScopeColumns returns the layout of t's scope tuples, in order: the ScopeBy
+// columns; then, for a Latest table with a ScopeRange, ScopeFrom and ScopeTo
+// (of the range column's type); then, for a Latest table, ScopeAt
+// (TIMESTAMP). Every value of a tuple is required (not NULL).
+func (t *Table) ScopeColumns() []Column {
+	var cols []Column
+	for _, name := range t.ScopeBy {
+		c := t.Columns[t.Index(name)]
+		c.Nullable = false
+		cols = append(cols, c)
+	}
+	if t.Merge != Latest {
+		return cols
+	}
+	if t.ScopeRange != "" {
+		typ := t.Columns[t.Index(t.ScopeRange)].Type
+		cols = append(cols,
+			Column{Name: ScopeFrom, Type: typ, Doc: "Lowest " + t.ScopeRange + " the scope covers."},
+			Column{Name: ScopeTo, Type: typ, Doc: "Highest " + t.ScopeRange + " the scope covers."})
+	}
+	return append(cols, Column{Name: ScopeAt, Type: Type{Kind: KindTimestamp}, Doc: "When the batch's sync saw the scope."})
+}
+
+// Compared returns the columns of a Latest table whose change a sighting
+// records in Marks.Changed: every column but the key, the marks and Lineage.
+func (t *Table) Compared() []string {
+	var out []string
+	for _, c := range t.Columns {
+		if !slices.Contains(t.Key, c.Name) && !t.isMark(c.Name) && !slices.Contains(t.Marks.Lineage, c.Name) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+// isMark reports whether name is one of t's mark columns (SeenAt excluded).
+func (t *Table) isMark(name string) bool {
+	m := t.Marks
+	return m != nil && name != "" && (name == m.FirstSeen || name == m.LastSeen || name == m.Changed || name == m.Gone)
 }
 
 // DateOf returns the DATE value for t: midnight UTC of t's calendar day in UTC.

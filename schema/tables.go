@@ -7,11 +7,17 @@ func col(name string, t Type, doc string) Column {
 func null(name string, t Type, doc string) Column {
 	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: 1}
 }
+
+// colSince and nullSince are col and null for a column added by schema version v.
 func colSince(v int, name string, t Type, doc string) Column {
-	return Column{Name: name, Type: t, Doc: doc, Since: v}
+	c := col(name, t, doc)
+	c.Since = v
+	return c
 }
 func nullSince(v int, name string, t Type, doc string) Column {
-	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: v}
+	c := null(name, t, doc)
+	c.Since = v
+	return c
 }
 
 var (
@@ -27,10 +33,14 @@ var (
 // promise; new columns may be added (with Since set to the new version).
 var (
 	Accounts = &Table{
-		Name:  "accounts",
-		Doc:   "One row per investment account: its latest state as of the last good sync.",
-		Merge: Upsert,
-		Key:   []string{"login_id", "account_id"},
+		Name: "accounts",
+		Doc: "One row per investment account a login has carried: its latest state as of the last good sync that carried it. " +
+			"An account a succeeded sync of its login no longer carries is kept with those values and marked closed_at: " +
+			"count open accounts with closed_at IS NULL.",
+		Merge:   Latest,
+		Key:     []string{"login_id", "account_id"},
+		ScopeBy: []string{"login_id"},
+		Marks:   &Marks{SeenAt: "synced_at", LastSeen: "last_seen_at", Gone: "closed_at", Lineage: []string{"run_id", "synced_at"}},
 		Columns: []Column{
 			col("login_id", text, "Flinks LoginId the account was synced through."),
 			col("account_id", text, "Flinks' stable id of the investment account (payload Accounts[].Id)."),
@@ -45,9 +55,11 @@ var (
 			null("currency_value", Exact, "Account value in the account currency."),
 			null("account_number", text, "Account number, masked to its last four digits unless full numbers are kept."),
 			null("full_account_label", text, "Institution's label (name, number, currency), account number masked likewise."),
-			col("run_id", text, "Run that last wrote this row."),
+			col("run_id", text, "Run that last wrote this row's values: the last succeeded sync that carried the account (closing it does not change it)."),
 			col("synced_at", instant, "When that run fetched the data (UTC)."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			nullSince(2, "last_seen_at", instant, "When the last succeeded sync that carried the account fetched it (UTC); NULL in a row written before schema version 2 until the account is seen again."),
+			nullSince(2, "closed_at", instant, "When the first succeeded sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns."),
 		},
 	}
 
@@ -111,10 +123,15 @@ var (
 	}
 
 	Transactions = &Table{
-		Name:  "transactions",
-		Doc:   "One row per transaction, once, however many runs see it. The first sighting is kept.",
-		Merge: InsertIfNew,
-		Key:   []string{"login_id", "account_id", "transaction_id"},
+		Name: "transactions",
+		Doc: "One row per transaction, once, however many runs see it. The latest sighting's values win; first_seen_at, updated_at and removed_at record its history. " +
+			"A transaction a later payload lacks though it covers its date (that account's first to last transaction date in the payload) is kept and marked removed_at.",
+		Merge:      Latest,
+		Key:        []string{"login_id", "account_id", "transaction_id"},
+		ScopeBy:    []string{"login_id", "account_id"},
+		ScopeRange: "date",
+		Marks: &Marks{SeenAt: "synced_at", FirstSeen: "first_seen_at", Changed: "updated_at", Gone: "removed_at",
+			Lineage: []string{"run_id", "synced_at"}},
 		Columns: []Column{
 			col("login_id", text, "Flinks LoginId."),
 			col("account_id", text, "Account of the transaction (accounts.account_id)."),
@@ -130,9 +147,12 @@ var (
 			null("fees", Exact, "Fees charged."),
 			null("net_amount", Exact, "Net cash effect on the account."),
 			null("currency", text, "Currency of the amounts, upper-case ISO code."),
-			col("run_id", text, "Run that first saw the transaction."),
+			col("run_id", text, "Run that last wrote this row's values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it)."),
 			col("synced_at", instant, "When that run fetched the data (UTC)."),
 			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			nullSince(2, "first_seen_at", instant, "When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting's)."),
+			nullSince(2, "updated_at", instant, "When the latest run whose payload changed one of the transaction's values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed."),
+			nullSince(2, "removed_at", instant, "When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values."),
 		},
 	}
 

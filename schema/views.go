@@ -27,10 +27,12 @@ var (
 	LatestPositions = &View{
 		Name: "latest_positions",
 		Doc: "Each account's current holdings: the positions of its login's most recent snapshot date, security_key resolved as in positions_resolved. " +
-			"An account that holds nothing on that date has no rows, rather than showing an older snapshot.",
-		SQL: `SELECT *
-FROM positions_resolved
-QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id)`,
+			"An account that holds nothing on that date has no rows, rather than showing an older snapshot; " +
+			"nor has an account closed since (accounts.closed_at set by a later sync), whatever the snapshot says.",
+		SQL: `SELECT p.*
+FROM (SELECT * FROM positions_resolved QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id)) AS p
+WHERE NOT EXISTS (SELECT 1 FROM accounts AS a
+	WHERE a.login_id = p.login_id AND a.account_id = p.account_id AND a.closed_at IS NOT NULL)`,
 		Columns: []ViewColumn{{"*", "The columns of positions_resolved: those of positions, security_key resolved, and loaded_security_key."}},
 	}
 

@@ -48,6 +48,7 @@ func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row
 		t.loginID, a.id, institution, institutionID, name, typ, registered, currency,
 		cash, value, currencyValue, a.mask.accountNumber(), label,
 		t.runID, t.syncedAt, a.mask.extra(src.Extra, more),
+		t.syncedAt, nil, // last_seen_at, closed_at: as a first sighting leaves them (the sink derives them)
 	}
 }
 

@@ -205,6 +205,49 @@
 // Securities rows describe public instruments and get only the holder-detail
 // masking of their extra.
 //
+// # Accounts and transactions follow the source
+//
+// Accounts and transactions are loaded with schema.Latest: each sighting's
+// values replace the stored row's, and the sinks keep the row's history in
+// its marks (accounts.last_seen_at, closed_at; transactions.first_seen_at,
+// updated_at, removed_at; run_id and synced_at name the run that last wrote
+// the values). Nothing is ever deleted. What a batch may say is missing is
+// decided here, as scopes (schema.Batch.Scopes), and only a succeeded sync's
+// batch has any: a failed login commits its sync_logins row alone.
+//
+// Accounts: the batch declares that it holds all of the login's accounts,
+// (login_id, SyncedAt), unless the payload could not be read whole: an
+// unreadable element of Investments or of an institution's Accounts (or
+// either not an array), or an account without a usable Id. The sinks then
+// set closed_at = SyncedAt on the login's stored accounts the batch lacks
+// (once: a closed account keeps its first closed_at), keeping their last
+// values, and clear it when an account comes back. A payload with no
+// accounts at all (Investments empty or null) closes every account of the
+// login. Sum over open accounts with closed_at IS NULL; latest_positions
+// leaves closed accounts out.
+//
+// Transactions: per account, the batch declares that it holds all of the
+// account's transactions dated from the first to the last date of the
+// transactions it loaded for that account, both inclusive: (login_id,
+// account_id, first date, last date, SyncedAt). Flinks sends whole days of a
+// moving window, so a stored transaction dated within that range and absent
+// from the payload was withdrawn by the source: the sinks set its removed_at
+// (once) and keep its last values; one dated outside the range (older than
+// the window, or newer than the payload's last) is left as it is, and so is
+// one without a date. No range is declared for an account with a transaction
+// that could not be loaded (the batch cannot tell which one is missing: a
+// readable Id does not help, since the Id alone is not a row), an unreadable
+// Transactions member or element, or no dated transaction. A transaction
+// seen again clears removed_at; one whose values changed (any column but the
+// key, run_id, synced_at and the marks: a corrected amount, a pending type
+// settled) gets updated_at = that sighting's SyncedAt, while first_seen_at
+// keeps the first sighting's. A duplicate Id within an account does not
+// prevent the range: the first occurrence loads and the Id is present.
+//
+// The rows carry in their mark columns what a first sighting leaves
+// (first_seen_at and last_seen_at = SyncedAt, the others NULL); the sinks
+// derive the stored marks themselves.
+//
 // # Checks as data
 //
 // data_quality gets one value_reconciles row per account that reports an

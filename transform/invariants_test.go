@@ -65,6 +65,9 @@ func checkBatch(b schema.Batch, c Context) error {
 			}
 		}
 	}
+	if err := checkLatestScopes(b, c); err != nil {
+		return err
+	}
 	for _, r := range b.Rows[schema.RejectedRecords.Name] {
 		if err := checkReason(r[4].(string)); err != nil {
 			return err
@@ -86,6 +89,54 @@ func checkBatch(b schema.Batch, c Context) error {
 			if li >= 0 && name != schema.Logins.Name && r[li] != c.LoginID {
 				return fmt.Errorf("%s row of another login", name)
 			}
+		}
+	}
+	return nil
+}
+
+// checkLatestScopes checks the scopes of the Latest tables: the accounts
+// scope, if any, is the login's, at the sync's instant; each transactions
+// scope names a loaded account once, at that instant, and its date range is
+// exactly the min..max date of the account's loaded transactions.
+func checkLatestScopes(b schema.Batch, c Context) error {
+	synced := c.SyncedAt.UTC()
+	switch s := b.Scopes[schema.Accounts.Name]; {
+	case len(s) > 1:
+		return fmt.Errorf("%d accounts scopes", len(s))
+	case len(s) == 1 && (len(s[0]) != 2 || s[0][0] != c.LoginID || !s[0][1].(time.Time).Equal(synced)):
+		return fmt.Errorf("accounts scope %v is not the login's at the sync instant", s[0])
+	}
+	type span struct{ lo, hi time.Time }
+	dates := map[string]span{}
+	tx := schema.Transactions
+	for _, r := range b.Rows[tx.Name] {
+		d, ok := r[tx.Index("date")].(time.Time)
+		if !ok {
+			continue
+		}
+		a := r[1].(string)
+		sp, seen := dates[a]
+		if !seen || d.Before(sp.lo) {
+			sp.lo = d
+		}
+		if !seen || d.After(sp.hi) {
+			sp.hi = d
+		}
+		dates[a] = sp
+	}
+	seen := map[string]bool{}
+	for _, s := range b.Scopes[tx.Name] {
+		if len(s) != 5 || s[0] != c.LoginID || !s[4].(time.Time).Equal(synced) {
+			return fmt.Errorf("transactions scope %v is not the login's at the sync instant", s)
+		}
+		a := s[1].(string)
+		if seen[a] {
+			return fmt.Errorf("two transactions scopes for one account")
+		}
+		seen[a] = true
+		sp, ok := dates[a]
+		if !ok || !sp.lo.Equal(s[2].(time.Time)) || !sp.hi.Equal(s[3].(time.Time)) {
+			return fmt.Errorf("transactions scope %v is not its account's loaded date range", s)
 		}
 	}
 	return nil

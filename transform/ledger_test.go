@@ -11,10 +11,10 @@ import (
 // to schema must be added here and to the row builder, in the same commit.
 func TestRowLayouts(t *testing.T) {
 	for tbl, want := range map[*schema.Table]string{
-		schema.Accounts:        "login_id account_id institution institution_id name type registered currency cash account_value currency_value account_number full_account_label run_id synced_at extra",
+		schema.Accounts:        "login_id account_id institution institution_id name type registered currency cash account_value currency_value account_number full_account_label run_id synced_at extra last_seen_at closed_at",
 		schema.Positions:       "login_id account_id security_key as_of_date quantity price market_value book_value average_cost currency run_id synced_at extra price_date",
 		schema.Securities:      "security_key flinks_security_id symbol isin cusip name type currency run_id extra",
-		schema.Transactions:    "login_id account_id transaction_id date settlement_date type type_raw description security_key quantity price fees net_amount currency run_id synced_at extra",
+		schema.Transactions:    "login_id account_id transaction_id date settlement_date type type_raw description security_key quantity price fees net_amount currency run_id synced_at extra first_seen_at updated_at removed_at",
 		schema.RejectedRecords: "run_id login_id path table_name reason fragment",
 		schema.DataQuality:     "run_id login_id account_id check_name expected actual difference passed",
 		schema.SyncLogins:      "run_id login_id status flinks_code attempts polls error started_at finished_at accounts positions transactions rejected",

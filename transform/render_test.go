@@ -15,6 +15,9 @@ func render(b schema.Batch, s Stats) []byte {
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "{\n  \"stats\": %s,\n", mustJSON(s))
 	fmt.Fprintf(&out, "  \"scopes\": %s", mustJSON(cells(b.Scopes[schema.Positions.Name])))
+	for _, t := range []*schema.Table{schema.Accounts, schema.Transactions} {
+		fmt.Fprintf(&out, ",\n  \"scopes %s\": %s", t.Name, mustJSON(cells(b.Scopes[t.Name])))
+	}
 	for _, t := range schema.Tables {
 		rows, ok := b.Rows[t.Name]
 		if !ok {

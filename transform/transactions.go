@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"time"
+
 	"github.com/syncer/syncer/payload"
 	"github.com/syncer/syncer/schema"
 )
@@ -11,6 +13,7 @@ import (
 // others are quarantined.
 func (t *transformer) transactionRows(a *account) {
 	seen := map[string]bool{}
+	a.transactionsWhole = !unreadable(a.src.Problems, "Transactions")
 	for i := range a.src.Transactions {
 		x := &a.src.Transactions[i]
 		at := &elemPath{a.path, "Transactions", x.Index}
@@ -34,6 +37,7 @@ func (t *transformer) transactionRows(a *account) {
 		net := r.decimal("NetAmount", x.NetAmount)
 		if len(r.errs) > 0 {
 			t.quarantine(a, schema.Transactions.Name, "transaction", x.Raw, r.errs)
+			a.transactionsWhole = false
 			continue
 		}
 		if seen[id.(string)] {
@@ -57,11 +61,31 @@ func (t *transformer) transactionRows(a *account) {
 				more = map[string]any{"Security": securityJSON(x.Security, a.mask)}
 			}
 		}
+		if d, ok := date.(time.Time); ok {
+			if a.firstDate.IsZero() || d.Before(a.firstDate) {
+				a.firstDate = d
+			}
+			if d.After(a.lastDate) {
+				a.lastDate = d
+			}
+		}
 		t.transactions = append(t.transactions, t.txRow.row(
 			t.loginID, a.id, id, date, settled, typ, typeRaw, description, security,
 			qty, price, fees, net, currency, t.runID, t.syncedAt, a.mask.extra(x.Extra, more),
+			t.syncedAt, nil, nil, // first_seen_at, updated_at, removed_at: as a first sighting leaves them (the sink derives them)
 		))
 	}
+}
+
+// transactionScope returns the account's transactions scope: the login, the
+// account, the first and last date of its loaded transactions, and the sync
+// instant; nil when one of its transactions could not be loaded (the batch
+// cannot tell which is missing) or none has a date.
+func (t *transformer) transactionScope(a *account) schema.Row {
+	if !a.transactionsWhole || a.firstDate.IsZero() {
+		return nil
+	}
+	return schema.Row{t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt}
 }
 
 func hasErr(errs []fieldErr, path string) bool {

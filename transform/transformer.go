@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/syncer/syncer/payload"
@@ -21,13 +22,17 @@ type transformer struct {
 	positions    []schema.Row
 	transactions []schema.Row
 	quality      []schema.Row
-	rejected     rejects
-	securities   *resolver
-	numbers      *numberSet // every account number of the payload, masked in free text
-	box          *interner
-	positionRow  *slab
-	txRow        *slab
-	stats        Stats
+	// accountsWhole: the payload was read and every account in it loaded,
+	// so the batch may say it holds all of the login's accounts.
+	accountsWhole bool
+	txScopes      []schema.Row
+	rejected      rejects
+	securities    *resolver
+	numbers       *numberSet // every account number of the payload, masked in free text
+	box           *interner
+	positionRow   *slab
+	txRow         *slab
+	stats         Stats
 }
 
 func newTransformer(c Context) *transformer {
@@ -59,12 +64,17 @@ type account struct {
 	// resolver (-1: none), in src order.
 	positionRefs, transactionRefs []int32
 	cash, value                   *schema.Decimal
+	// The account's transactions: whether every one in the payload loaded,
+	// and the range of the loaded ones' dates (see transactionScope).
+	transactionsWhole   bool
+	firstDate, lastDate time.Time
 }
 
 func (t *transformer) run(inv *payload.Investments) {
 	t.numbers = payloadNumbers(inv)
 	t.rejected.problems("$", "", inv.Problems)
 	t.payloadLevel(inv)
+	t.accountsWhole = !unreadable(inv.Problems, "Investments")
 
 	var accts []*account
 	seen := map[string]bool{}
@@ -72,6 +82,7 @@ func (t *transformer) run(inv *payload.Investments) {
 		in := &inv.Institutions[i]
 		ipath := "$.Investments[" + strconv.Itoa(in.Index) + "]"
 		t.rejected.problems(ipath, schema.Accounts.Name, in.Problems)
+		t.accountsWhole = t.accountsWhole && !unreadable(in.Problems, "Accounts")
 		for j := range in.Accounts {
 			a := &in.Accounts[j]
 			apath := ipath + ".Accounts[" + strconv.Itoa(a.Index) + "]"
@@ -81,6 +92,7 @@ func (t *transformer) run(inv *payload.Investments) {
 			case err != nil || !ok || id == "":
 				t.rejected.add(apath+".Id", schema.Accounts.Name,
 					fmt.Sprintf("account has no usable Id; its positions (%d) and transactions (%d) are not loaded", len(a.Positions), len(a.Transactions)), nil)
+				t.accountsWhole = false
 				continue
 			case seen[id]:
 				t.rejected.add(apath, schema.Accounts.Name, "duplicate account Id in the payload; the first occurrence is kept", nil)
@@ -105,7 +117,21 @@ func (t *transformer) run(inv *payload.Investments) {
 		t.transactionRows(a)
 		t.reconcile(a)
 		t.reportAmbiguous(a)
+		if s := t.transactionScope(a); s != nil {
+			t.txScopes = append(t.txScopes, s)
+		}
 	}
+}
+
+// unreadable reports whether problems hold the array member name, or one of
+// its elements, as unreadable: the list it holds is not whole.
+func unreadable(problems []payload.Problem, name string) bool {
+	for _, p := range problems {
+		if p.Path == name || strings.HasPrefix(p.Path, name+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // finish assembles the batch in a deterministic order. Its positions scope
@@ -121,6 +147,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 	sortRows(t.positions, 4)
 	sortRows(t.transactions, 3)
 	sortRows(t.quality, 4)
+	sortRows(t.txScopes, 2)
 	rej := t.rejected.sorted()
 
 	t.stats.Accounts = len(t.accounts)
@@ -128,7 +155,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 	t.stats.Transactions = len(t.transactions)
 	t.stats.Securities = len(secs)
 	t.stats.Rejected = len(rej)
-	return schema.Batch{
+	b := schema.Batch{
 		RunID:   t.c.RunID,
 		LoginID: t.c.LoginID,
 		Rows: map[string][]schema.Row{
@@ -142,7 +169,22 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 			schema.DataQuality.Name:     t.quality,
 		},
 		Scopes: map[string][]schema.Row{schema.Positions.Name: {{t.loginID, t.snapshot}}},
-	}, t.stats
+	}
+	t.latestScopes(b.Scopes)
+	return b, t.stats
+}
+
+// latestScopes adds to scopes what the batch says it holds whole of the
+// Latest tables (rule in the package doc): all of the login's accounts,
+// unless the payload could not be read whole; for each account whose
+// transactions all loaded, all of its transactions over their date range.
+func (t *transformer) latestScopes(scopes map[string][]schema.Row) {
+	if t.accountsWhole {
+		scopes[schema.Accounts.Name] = []schema.Row{{t.loginID, t.syncedAt}}
+	}
+	if len(t.txScopes) > 0 {
+		scopes[schema.Transactions.Name] = t.txScopes
+	}
 }
 
 // refreshRow is the login's logins row: it records when Flinks last

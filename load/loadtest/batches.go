@@ -34,6 +34,16 @@ func LoginID(i int) string { return fmt.Sprintf("login-%04d", i) }
 // days see the same transactions again), its sync_logins row (succeeded) and
 // its logins registry row, with a last_refresh_at on day. Values use awkward
 // decimal scales.
+//
+// The batch declares that it holds all of the login's accounts (accounts
+// scope) and, per account, all of its transactions dated day-2 ... day
+// (transactions scope). The source changes from day to day as a real one
+// does, so that consecutive days exercise every mark of the Latest merge:
+// the third account of every login i with i%6 == 5 is closed on the odd
+// days after Day1 (absent from the batch) and back the day after; for every
+// login i with i%4 == 3, each day's first transaction is corrected after its
+// first day (amount and type) and its second transaction is withdrawn after
+// its first day (absent within the covered range).
 func Batches(seed int64, logins int, day time.Time) []schema.Batch {
 	day = schema.DateOf(day)
 	batches := make([]schema.Batch, logins)
@@ -147,8 +157,11 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 	r := rng(seed, int64(i), dayNumber(day))
 	b := schema.Batch{
 		RunID: runID, LoginID: login,
-		Rows:   map[string][]schema.Row{},
-		Scopes: map[string][]schema.Row{schema.Positions.Name: {{login, day}}},
+		Rows: map[string][]schema.Row{},
+		Scopes: map[string][]schema.Row{
+			schema.Positions.Name: {{login, day}},
+			schema.Accounts.Name:  {{login, synced}},
+		},
 	}
 	add := func(t *schema.Table, values map[string]any) {
 		b.Rows[t.Name] = append(b.Rows[t.Name], fill(t, values))
@@ -164,9 +177,12 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 		seen[key] = true
 		add(schema.Securities, securityRow(key, i, runID))
 	}
-	var positions, transactions int
-	accounts := 1 + i%3
-	for a := range accounts {
+	var accounts, positions, transactions int
+	for a := range 1 + i%3 {
+		if accountClosed(i, a, day) {
+			continue
+		}
+		accounts++
 		acct := fmt.Sprintf("acct-%d-%d", i, a)
 		cash := dec(r.Int64N(100_000_000)-1_000_000, int32(r.IntN(4)))
 		value := cash
@@ -210,10 +226,19 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 			"registered": a%3 != 2, "currency": "CAD", "cash": cash, "account_value": value, "currency_value": value,
 			"account_number": fmt.Sprintf("****%04d", (i*7+a)%10000), "run_id": runID, "synced_at": synced,
 		})
-		for back := int64(2); back >= 0; back-- {
-			txDay := day.AddDate(0, 0, -int(back))
+		b.Scopes[schema.Transactions.Name] = append(b.Scopes[schema.Transactions.Name],
+			schema.Row{login, acct, day.AddDate(0, 0, -2), day, synced})
+		for back := 2; back >= 0; back-- {
+			txDay := day.AddDate(0, 0, -back)
 			for n := range 2 {
+				changes := i%4 == 3 && back > 0
+				if changes && n == 1 {
+					continue // withdrawn by the source after its first day
+				}
 				tx := transactionRow(seed, login, acct, txDay, n, runID, synced)
+				if changes {
+					correct(tx)
+				}
 				if k, ok := tx["security_key"].(string); ok {
 					reference(k)
 				}
@@ -228,6 +253,20 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 		"accounts": int64(accounts), "positions": int64(positions), "transactions": int64(transactions), "rejected": int64(0),
 	})
 	return b
+}
+
+// accountClosed reports whether login i's account a is absent from the
+// source on day: the third account of logins i%6 == 5, on the odd days
+// after Day1.
+func accountClosed(i, a int, day time.Time) bool {
+	return i%6 == 5 && a == 2 && (dayNumber(day)-dayNumber(Day1))%2 == 1
+}
+
+// correct applies the source's correction of a transaction after its first
+// day: the amount grows by 1.25 and the type becomes a withdrawal.
+func correct(tx map[string]any) {
+	tx["net_amount"] = tx["net_amount"].(schema.Decimal).Add(dec(-125, 2))
+	tx["type"], tx["type_raw"] = "withdrawal", "WITHDRAWAL"
 }
 
 // securityRow is login i's reference to the security key: the identifiers
@@ -254,6 +293,9 @@ func transactionRow(seed int64, login, acct string, day time.Time, n int, runID 
 		"quantity": dec(r.Int64N(1_000_000), int32(r.IntN(8))), "price": dec(1+r.Int64N(1_000_000), 3),
 		"fees": dec(r.Int64N(1000), 2), "net_amount": dec(-r.Int64N(1_000_000_000), 5),
 		"currency": "CAD", "run_id": runID, "synced_at": synced,
+	}
+	if n == 1 {
+		tx["extra"] = fmt.Sprintf(`{"memo":"m-%d","lot":%d}`, r.IntN(1000), r.IntN(100))
 	}
 	if n == 1 && r.IntN(2) == 0 {
 		tx["type"], tx["type_raw"] = "deposit", "CONTRIBUTION"

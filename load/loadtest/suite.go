@@ -15,6 +15,7 @@ import (
 var (
 	Day1 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	Day2 = Day1.AddDate(0, 0, 1)
+	Day3 = Day2.AddDate(0, 0, 1)
 )
 
 const seed = 7
@@ -34,6 +35,9 @@ func Run(t *testing.T, h Harness) {
 	t.Run("unrefreshed_data_one_snapshot", s.testUnrefreshedData)
 	t.Run("logins_last_refresh_newest_kept", s.testLoginsGreatest)
 	t.Run("transaction_once_across_runs", s.testTransactionsOnce)
+	t.Run("closed_account_marked_not_summed", s.testClosedAccount)
+	t.Run("transaction_latest_sighting_wins", s.testTransactionCorrected)
+	t.Run("transaction_missing_in_range_marked_removed", s.testTransactionRemoved)
 	t.Run("security_of_50_logins_one_row", s.testSharedSecurity)
 	t.Run("exact_decimals", s.testDecimals)
 	t.Run("failed_commit_commits_nothing", s.testFailedCommit)
@@ -178,6 +182,10 @@ func (s *suite) testGroupCommit(t *testing.T) {
 	call1 = append(call1, fewer) // fewer, then full
 	call1 = append(call1, b1[4:]...)
 	call1 = append(call1, b1[3], fewer, Failed(b1[7], "failed")) // twice; full, then fewer; succeeded, then failed
+	// The source changing within one call: login 5's third account closed
+	// by its Day2 batch, back with Day1's, closed again; login 3's
+	// corrected and withdrawn transactions, then their Day1 state again.
+	call1 = append(call1, b2[5], b1[5], b2[5], b2[3], b1[3])
 	call2 := append(append([]schema.Batch{}, b2...), b2[2])
 	grouped := t.TempDir()
 	s.load(t, grouped, call1, call2)
@@ -285,9 +293,17 @@ func (s *suite) testTransactionsOnce(t *testing.T) {
 		if got := queryInt(t, db, "SELECT count(*) FROM transactions"); got != int64(want) {
 			t.Errorf("transactions has %d rows, want %d (one per transaction)", got, want)
 		}
-		// A transaction both runs saw keeps its first sighting.
-		if got := queryString(t, db, "SELECT run_id FROM transactions WHERE date = ? LIMIT 1", Day1); got != RunID(seed, Day1) {
-			t.Errorf("a transaction seen by both runs has run_id %s, want the first run's %s", got, RunID(seed, Day1))
+		// A transaction both runs saw keeps when it was first seen, and
+		// names the run that wrote its values: the first, unless the
+		// second corrected them (as it does for some logins).
+		if got := queryInt(t, db, "SELECT count(*) FROM transactions WHERE date = ? AND NOT (first_seen_at >= ? AND first_seen_at < ?)", Day1, Day1, Day2); got != 0 {
+			t.Errorf("%d transactions of %s seen by both runs lost their first sighting", got, Day1.Format(time.DateOnly))
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM transactions WHERE date = ? AND run_id <> CASE WHEN updated_at IS NULL THEN ? ELSE ? END", Day1, RunID(seed, Day1), RunID(seed, Day2)); got != 0 {
+			t.Errorf("%d transactions seen by both runs do not name the run that wrote their values", got)
+		}
+		if got := queryInt(t, db, "SELECT count(*) FROM transactions WHERE date = ? AND updated_at IS NOT NULL", Day1); got == 0 {
+			t.Error("generator bug: the second run corrects no transaction")
 		}
 	})
 }

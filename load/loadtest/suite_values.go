@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"math/big"
 	"testing"
 
@@ -93,6 +94,14 @@ func rejects() map[string]schema.Batch {
 			b.Rows["accounts"][0] = b.Rows["accounts"][0][:len(schema.Accounts.Columns)-1]
 		}),
 		"an unknown table": bad(func(b *schema.Batch) { b.Rows["no_such_table"] = []schema.Row{{"x"}} }),
+		"an accounts scope without its instant": bad(func(b *schema.Batch) {
+			b.Scopes = maps.Clone(b.Scopes)
+			b.Scopes[schema.Accounts.Name] = []schema.Row{{b.LoginID}}
+		}),
+		"a transactions scope without its range": bad(func(b *schema.Batch) {
+			b.Scopes = maps.Clone(b.Scopes)
+			b.Scopes[schema.Transactions.Name] = []schema.Row{{b.LoginID, "acct-1-0", nil, nil, Day1}}
+		}),
 	}
 }
 

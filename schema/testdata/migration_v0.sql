@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS "accounts" (
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
 	"extra" JSON,
+	"last_seen_at" TIMESTAMP,
+	"closed_at" TIMESTAMP,
 	PRIMARY KEY ("login_id", "account_id")
 );
 
@@ -89,6 +91,9 @@ CREATE TABLE IF NOT EXISTS "transactions" (
 	"run_id" VARCHAR NOT NULL,
 	"synced_at" TIMESTAMP NOT NULL,
 	"extra" JSON,
+	"first_seen_at" TIMESTAMP,
+	"updated_at" TIMESTAMP,
+	"removed_at" TIMESTAMP,
 	PRIMARY KEY ("login_id", "account_id", "transaction_id")
 );
 
@@ -157,7 +162,7 @@ COMMENT ON COLUMN "logins"."run_id" IS 'Run that registered it.';
 
 COMMENT ON COLUMN "logins"."last_refresh_at" IS 'When Flinks last refreshed the login''s data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync''s time when Flinks gave none), so the date of the login''s newest snapshot; NULL until a sync succeeds. syncer status ages logins by it.';
 
-COMMENT ON TABLE "accounts" IS 'One row per investment account: its latest state as of the last good sync.';
+COMMENT ON TABLE "accounts" IS 'One row per investment account a login has carried: its latest state as of the last good sync that carried it. An account a succeeded sync of its login no longer carries is kept with those values and marked closed_at: count open accounts with closed_at IS NULL.';
 
 COMMENT ON COLUMN "accounts"."login_id" IS 'Flinks LoginId the account was synced through.';
 
@@ -185,11 +190,15 @@ COMMENT ON COLUMN "accounts"."account_number" IS 'Account number, masked to its 
 
 COMMENT ON COLUMN "accounts"."full_account_label" IS 'Institution''s label (name, number, currency), account number masked likewise.';
 
-COMMENT ON COLUMN "accounts"."run_id" IS 'Run that last wrote this row.';
+COMMENT ON COLUMN "accounts"."run_id" IS 'Run that last wrote this row''s values: the last succeeded sync that carried the account (closing it does not change it).';
 
 COMMENT ON COLUMN "accounts"."synced_at" IS 'When that run fetched the data (UTC).';
 
 COMMENT ON COLUMN "accounts"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON COLUMN "accounts"."last_seen_at" IS 'When the last succeeded sync that carried the account fetched it (UTC); NULL in a row written before schema version 2 until the account is seen again.';
+
+COMMENT ON COLUMN "accounts"."closed_at" IS 'When the first succeeded sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns.';
 
 COMMENT ON TABLE "securities" IS 'One row per security key: one real-world security, however many accounts and partial references of a login name it; two references whose Id, ISIN or CUSIP differ are never one row. A later reference fills in identifiers and never erases known ones. Logins that know a security by different identifiers may key it differently: security_aliases links the keys, and securities_resolved merges their rows.';
 
@@ -253,7 +262,7 @@ COMMENT ON COLUMN "positions"."extra" IS 'Payload fields with no column of their
 
 COMMENT ON COLUMN "positions"."price_date" IS 'The position''s own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none.';
 
-COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The first sighting is kept.';
+COMMENT ON TABLE "transactions" IS 'One row per transaction, once, however many runs see it. The latest sighting''s values win; first_seen_at, updated_at and removed_at record its history. A transaction a later payload lacks though it covers its date (that account''s first to last transaction date in the payload) is kept and marked removed_at.';
 
 COMMENT ON COLUMN "transactions"."login_id" IS 'Flinks LoginId.';
 
@@ -283,11 +292,17 @@ COMMENT ON COLUMN "transactions"."net_amount" IS 'Net cash effect on the account
 
 COMMENT ON COLUMN "transactions"."currency" IS 'Currency of the amounts, upper-case ISO code.';
 
-COMMENT ON COLUMN "transactions"."run_id" IS 'Run that first saw the transaction.';
+COMMENT ON COLUMN "transactions"."run_id" IS 'Run that last wrote this row''s values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it).';
 
 COMMENT ON COLUMN "transactions"."synced_at" IS 'When that run fetched the data (UTC).';
 
 COMMENT ON COLUMN "transactions"."extra" IS 'Payload fields with no column of their own, as JSON.';
+
+COMMENT ON COLUMN "transactions"."first_seen_at" IS 'When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting''s).';
+
+COMMENT ON COLUMN "transactions"."updated_at" IS 'When the latest run whose payload changed one of the transaction''s values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed.';
+
+COMMENT ON COLUMN "transactions"."removed_at" IS 'When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values.';
 
 COMMENT ON TABLE "rejected_records" IS 'Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.';
 
@@ -441,9 +456,10 @@ FROM members
 GROUP BY resolved;
 
 CREATE OR REPLACE VIEW "latest_positions" AS
-SELECT *
-FROM positions_resolved
-QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id);
+SELECT p.*
+FROM (SELECT * FROM positions_resolved QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id)) AS p
+WHERE NOT EXISTS (SELECT 1 FROM accounts AS a
+	WHERE a.login_id = p.login_id AND a.account_id = p.account_id AND a.closed_at IS NOT NULL);
 
 CREATE OR REPLACE VIEW "portfolio_value_daily" AS
 SELECT

@@ -1,0 +1,150 @@
+package load
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// The Latest merge (schema.Latest), the parts both sinks share.
+//
+// A Commit call must leave what committing its batches one at a time, in
+// order, would leave, and a call may hold several batches of one login (a
+// group commit that retries a login, the conformance suite's). For a Latest
+// table the outcome of a batch depends on the state the earlier ones left
+// (what changed, what went missing), so the call's batches are split into
+// rounds: a batch goes to the round after the last one that holds a batch
+// with an owner in common (the value of the table's first ScopeBy column,
+// login_id, in its rows and scopes). A round thus holds at most one batch per
+// owner, in call order, and the batches of one round never touch the same
+// rows, so each round merges set-based in one pass, and the rounds one after
+// the other, in the call's transaction. A call of one batch per login, a
+// run's, is one round.
+
+// latestRounds returns the round of each batch for t (-1 for a batch with
+// no rows or scopes for t) and the number of rounds.
+func latestRounds(t *schema.Table, batches []schema.Batch) ([]int, int) {
+	owner := t.Index(t.ScopeBy[0])
+	last := map[string]int{} // owner -> its last round
+	rounds := make([]int, len(batches))
+	n := 0
+	for bi, b := range batches {
+		rows, scopes := b.Rows[t.Name], b.Scopes[t.Name]
+		if len(rows)+len(scopes) == 0 {
+			rounds[bi] = -1
+			continue
+		}
+		owners := map[string]bool{}
+		for _, r := range rows {
+			if len(r) == len(t.Columns) {
+				owners[ddbKey([]any{r[owner]})] = true
+			}
+		}
+		for _, s := range scopes {
+			if len(s) > 0 {
+				owners[ddbKey([]any{s[0]})] = true
+			}
+		}
+		round := 0
+		for o := range owners {
+			if r, ok := last[o]; ok {
+				round = max(round, r+1)
+			}
+		}
+		for o := range owners {
+			last[o] = round
+		}
+		rounds[bi] = round
+		n = max(n, round+1)
+	}
+	return rounds, n
+}
+
+// latestCovers is the condition that scope tuple s covers row r of t.
+func latestCovers(t *schema.Table, r, s string) string {
+	cond := ddbMatch(t.ScopeBy, r, s)
+	if t.ScopeRange != "" {
+		cond += fmt.Sprintf(" AND %s.%s BETWEEN %s.%s AND %s.%s", r, schema.QuoteIdent(t.ScopeRange),
+			s, schema.QuoteIdent(schema.ScopeFrom), s, schema.QuoteIdent(schema.ScopeTo))
+	}
+	return cond
+}
+
+// latestChanged is the condition that the sighting n holds a value other
+// than the stored row o's in a column of t.Compared(). JSON is compared as
+// the column stores it.
+func latestChanged(t *schema.Table, o, n string) string {
+	var conds []string
+	for _, name := range t.Compared() {
+		q := schema.QuoteIdent(name)
+		nv := n + "." + q
+		if c := t.Columns[t.Index(name)]; c.Type.Kind == schema.KindJSON {
+			nv = fmt.Sprintf("CAST(%s AS %s)", nv, c.Type.DuckDB())
+		}
+		conds = append(conds, fmt.Sprintf("%s.%s IS DISTINCT FROM %s", o, q, nv))
+	}
+	if len(conds) == 0 {
+		return "false"
+	}
+	return "(" + strings.Join(conds, " OR ") + ")"
+}
+
+// latestRewrites is the condition that the sighting n rewrites the stored
+// row o: always when t keeps a LastSeen mark, which every sighting moves;
+// otherwise only when a compared value changed or the row was gone. A
+// sighting that would change nothing but the lineage leaves the row as it
+// is: run_id and synced_at keep naming the run that wrote its values, and a
+// re-sync of unchanged transactions writes nothing.
+func latestRewrites(t *schema.Table, o, n string) string {
+	m := t.Marks
+	if m.LastSeen != "" {
+		return "true"
+	}
+	cond := latestChanged(t, o, n)
+	if m.Gone != "" {
+		cond = fmt.Sprintf("(%s OR %s.%s IS NOT NULL)", cond, o, schema.QuoteIdent(m.Gone))
+	}
+	return cond
+}
+
+// latestValue is the expression of column c of the row that the sighting n
+// leaves, given the stored row o: o is "" when there is none, and stored,
+// when not "", is the condition that o is a stored row (for an outer join).
+// Values and lineage come from n; the marks follow schema.Marks. It applies
+// where latestRewrites holds.
+func latestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
+	m, q := t.Marks, schema.QuoteIdent(c.Name)
+	seen := n + "." + schema.QuoteIdent(m.SeenAt)
+	null := fmt.Sprintf("CAST(NULL AS %s)", c.Type.DuckDB())
+	switch c.Name {
+	case m.FirstSeen:
+		if o == "" {
+			return seen
+		}
+		return fmt.Sprintf("coalesce(%s.%s, %s.%s, %s)", o, q, o, schema.QuoteIdent(m.SeenAt), seen)
+	case m.LastSeen:
+		return seen
+	case m.Changed:
+		if o == "" {
+			return null
+		}
+		changed := latestChanged(t, o, n)
+		if stored != "" {
+			changed = stored + " AND " + changed
+		}
+		return fmt.Sprintf("CASE WHEN %s THEN %s ELSE %s.%s END", changed, seen, o, q)
+	case m.Gone:
+		return null
+	}
+	return n + "." + q
+}
+
+// latestGoneSQL is the query of the stored rows of cur (alias o) that are
+// not gone yet, that a scope of scope covers and that stage does not carry,
+// with their key and _at, the earliest instant of the scopes covering them.
+func latestGoneSQL(t *schema.Table, cur, stage, scope string) string {
+	keys := ddbIdents(t.Key, "o.")
+	return fmt.Sprintf("SELECT %[1]s, min(s.%[2]s) AS _at FROM %[3]s AS o JOIN %[4]s AS s ON %[5]s WHERE o.%[8]s IS NULL AND NOT EXISTS (SELECT 1 FROM %[6]s AS n WHERE %[7]s) GROUP BY %[1]s",
+		keys, schema.QuoteIdent(schema.ScopeAt), cur, scope, latestCovers(t, "o", "s"), stage, ddbMatch(t.Key, "n", "o"), schema.QuoteIdent(t.Marks.Gone))
+}
