@@ -61,7 +61,7 @@ func encodeGroup(w io.Writer, batches []schema.Batch) error {
 	buf := []byte(`{"format":` + strconv.Itoa(journalFormat) + `,"columns":{`)
 	buf = appendColumnLists(buf, tables, func(t *schema.Table) []string { return t.ColumnNames() })
 	buf = append(buf, `},"scope_columns":{`...)
-	buf = appendColumnLists(buf, scoped, func(t *schema.Table) []string { return t.ScopeBy })
+	buf = appendColumnLists(buf, scoped, scopeColumnNames)
 	buf = append(buf, "},\"batches\":["...)
 	var err error
 	for bi, b := range batches {
@@ -156,17 +156,23 @@ func appendTuples(w io.Writer, buf []byte, bi int, b schema.Batch, byTable map[s
 	return buf, nil
 }
 
-// scopeColumns returns the columns of t's ScopeBy tuples, in order; nil for
-// a table that is not replaced by scope.
+// scopeColumns returns the columns of t's scope tuples, in order
+// (schema.Table.ScopeColumns); nil for a table that takes no scopes.
 func scopeColumns(t *schema.Table) []schema.Column {
-	if t == nil || t.Merge != schema.ReplaceScope {
+	if t == nil || !t.Scoped() {
 		return nil
 	}
-	cols := make([]schema.Column, len(t.ScopeBy))
-	for i, name := range t.ScopeBy {
-		cols[i] = t.Columns[t.Index(name)]
+	return t.ScopeColumns()
+}
+
+// scopeColumnNames returns the names of t's scope tuple columns, in order.
+func scopeColumnNames(t *schema.Table) []string {
+	cols := scopeColumns(t)
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
 	}
-	return cols
+	return names
 }
 
 // appendValue appends v, a value of column c, in the encoding of c's type.
@@ -320,7 +326,7 @@ func decodeGroup(data []byte) ([]schema.Batch, error) {
 }
 
 // decodeTuples types one batch's rows (or scopes) by table. A scope must name
-// exactly the table's ScopeBy columns; a row may lack columns added since.
+// exactly the table's scope columns (schema.Table.ScopeColumns); a row may lack columns added since.
 func decodeTuples(bi int, byTable map[string][][]json.RawMessage, columns map[string][]string, scopes bool) (map[string][]schema.Row, error) {
 	if byTable == nil {
 		return nil, nil
@@ -333,8 +339,8 @@ func decodeTuples(bi int, byTable map[string][][]json.RawMessage, columns map[st
 		}
 		cols := t.Columns
 		if scopes {
-			if cols = scopeColumns(t); !slices.Equal(columns[name], t.ScopeBy) {
-				return nil, fmt.Errorf("batch %d: %s scopes over %v, the schema's are over %v", bi, name, columns[name], t.ScopeBy)
+			if cols = scopeColumns(t); !slices.Equal(columns[name], scopeColumnNames(t)) {
+				return nil, fmt.Errorf("batch %d: %s scopes over %v, the schema's are over %v", bi, name, columns[name], scopeColumnNames(t))
 			}
 		}
 		at := make([]int, len(columns[name])) // entry position -> position in cols
