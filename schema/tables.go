@@ -140,7 +140,7 @@ var (
 			null("settlement_date", date, "Settlement date."),
 			null("type", text, "Normalised type: buy, sell, dividend, interest, deposit, withdrawal, fee, transfer, split, reinvestment, other."),
 			null("type_raw", text, "Type exactly as Flinks sent it."),
-			null("description", text, "Description as sent."),
+			null("description", text, "Description as sent, with every account number of the payload and any run of seven digits or more masked to its last four (rule in transform/doc.go, Masking)."),
 			null("security_key", text, "Security traded (securities.security_key); NULL for cash movements."),
 			null("quantity", Exact, "Units; negative when units leave the account."),
 			null("price", Exact, "Price per unit."),

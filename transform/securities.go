@@ -311,15 +311,16 @@ func (r *resolver) use(key string, s *payload.Security, ref secRef) {
 }
 
 // rows returns one securities row per used key, each column taken from the
-// fullest reference that has it (ties broken by content, never by order).
-func (r *resolver) rows(runID any, keep bool) []schema.Row {
+// fullest reference that has it (ties broken by content, never by order);
+// extra is masked like every other free text (the payload's account numbers).
+func (r *resolver) rows(runID any, numbers *numberSet, keep bool) []schema.Row {
 	keys := make([]string, 0, len(r.used))
 	for k := range r.used {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	rows := make([]schema.Row, 0, len(keys))
-	mask := masker{keep: keep}
+	mask := masker{numbers: numbers, keep: keep}
 	for _, k := range keys {
 		ms := r.used[k]
 		slices.SortFunc(ms, func(a, b member) int {

@@ -140,7 +140,7 @@ func unreadable(problems []payload.Problem, name string) bool {
 func (t *transformer) finish() (schema.Batch, Stats) {
 	var secs, aliases []schema.Row
 	if t.securities != nil {
-		secs = t.securities.rows(t.runID, t.c.KeepAccountNumbers)
+		secs = t.securities.rows(t.runID, t.numbers, t.c.KeepAccountNumbers)
 		aliases = t.securities.aliasRows(t.runID, t.syncedAt, t.box)
 	}
 	sortRows(t.accounts, 2)

@@ -278,7 +278,7 @@ COMMENT ON COLUMN "transactions"."type" IS 'Normalised type: buy, sell, dividend
 
 COMMENT ON COLUMN "transactions"."type_raw" IS 'Type exactly as Flinks sent it.';
 
-COMMENT ON COLUMN "transactions"."description" IS 'Description as sent.';
+COMMENT ON COLUMN "transactions"."description" IS 'Description as sent, with every account number of the payload and any run of seven digits or more masked to its last four (rule in transform/doc.go, Masking).';
 
 COMMENT ON COLUMN "transactions"."security_key" IS 'Security traded (securities.security_key); NULL for cash movements.';
 
