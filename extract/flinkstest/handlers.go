@@ -260,6 +260,11 @@ func (s *Server) faultAnswer(f Fault) answer {
 	case FaultTooManyRequests:
 		a = s.throttled(time.Second)
 		a.fault = f
+	case FaultTooManyRequests429:
+		a.retryAfter = 1
+	case FaultInvalidLogin200, FaultDisabledLogin200, FaultUnauthorized200:
+		// The error object Flinks sends under 401, here under HTTP 200.
+		a.body = errorBody(http.StatusUnauthorized, a.message, a.code)
 	case FaultHTTP500:
 		a.code, a.contentType = "", "text/html; charset=utf-8"
 		a.body = []byte("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n")
@@ -286,6 +291,10 @@ var faultMessages = map[Fault]string{
 	FaultAccessDenied:            "Access denied",
 	FaultInvalidRequest:          "The request is invalid",
 	FaultDisabledInstitution:     "The institution is disabled",
+	FaultTooManyRequests429:      "Too many requests, slow down",
+	FaultInvalidLogin200:         "Unknown LoginId",
+	FaultDisabledLogin200:        "The login is disabled at the institution",
+	FaultUnauthorized200:         "Unauthorized",
 }
 
 // wait blocks for d, or until the client or the sandbox goes away (false).
