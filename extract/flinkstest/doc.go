@@ -80,7 +80,8 @@
 // FaultSlow delays the answer by Config.Delay, then answers normally.
 //
 // Config.FaultRate gives that fraction of other logins a transient fault (one
-// of the recoverable kinds, once or twice), drawn from Seed and LoginId.
+// of the recoverable kinds, once or twice; a truncated body once), drawn from
+// Seed and LoginId.
 //
 // # Data
 //

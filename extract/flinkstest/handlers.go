@@ -232,7 +232,11 @@ func (s *Server) faultOf(loginID string) faultSpec {
 	if r.Float64() >= s.cfg.FaultRate {
 		return faultSpec{}
 	}
-	return faultSpec{fault: randomFaults[r.IntN(len(randomFaults))], times: 1 + r.IntN(2)}
+	spec := faultSpec{fault: randomFaults[r.IntN(len(randomFaults))], times: 1 + r.IntN(2)}
+	if spec.fault == FaultTruncatedJSON {
+		spec.times = 1 // a careful client retries a body cut short once, then rejects it
+	}
+	return spec
 }
 
 // fires reports whether spec's fault shows at this opportunity, and counts
