@@ -49,8 +49,9 @@ type Config struct {
 	HTTP *http.Client
 	// Rate is the most requests per second for the whole client (every
 	// login, in any second; math.Inf(1) for no limit); Burst the most sent
-	// back to back (fewer at rates under 500/s). Throttling of the run lowers
-	// the rate for everyone (see governor).
+	// back to back (the limiter lets at most 2 ms of the rate come early, so
+	// fewer under 4,500/s). Throttling of the run lowers the rate for
+	// everyone (see governor).
 	Rate  float64
 	Burst int
 	// ThrottleRecovery is how long the client must go unthrottled before it
