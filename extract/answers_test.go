@@ -54,7 +54,13 @@ func TestOddAnswers(t *testing.T) {
 		{"pending code beside a payload", []scriptedAnswer{{200, `{"Investments":[],"FlinksCode":"OPERATION_PENDING"}`}, {200, tinyPayload}}, Ready, nil, 2},
 		{"needs-user code under 200", []scriptedAnswer{{200, `{"FlinksCode":"DISABLED_LOGIN"}`}}, NeedsUser, nil, 1},
 		{"JSON that is not investments", []scriptedAnswer{{200, `{"Accounts":[]}`}}, Rejected, payload.ErrShape, 1},
-		{"not JSON at all, every time", []scriptedAnswer{{200, `<html>`}}, Retry, payload.ErrSyntax, 3},
+		{"HTML under 200", []scriptedAnswer{{200, `<html><body>Service</body></html>`}}, Rejected, payload.ErrSyntax, 1},
+		{"NaN under 200", []scriptedAnswer{{200, `NaN`}}, Rejected, payload.ErrSyntax, 1},
+		{"empty body under 200", []scriptedAnswer{{200, ``}}, Rejected, payload.ErrSyntax, 1},
+		{"trailing data after the payload", []scriptedAnswer{{200, tinyPayload + ` x`}}, Rejected, payload.ErrSyntax, 1},
+		{"two payloads in one body", []scriptedAnswer{{200, tinyPayload + tinyPayload}}, Rejected, payload.ErrSyntax, 1},
+		{"cut short once, then whole", []scriptedAnswer{{200, tinyPayload[:30]}, {200, tinyPayload}}, Ready, nil, 2},
+		{"cut short every time", []scriptedAnswer{{200, tinyPayload[:30]}}, Rejected, payload.ErrSyntax, 2},
 		{"202 without a code", []scriptedAnswer{{202, ``}, {200, tinyPayload}}, Ready, nil, 2},
 	}
 	for _, tt := range tests {

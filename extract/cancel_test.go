@@ -69,7 +69,8 @@ func TestCancelMidPoll(t *testing.T) {
 	s := sandbox(t, flinkstest.Config{Pending: flinkstest.FixedPending(100)})
 	clock := parkedClock{NewFakeClock(start), make(chan time.Duration)}
 	tr := NewTransport()
-	c := sandboxClient(t, s, Config{Clock: clock, HTTP: &http.Client{Transport: tr}})
+	// A rate with room for Authorize and the first poll at once.
+	c := sandboxClient(t, s, Config{Clock: clock, HTTP: &http.Client{Transport: tr}, Rate: 1000})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := fetchAsync(ctx, c, healthyLogin)
 	<-clock.waits // authorize done, first 202 answered: parked until the next poll

@@ -48,7 +48,9 @@ type Config struct {
 	// redirects are never followed (a redirect would carry our secret headers).
 	HTTP *http.Client
 	// Rate is the most requests per second for the whole client (every
-	// login; math.Inf(1) for no limit); Burst the most at once. Throttling answers lower the rate for
+	// login, in any second; math.Inf(1) for no limit); Burst the most sent
+	// back to back (the limiter lets at most 2 ms of the rate come early, so
+	// fewer under 4,500/s). Throttling of the run lowers the rate for
 	// everyone (see governor).
 	Rate  float64
 	Burst int

@@ -13,7 +13,7 @@ import (
 // never contains a LoginId, a secret, a token or a response body.
 type Error struct {
 	Class      Class
-	FlinksCode string // last FlinksCode seen, "" if none
+	FlinksCode string // FlinksCode of the answer that decided, "" if it had none
 	Status     int    // HTTP status, 0 if no answer
 	Op         string // "authorize", "token", "investments", "deadline", ...
 	Err        error  // cause, if any (sanitized: no URLs, no bodies)
@@ -25,6 +25,10 @@ func (e *Error) Error() string {
 	b.WriteString(e.Op)
 	b.WriteString(": ")
 	b.WriteString(e.Class.String())
+	if errors.Is(e.Err, ErrMFA) { // no FlinksCode: the cause names it, with its status
+		fmt.Fprintf(&b, ": %v (HTTP %d)", e.Err, e.Status)
+		return b.String()
+	}
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (HTTP %d", e.Status)
 		if e.FlinksCode != "" {
@@ -42,6 +46,16 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns the FlinksCode of the answer that decided err's outcome:
+// that of a wrapped *Error, "" for nil and any other error.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.FlinksCode
+	}
+	return ""
+}
 
 // ClassOf returns the Class of err: the Class of a wrapped *Error, Canceled
 // for context errors, Ready for nil, and Retry for anything else.
@@ -75,6 +89,12 @@ var (
 	ErrRunStopped = errors.New("stopped after a fatal answer for this run")
 	// ErrDeadline is wrapped by the TimedOut outcome.
 	ErrDeadline = errors.New("still pending at the poll timeout")
+	// ErrMFA is wrapped when Authorize answers 203: the institution asks
+	// security questions that only the person can answer.
+	ErrMFA = errors.New("MFA required")
+	// ErrCutShort is wrapped when a 200 body is a JSON value that stops
+	// short; it is retried once, and rejected the second time.
+	ErrCutShort = errors.New("body cut short")
 )
 
 // sanitize strips what net/http adds around a transport error (the method and

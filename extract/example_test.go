@@ -34,8 +34,12 @@ func ExampleLogin_Step() {
 	}
 	r := l.Report()
 	fmt.Println("polls:", r.Polls, "requests:", r.Requests, "sessions:", r.Sessions)
+	// The 48.1ms is the rate's (the default 20 per second spaces requests
+	// about 50ms apart), the 10s the poll interval's.
+
 	// Output:
 	// wait 0s
+	// wait 48.1ms
 	// wait 10s
 	// wait 10s
 	// error: <nil> accounts found: true

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,22 +50,28 @@ func TestFetchPendingThenReady(t *testing.T) {
 	}
 }
 
+// A login still pending is given up only on a 202 answered at or after the
+// deadline: its polls run every interval, the last one at the deadline.
 func TestFetchGivesUpAtPollTimeout(t *testing.T) {
 	const interval, timeout = 10 * time.Second, 30 * time.Minute
 	login := flinkstest.FaultLogin(flinkstest.FaultNeverReady, 1)
 	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{}, Config{PollInterval: interval, PollTimeout: timeout})
 	_, rep, err := c.Fetch(context.Background(), login)
-	if ClassOf(err) != TimedOut || !errors.Is(err, ErrDeadline) {
-		t.Fatalf("err = %v, want TimedOut", err)
+	var e *Error
+	if !errors.As(err, &e) || e.Class != TimedOut || !errors.Is(err, ErrDeadline) || e.FlinksCode != "OPERATION_PENDING" {
+		t.Fatalf("err = %v, want TimedOut with OPERATION_PENDING", err)
 	}
 	deadline := rep.FirstDataCall.Add(timeout)
 	data := requestsOf(s, flinkstest.EndpointInvestments, login)
-	if want := int(timeout / interval); len(data) != want {
+	if want := int(timeout/interval) + 1; len(data) != want {
 		t.Errorf("%d data calls, want %d", len(data), want)
 	}
+	if last := data[len(data)-1]; !last.Time.Equal(deadline) || last.Status != 202 {
+		t.Errorf("last poll at %v answered %d, want a 202 at the deadline %v", last.Time, last.Status, deadline)
+	}
 	for _, r := range s.Requests() {
-		if !r.Time.Before(deadline) {
-			t.Errorf("a %s request at %v, not before the deadline %v", r.Endpoint, r.Time, deadline)
+		if r.Time.After(deadline) {
+			t.Errorf("a %s request at %v, after the deadline %v", r.Endpoint, r.Time, deadline)
 		}
 	}
 	if clock.Now().Before(deadline) {
@@ -75,31 +82,46 @@ func TestFetchGivesUpAtPollTimeout(t *testing.T) {
 	}
 }
 
-// A Step after the deadline makes no request, however late the caller comes back.
-func TestStepAfterDeadlineMakesNoRequest(t *testing.T) {
-	login := flinkstest.FaultLogin(flinkstest.FaultNeverReady, 2)
-	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{}, Config{PollTimeout: time.Minute})
-	l, err := c.Begin(login)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	for l.Report().Polls == 0 {
-		if st := l.Step(context.Background()); st.Done {
-			t.Fatalf("done early: %v", st.Err)
-		}
-	}
-	before := s.Count("", login)
-	clock.Advance(2 * time.Hour) // the pipeline parked it too long
-	st := l.Step(context.Background())
-	if !st.Done || ClassOf(st.Err) != TimedOut {
-		t.Fatalf("step = %+v, want Done TimedOut", st)
-	}
-	if got := s.Count("", login); got != before {
-		t.Errorf("%d requests after the deadline", got-before)
-	}
-	if again := l.Step(context.Background()); again.Err != st.Err {
-		t.Error("a Done login's next Step differs")
+// A login whose next poll the run held back past its deadline (a pause, a
+// queue for the rate) gets one last poll: it is timed out only if Flinks
+// still answers 202 then, and it makes no other request after the deadline.
+func TestPollHeldPastTheDeadlineGetsOneLastPoll(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		login string
+		want  Class
+	}{
+		{"ready by then", healthyLogin, Ready},
+		{"still pending", flinkstest.FaultLogin(flinkstest.FaultNeverReady, 2), TimedOut},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s, c, clock := fakeTimeSandbox(t, flinkstest.Config{Pending: flinkstest.FixedPending(1)}, Config{PollTimeout: time.Minute})
+			const held = 5 * time.Minute // past the deadline, within the session's life
+			l, err := c.Begin(tt.login)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			for l.Report().Polls == 0 {
+				st := l.Step(context.Background())
+				if st.Done {
+					t.Fatalf("done early: %v", st.Err)
+				}
+				clock.Advance(st.Wait)
+			}
+			before := s.Count("", tt.login)
+			clock.Advance(held) // the run held it back far too long
+			st := l.Step(context.Background())
+			if !st.Done || ClassOf(st.Err) != tt.want {
+				t.Fatalf("step = %+v, want Done %v", st, tt.want)
+			}
+			if got := s.Count("", tt.login) - before; got != 1 {
+				t.Errorf("%d requests after the deadline, want the one last poll", got)
+			}
+			if again := l.Step(context.Background()); again.Err != st.Err {
+				t.Error("a Done login's next Step differs")
+			}
+		})
 	}
 }
 
@@ -146,7 +168,6 @@ func TestTransientFailuresAreRetried(t *testing.T) {
 		{flinkstest.FaultAggregationError, flinkstest.EndpointInvestments},
 		{flinkstest.FaultHTTP500, flinkstest.EndpointInvestments},
 		{flinkstest.FaultHTTP503, flinkstest.EndpointInvestments},
-		{flinkstest.FaultTruncatedJSON, flinkstest.EndpointInvestments},
 		{flinkstest.FaultCutMidBody, flinkstest.EndpointInvestments},
 	}
 	for _, tt := range tests {
@@ -200,6 +221,9 @@ func TestTerminalOutcomes(t *testing.T) {
 		{flinkstest.FaultMFA, NeedsUser},
 		{flinkstest.FaultUnauthorized, Fatal},
 		{flinkstest.FaultAccessDenied, Fatal},
+		{flinkstest.FaultInvalidLogin200, Rejected},
+		{flinkstest.FaultDisabledLogin200, NeedsUser},
+		{flinkstest.FaultUnauthorized200, Fatal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.fault.String(), func(t *testing.T) {
@@ -212,7 +236,64 @@ func TestTerminalOutcomes(t *testing.T) {
 			if got := s.Count("", login); got > 2 {
 				t.Errorf("%d requests for a terminal answer, want at most 2", got)
 			}
+			var e *Error
+			if errors.As(err, &e) && e.FlinksCode != tt.fault.FlinksCode() {
+				t.Errorf("FlinksCode %q, want the deciding answer's %q", e.FlinksCode, tt.fault.FlinksCode())
+			}
 		})
+	}
+}
+
+// MFA has no FlinksCode; its error names it.
+func TestMFAIsNamed(t *testing.T) {
+	_, c, _ := fakeTimeSandbox(t, flinkstest.Config{}, Config{})
+	_, _, err := c.Fetch(context.Background(), flinkstest.FaultLogin(flinkstest.FaultMFA, 1))
+	if ClassOf(err) != NeedsUser || !strings.Contains(err.Error(), "MFA required (HTTP 203)") {
+		t.Errorf("err = %v, want NeedsUser naming \"MFA required (HTTP 203)\"", err)
+	}
+}
+
+// A body cut short with a matching Content-Length is retried once; cut
+// short again, the login is rejected rather than fetched until the attempts
+// run out.
+func TestTruncatedBodyIsRetriedOnce(t *testing.T) {
+	t.Run("then whole", func(t *testing.T) {
+		login := flinkstest.TransientFaultLogin(flinkstest.FaultTruncatedJSON, 1, 1)
+		s, c, _ := fakeTimeSandbox(t, flinkstest.Config{}, Config{MaxAttempts: 5})
+		inv, rep, err := c.Fetch(context.Background(), login)
+		if err != nil || inv == nil {
+			t.Fatalf("Fetch: %v", err)
+		}
+		if got := s.Count(flinkstest.EndpointInvestments, login); got != 2 || rep.Attempts != 2 {
+			t.Errorf("%d data calls, %d attempts; want 2", got, rep.Attempts)
+		}
+	})
+	t.Run("every time", func(t *testing.T) {
+		login := flinkstest.FaultLogin(flinkstest.FaultTruncatedJSON, 1)
+		s, c, _ := fakeTimeSandbox(t, flinkstest.Config{Pending: flinkstest.FixedPending(1)}, Config{MaxAttempts: 5})
+		_, _, err := c.Fetch(context.Background(), login)
+		var e *Error
+		if !errors.As(err, &e) || e.Class != Rejected || e.FlinksCode != "" {
+			t.Fatalf("err = %v, want Rejected with no FlinksCode", err)
+		}
+		if got := s.Count(flinkstest.EndpointInvestments, login); got != 3 { // a 202, then two cut bodies
+			t.Errorf("%d data calls, want 3", got)
+		}
+	})
+}
+
+// Authorize answering 200 with UNAUTHORIZED stops every login of the client.
+func TestUnauthorizedUnder200StopsTheClient(t *testing.T) {
+	s, c, _ := fakeTimeSandbox(t, flinkstest.Config{}, Config{})
+	if _, _, err := c.Fetch(context.Background(), flinkstest.FaultLogin(flinkstest.FaultUnauthorized200, 1)); ClassOf(err) != Fatal {
+		t.Fatalf("err = %v, want Fatal", err)
+	}
+	before := s.Count("", "")
+	if _, _, err := c.Fetch(context.Background(), healthyLogin); !errors.Is(err, ErrRunStopped) {
+		t.Errorf("healthy login after UNAUTHORIZED: %v, want ErrRunStopped", err)
+	}
+	if got := s.Count("", ""); got != before {
+		t.Errorf("%d requests after the fatal answer", got-before)
 	}
 }
 

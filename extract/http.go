@@ -86,7 +86,15 @@ func readCapped(r io.Reader, announced, limit int64) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// codeOf returns the FlinksCode and RequestId/Token of a JSON body, or zero values.
+// cutShort reports whether body is the beginning of a JSON value that stops
+// too soon, which is what a transfer cut short leaves, rather than a body
+// that is empty, is not JSON, or has data after its value.
+func cutShort(body []byte) bool {
+	var v json.RawMessage
+	return errors.Is(json.NewDecoder(bytes.NewReader(body)).Decode(&v), io.ErrUnexpectedEOF)
+}
+
+// fieldsOf returns the FlinksCode and RequestId/Token of a JSON body, or zero values.
 func fieldsOf(body []byte) flinksFields {
 	var f flinksFields
 	if err := json.Unmarshal(body, &f); err != nil {

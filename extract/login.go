@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,16 +22,17 @@ type Login struct {
 	log *slog.Logger
 
 	requestID string // the open session, "" when a session must be opened
-	slot      *slot  // a rate slot granted but not yet used
+	tk        ticket // the login's place among those waiting for the rate
 	final     *Step  // set once Done
 	closed    bool
 
 	refreshed time.Time // the open session's Login.LastRefresh; zero if unknown
 
-	failures  int // retryable failures so far
-	throttles int // throttling answers so far
-	reauths   int // sessions reopened after SESSION_NONEXISTENT
-	report    Report
+	failures   int  // retryable failures so far
+	throttles  int  // throttling answers so far
+	reauths    int  // sessions reopened after SESSION_NONEXISTENT
+	cutRetried bool // a 200 body cut short has had its one retry
+	report     Report
 }
 
 // Step is what one call of Login.Step did and what comes next.
@@ -72,10 +74,7 @@ func (l *Login) Close() {
 		return
 	}
 	l.closed = true
-	if l.slot != nil {
-		l.c.gov.release(l.c.cfg.Clock.Now(), *l.slot)
-		l.slot = nil
-	}
+	l.c.gov.leave(&l.tk)
 	l.c.release(l.id)
 }
 
@@ -84,10 +83,13 @@ func (l *Login) Close() {
 // the same Step again. It makes no request when:
 //   - ctx is done (Done, Canceled);
 //   - another login of the Client got a Fatal answer (Done, Fatal, ErrRunStopped);
-//   - the poll deadline (PollTimeout after the first data call) has passed
-//     (Done, TimedOut);
 //   - the shared limiter has no slot yet, or the run is paused for throttling
-//     (not Done, Wait until the slot).
+//     (not Done, Wait before asking again).
+//
+// A login is TimedOut only when Flinks answers 202 at or after its poll
+// deadline (PollTimeout after its first data call). Its polls are due every
+// PollInterval and the last one at the deadline; a poll the run held back
+// past the deadline is still made, once.
 func (l *Login) Step(ctx context.Context) Step {
 	if l.final != nil {
 		return *l.final
@@ -102,9 +104,6 @@ func (l *Login) Step(ctx context.Context) Step {
 		return l.fail(&Error{Class: Fatal, Op: f.Op, Status: f.Status, FlinksCode: f.FlinksCode, Err: ErrRunStopped})
 	}
 	now := l.c.cfg.Clock.Now()
-	if l.pastDeadline(now) {
-		return l.fail(l.timedOut())
-	}
 	if wait, ok := l.takeSlot(now); !ok {
 		return Step{Wait: wait}
 	}
@@ -117,33 +116,15 @@ func (l *Login) Step(ctx context.Context) Step {
 	return l.poll(ctx, now)
 }
 
-// takeSlot gets this step a place in the shared rate: ok, or how long to wait.
+// takeSlot asks the shared rate for this step's request(s): ok, or how long
+// to wait before asking again. A login that has sent a request before goes
+// ahead of logins that have not.
 func (l *Login) takeSlot(now time.Time) (time.Duration, bool) {
-	gov := l.c.gov
-	if l.slot == nil {
-		n := 1
-		if l.requestID == "" && l.c.cfg.SecretKey != "" {
-			n = 2 // token + authorize
-		}
-		s := gov.reserve(now, n)
-		if !s.at.After(now) {
-			return 0, true
-		}
-		if s.res != nil {
-			l.slot = &s
-		}
-		return s.at.Sub(now), false
+	n := 1
+	if l.requestID == "" && l.c.cfg.SecretKey != "" {
+		n = 2 // token + authorize
 	}
-	if until, paused := gov.paused(now); paused {
-		gov.release(now, *l.slot) // re-queue after the pause, behind nobody
-		l.slot = nil
-		return until.Sub(now), false
-	}
-	if now.Before(l.slot.at) {
-		return l.slot.at.Sub(now), false
-	}
-	l.slot = nil
-	return 0, true
+	return l.c.gov.take(now, n, l.report.Requests > 0, &l.tk)
 }
 
 func (l *Login) op() string {
@@ -153,13 +134,9 @@ func (l *Login) op() string {
 	return "investments"
 }
 
-func (l *Login) pastDeadline(now time.Time) bool {
-	first := l.report.FirstDataCall
-	return !first.IsZero() && !now.Before(l.c.deadline(first))
-}
-
-func (l *Login) timedOut() *Error {
-	return &Error{Class: TimedOut, Op: "investments", FlinksCode: l.report.LastFlinksCode, Status: http.StatusAccepted, Err: ErrDeadline}
+// timedOut is the outcome of a 202 answered at or after the deadline.
+func (l *Login) timedOut(a answer) *Error {
+	return &Error{Class: TimedOut, Op: "investments", FlinksCode: a.code, Status: a.status, Err: ErrDeadline}
 }
 
 // authorize opens a session: a token first when a secret key is configured
@@ -222,19 +199,26 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 			l.report.LastFlinksCode = code
 			if Classify(a.status, code) != Ready {
 				a.code = code
-				if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
+				if s, handled := l.decide(ctx, "investments", a, false); handled {
 					return s
 				}
 			}
 		}
 		l.final = &Step{Done: true, Payload: inv, LastRefresh: l.refreshed}
 		return *l.final
-	case errors.Is(err, payload.ErrSyntax): // cut short in transit
-		return l.retry("investments", a, err)
+	case errors.Is(err, payload.ErrSyntax):
+		// Not JSON: HTML, NaN, an empty body, data after the payload... are
+		// not going to change; a JSON value that stops short may have been
+		// cut on its way, and gets one more try.
+		if !l.cutRetried && cutShort(a.body) {
+			l.cutRetried = true
+			return l.retry("investments", a, fmt.Errorf("%w: %w", ErrCutShort, err))
+		}
+		return l.fail(&Error{Class: Rejected, Op: "investments", Status: a.status, Err: err})
 	default: // JSON, but not investments: maybe an error body under 200
 		if code := fieldsOf(a.body).FlinksCode; code != "" && Classify(a.status, code) != Ready {
 			a.code = code
-			if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
+			if s, handled := l.decide(ctx, "investments", a, false); handled {
 				return s
 			}
 		}
@@ -243,10 +227,16 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 }
 
 // send makes one request and logs its outcome (never the body or the LoginId).
+// The FlinksCode of a token or Authorize answer is read whatever its status:
+// Flinks may put an error object under 200. (A data call's 200 is decoded
+// by poll.)
 func (l *Login) send(ctx context.Context, op, url string, body any, headers map[string]string) answer {
 	l.report.Requests++
 	start := time.Now()
 	a := l.c.post(ctx, url, body, headers)
+	if a.err == nil && a.code == "" && op != "investments" {
+		a.code = fieldsOf(a.body).FlinksCode
+	}
 	if a.code != "" {
 		l.report.LastFlinksCode = a.code
 	}
@@ -255,8 +245,28 @@ func (l *Login) send(ctx context.Context, op, url string, body any, headers map[
 	return a
 }
 
-// judge turns an answer into the next Step unless it is Ready (handled false).
+// judge tells the shared rate how the request sent at sentAt was received,
+// then decides what the answer means.
 func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time) (Step, bool) {
+	run := false
+	if a.err == nil {
+		run = l.c.gov.answered(l.c.cfg.Clock.Now(), sentAt, Classify(a.status, a.code) == Throttled, l.pauseOf(a))
+	}
+	return l.decide(ctx, op, a, run)
+}
+
+// pauseOf is how long a throttling answer asks us to wait.
+func (l *Login) pauseOf(a answer) time.Duration {
+	if a.retryAfter > 0 {
+		return a.retryAfter
+	}
+	return l.c.cfg.BackoffBase
+}
+
+// decide turns an answer into the next Step unless it is Ready (handled
+// false). runThrottled says the governor judged a throttling answer to be
+// the run's rather than this login's.
+func (l *Login) decide(ctx context.Context, op string, a answer, runThrottled bool) (Step, bool) {
 	if a.err != nil {
 		switch {
 		case isCanceled(ctx, a.err):
@@ -277,12 +287,11 @@ func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time
 			return l.retry(op, a, nil), true
 		}
 		l.report.Polls++
-		now := l.c.cfg.Clock.Now()
-		left := l.c.deadline(l.report.FirstDataCall).Sub(now)
-		if left <= 0 {
-			return l.fail(l.timedOut()), true
+		left := l.c.deadline(l.report.FirstDataCall).Sub(l.c.cfg.Clock.Now())
+		if left <= 0 { // still pending at or after the deadline
+			return l.fail(l.timedOut(a)), true
 		}
-		return Step{Wait: min(l.c.cfg.PollInterval, left)}, true
+		return Step{Wait: min(l.c.cfg.PollInterval, left)}, true // the last poll at the deadline
 	case Reauth:
 		l.reauths++
 		if l.reauths > l.c.cfg.MaxReauth {
@@ -291,15 +300,15 @@ func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time
 		l.requestID = "" // the session is gone: the next step opens a new one
 		return Step{}, true
 	case Throttled:
-		now := l.c.cfg.Clock.Now()
 		l.throttles++
-		pause := a.retryAfter
-		if pause == 0 {
-			pause = l.c.cfg.BackoffBase
+		pause := l.pauseOf(a)
+		if runThrottled {
+			l.log.LogAttrs(ctx, slog.LevelWarn, "flinks throttled the run; slowing down",
+				slog.String("op", op), slog.Duration("pause", pause), slog.Float64("rate", l.c.gov.limit()))
+		} else {
+			l.log.LogAttrs(ctx, slog.LevelInfo, "flinks throttled one login; it waits",
+				slog.String("op", op), slog.Duration("pause", pause))
 		}
-		l.c.gov.throttled(now, sentAt, pause)
-		l.log.LogAttrs(ctx, slog.LevelWarn, "flinks throttled the run; slowing down",
-			slog.String("op", op), slog.Duration("pause", pause), slog.Float64("rate", l.c.gov.limit()))
 		if l.throttles > throttleBudget*l.c.cfg.MaxAttempts {
 			return l.fail(l.errorOf(Throttled, op, a, nil)), true
 		}
@@ -309,6 +318,10 @@ func (l *Login) judge(ctx context.Context, op string, a answer, sentAt time.Time
 		return l.retry(op, a, nil), true
 	case Fatal:
 		return l.stopRun(ctx, op, a, "flinks rejected our credentials; stopping the run"), true
+	case NeedsUser:
+		if a.status == http.StatusNonAuthoritativeInfo && a.code == "" {
+			return l.fail(l.errorOf(class, op, a, ErrMFA)), true
+		}
 	}
 	return l.fail(l.errorOf(class, op, a, nil)), true // NeedsUser, Rejected
 }

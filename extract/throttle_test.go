@@ -70,23 +70,75 @@ func countThrottled(reqs []flinkstest.Request) int {
 	return n
 }
 
-// One throttled answer pauses every login of the client until Retry-After.
-func TestThrottleWithRetryAfterPausesEveryLogin(t *testing.T) {
-	throttledLogin := flinkstest.TransientFaultLogin(flinkstest.FaultTooManyRequests, 1, 1)
-	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{Throttle: flinkstest.Throttle429}, Config{BackoffBase: 10 * time.Millisecond})
-	a, err := c.Begin(throttledLogin)
+// stepUntil steps l on the fake clock until cond holds after a step,
+// failing if l ends.
+func stepUntil(t *testing.T, l *Login, clock *FakeClock, cond func() bool) {
+	t.Helper()
+	for {
+		st := l.Step(context.Background())
+		if st.Done {
+			t.Fatalf("done early: %v", st.Err)
+		}
+		if cond() {
+			return
+		}
+		clock.Advance(st.Wait)
+	}
+}
+
+// A login throttled alone waits out its own Retry-After; the other logins
+// go on at the full rate.
+func TestLoneThrottleWaitsAlone(t *testing.T) {
+	throttled := flinkstest.TransientFaultLogin(flinkstest.FaultTooManyRequests429, 1, 1)
+	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{}, Config{Rate: 1000, BackoffBase: 10 * time.Millisecond})
+	a, err := c.Begin(throttled)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	for s.Count(flinkstest.EndpointInvestments, throttledLogin) == 0 {
-		if st := a.Step(context.Background()); st.Done {
+	var st Step
+	for c.Throttles() == 0 {
+		if st = a.Step(context.Background()); st.Done {
 			t.Fatalf("done early: %v", st.Err)
 		}
+		if c.Throttles() == 0 {
+			clock.Advance(st.Wait)
+		}
+	}
+	if st.Wait < time.Second {
+		t.Fatalf("throttled login: %d throttles, step %+v; want a wait of at least Retry-After (1s)", c.Throttles(), st)
+	}
+	b, err := c.Begin(healthyLogin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	asked := clock.Now()
+	stepUntil(t, b, clock, func() bool { return s.Count("", healthyLogin) > 0 })
+	if waited := clock.Now().Sub(asked); waited > 5*time.Millisecond {
+		t.Errorf("other login sent its Authorize %v after asking, want it in the next slots, not after a pause", waited)
+	}
+	if c.Rate() != 1000 {
+		t.Errorf("rate %v after a lone throttle, want 1000", c.Rate())
+	}
+}
+
+// When several logins are throttled together the run is: every login of
+// the client pauses until the Retry-After, and the rate is halved.
+func TestRunThrottlingPausesEveryLogin(t *testing.T) {
+	s, c, clock := fakeTimeSandbox(t, flinkstest.Config{}, Config{Rate: 1000, BackoffBase: 10 * time.Millisecond})
+	for i := range throttleQuorum {
+		login := flinkstest.TransientFaultLogin(flinkstest.FaultTooManyRequests429, 1, i)
+		l, err := c.Begin(login)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		stepUntil(t, l, clock, func() bool { return s.Count(flinkstest.EndpointInvestments, login) > 0 })
 	}
 	throttledAt := clock.Now()
-	if c.Throttles() != 1 {
-		t.Fatalf("%d throttles, want 1", c.Throttles())
+	if c.Throttles() != throttleQuorum || c.Rate() != 500 {
+		t.Fatalf("%d throttles, rate %v; want %d, 500", c.Throttles(), c.Rate(), throttleQuorum)
 	}
 	// Another login, never throttled itself, is held back without a request.
 	b, err := c.Begin(healthyLogin)

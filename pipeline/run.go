@@ -309,7 +309,7 @@ func (r *runner) finish(t *task, err error) {
 func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {
 	o := transform.LoginOutcome{
 		RunID: r.o.RunID, LoginID: t.loginID, Status: status,
-		FlinksCode: rep.LastFlinksCode, Attempts: rep.Attempts, Polls: rep.Polls,
+		FlinksCode: extract.CodeOf(err), Attempts: rep.Attempts, Polls: rep.Polls,
 		StartedAt: t.started, FinishedAt: r.o.Now().UTC(),
 	}
 	if err != nil {

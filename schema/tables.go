@@ -184,7 +184,7 @@ var (
 			col("run_id", text, "Run (sync_runs.run_id)."),
 			col("login_id", text, "Flinks LoginId."),
 			col("status", text, "succeeded, failed, timed_out, needs_user_action, rejected or interrupted."),
-			null("flinks_code", text, "Last FlinksCode seen, if any."),
+			null("flinks_code", text, "FlinksCode of the answer that decided the outcome; NULL on success or when that answer had none."),
 			col("attempts", count, "Sessions opened and requests retried for this login."),
 			col("polls", count, "Data calls answered 202 (pending)."),
 			null("error", text, "Why the login did not sync; never contains secrets or payload values."),

@@ -12,7 +12,8 @@ import (
 
 // runStoppers are the faults that reject our own credentials: they stop the
 // whole run (TestProofCredentialsRejected).
-var runStoppers = map[flinkstest.Fault]bool{flinkstest.FaultUnauthorized: true, flinkstest.FaultAccessDenied: true}
+var runStoppers = map[flinkstest.Fault]bool{flinkstest.FaultUnauthorized: true, flinkstest.FaultAccessDenied: true,
+	flinkstest.FaultUnauthorized200: true}
 
 // transientOutcome is what a login showing fault f twice, then behaving,
 // must end as: retryable faults recover (max-attempts 3), the others are
@@ -143,12 +144,12 @@ func TestProofSessionExpiry(t *testing.T) {
 }
 
 // TestProofCredentialsRejected: a run that meets UNAUTHORIZED or
-// ACCESS_DENIED stops with exit 1 naming the code, records the run as
+// ACCESS_DENIED (under 401, or UNAUTHORIZED under 200) stops with exit 1 naming the code, records the run as
 // failed, and keeps every login committed by earlier runs as it was.
 func TestProofCredentialsRejected(t *testing.T) {
 	faults := []flinkstest.Fault{flinkstest.FaultUnauthorized}
 	if fullProof {
-		faults = append(faults, flinkstest.FaultAccessDenied)
+		faults = append(faults, flinkstest.FaultAccessDenied, flinkstest.FaultUnauthorized200)
 	}
 	for _, f := range faults {
 		t.Run(f.FlinksCode(), func(t *testing.T) {

@@ -70,6 +70,8 @@
 //	fa110023-0000-4000-8000-000000000001  200 with a truncated JSON body
 //	fa110025-0000-4000-8000-000000000001  202 forever
 //	fa110027-0000-4000-8000-000000000001  200 with malformed fragments
+//	fa110028-0001-4000-8000-000000000001  429 with Retry-After: 1 once, then healthy
+//	fa110029-0000-4000-8000-000000000001  Authorize: 200 carrying the INVALID_LOGIN error object
 //
 // Authorize faults answer Authorize (no session opens). Data faults answer a
 // data call of an open session: most on any data call; SESSION_NONEXISTENT
@@ -78,7 +80,8 @@
 // FaultSlow delays the answer by Config.Delay, then answers normally.
 //
 // Config.FaultRate gives that fraction of other logins a transient fault (one
-// of the recoverable kinds, once or twice), drawn from Seed and LoginId.
+// of the recoverable kinds, once or twice; a truncated body once), drawn from
+// Seed and LoginId.
 //
 // # Last refresh
 //

@@ -42,7 +42,11 @@ const (
 	FaultNeverReady              Fault = 25 // data: 202 OPERATION_PENDING instead of every 200
 	FaultDispatched              Fault = 26 // data: at least two 202s, saying OPERATION_DISPATCHED
 	FaultMalformed               Fault = 27 // data: a 200 with malformed fragments (Quantity "abc", a transaction with no Id, a bad date)
-	faultCount                         = 28
+	FaultTooManyRequests429      Fault = 28 // data: 429 TOO_MANY_REQUESTS with Retry-After: 1, whatever Config.Throttle
+	FaultInvalidLogin200         Fault = 29 // Authorize: 200 carrying the INVALID_LOGIN error object
+	FaultDisabledLogin200        Fault = 30 // Authorize: 200 carrying the DISABLED_LOGIN error object
+	FaultUnauthorized200         Fault = 31 // Authorize: 200 carrying the UNAUTHORIZED error object
+	faultCount                         = 32
 )
 
 type stage int
@@ -91,6 +95,10 @@ var faults = [faultCount]faultInfo{
 	FaultNeverReady:              {"never-ready", stageDeliver, http.StatusAccepted, "OPERATION_PENDING"},
 	FaultDispatched:              {"dispatched", stageWait, http.StatusAccepted, "OPERATION_DISPATCHED"},
 	FaultMalformed:               {"malformed", stageDeliver, http.StatusOK, ""},
+	FaultTooManyRequests429:      {"too-many-requests-429", stageData, http.StatusTooManyRequests, "TOO_MANY_REQUESTS"},
+	FaultInvalidLogin200:         {"invalid-login-200", stageAuthorize, http.StatusOK, "INVALID_LOGIN"},
+	FaultDisabledLogin200:        {"disabled-login-200", stageAuthorize, http.StatusOK, "DISABLED_LOGIN"},
+	FaultUnauthorized200:         {"unauthorized-200", stageAuthorize, http.StatusOK, "UNAUTHORIZED"},
 }
 
 // Faults lists every fault kind, in number order.

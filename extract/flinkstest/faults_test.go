@@ -33,6 +33,8 @@ func step(prefix string, r reply, seed int64, login string, oversize int64) stri
 			return s + ":big"
 		}
 		return s + ":other"
+	case r.status == 200 && r.code() != "":
+		return s + ":" + r.code() // an error object under 200
 	case r.status == 202 && r.code() == "OPERATION_PENDING", r.status == 200:
 		return s
 	case !json.Valid(r.body):
@@ -46,10 +48,10 @@ func drive(t *testing.T, s *Server, client *http.Client, seed int64, login strin
 	t.Helper()
 	a := authorize(t, s, login, nil)
 	out := []string{step("A", a, seed, login, oversize)}
-	if a.status != 200 {
+	rid := a.field("RequestId")
+	if a.status != 200 || rid == "" {
 		return strings.Join(out, " ")
 	}
-	rid := a.field("RequestId")
 	for range 8 {
 		r := investments(t, s, client, login, rid, nil)
 		out = append(out, step("I", r, seed, login, oversize))
@@ -92,6 +94,10 @@ func TestEveryFaultIsObservableWithAPlainClient(t *testing.T) {
 		FaultNeverReady:              "A200 I202 I202 I202 I202 I202 I202 I202 I202",
 		FaultDispatched:              "A200 I202:OPERATION_DISPATCHED I202:OPERATION_DISPATCHED I200:ok",
 		FaultMalformed:               "A200 I202 I200:malformed",
+		FaultTooManyRequests429:      "A200 I429:TOO_MANY_REQUESTS",
+		FaultInvalidLogin200:         "A200:INVALID_LOGIN",
+		FaultDisabledLogin200:        "A200:DISABLED_LOGIN",
+		FaultUnauthorized200:         "A200:UNAUTHORIZED",
 	}
 	if len(want) != len(Faults()) {
 		t.Fatalf("table covers %d faults of %d", len(want), len(Faults()))
@@ -129,6 +135,31 @@ func TestMFAAnswersSecurityChallenges(t *testing.T) {
 	if err := json.Unmarshal(r.body, &body); err != nil || r.status != 203 || body.HttpStatusCode != 203 ||
 		len(body.SecurityChallenges) == 0 || body.SecurityChallenges[0].Prompt == "" || body.RequestId == "" {
 		t.Fatalf("%d %s (%v)", r.status, r.body, err)
+	}
+}
+
+// FaultTooManyRequests429 answers 429 with Retry-After: 1 even when the
+// sandbox throttles in Flinks' 401 style, and the error objects under 200
+// keep Flinks' own HttpStatusCode.
+func TestThrottle429AndErrorsUnder200(t *testing.T) {
+	s := start(t, Config{Seed: 1, Throttle: Throttle401})
+	login := FaultLogin(FaultTooManyRequests429, 1)
+	rid := authorize(t, s, login, nil).field("RequestId")
+	r := investments(t, s, plainClient, login, rid, nil)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "1" || r.code() != "TOO_MANY_REQUESTS" {
+		t.Errorf("429 fault: %d Retry-After %q code %q", r.status, r.header.Get("Retry-After"), r.code())
+	}
+	for _, f := range []Fault{FaultInvalidLogin200, FaultDisabledLogin200, FaultUnauthorized200} {
+		a := authorize(t, s, FaultLogin(f, 1), nil)
+		var body struct {
+			HttpStatusCode      int
+			FlinksCode, Message string
+			RequestId           *string
+		}
+		if err := json.Unmarshal(a.body, &body); err != nil || a.status != http.StatusOK || body.HttpStatusCode != http.StatusUnauthorized ||
+			body.FlinksCode != f.FlinksCode() || body.Message == "" || body.RequestId != nil {
+			t.Errorf("%s: %d %s (%v)", f, a.status, a.body, err)
+		}
 	}
 }
 

@@ -232,7 +232,11 @@ func (s *Server) faultOf(loginID string) faultSpec {
 	if r.Float64() >= s.cfg.FaultRate {
 		return faultSpec{}
 	}
-	return faultSpec{fault: randomFaults[r.IntN(len(randomFaults))], times: 1 + r.IntN(2)}
+	spec := faultSpec{fault: randomFaults[r.IntN(len(randomFaults))], times: 1 + r.IntN(2)}
+	if spec.fault == FaultTruncatedJSON {
+		spec.times = 1 // a careful client retries a body cut short once, then rejects it
+	}
+	return spec
 }
 
 // fires reports whether spec's fault shows at this opportunity, and counts
@@ -260,6 +264,11 @@ func (s *Server) faultAnswer(f Fault) answer {
 	case FaultTooManyRequests:
 		a = s.throttled(time.Second)
 		a.fault = f
+	case FaultTooManyRequests429:
+		a.retryAfter = 1
+	case FaultInvalidLogin200, FaultDisabledLogin200, FaultUnauthorized200:
+		// The error object Flinks sends under 401, here under HTTP 200.
+		a.body = errorBody(http.StatusUnauthorized, a.message, a.code)
 	case FaultHTTP500:
 		a.code, a.contentType = "", "text/html; charset=utf-8"
 		a.body = []byte("<html><head><title>500 Internal Server Error</title></head><body><h1>Internal Server Error</h1></body></html>\n")
@@ -286,6 +295,10 @@ var faultMessages = map[Fault]string{
 	FaultAccessDenied:            "Access denied",
 	FaultInvalidRequest:          "The request is invalid",
 	FaultDisabledInstitution:     "The institution is disabled",
+	FaultTooManyRequests429:      "Too many requests, slow down",
+	FaultInvalidLogin200:         "Unknown LoginId",
+	FaultDisabledLogin200:        "The login is disabled at the institution",
+	FaultUnauthorized200:         "Unauthorized",
 }
 
 // wait blocks for d, or until the client or the sandbox goes away (false).

@@ -344,7 +344,7 @@ COMMENT ON COLUMN "sync_logins"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "sync_logins"."status" IS 'succeeded, failed, timed_out, needs_user_action, rejected or interrupted.';
 
-COMMENT ON COLUMN "sync_logins"."flinks_code" IS 'Last FlinksCode seen, if any.';
+COMMENT ON COLUMN "sync_logins"."flinks_code" IS 'FlinksCode of the answer that decided the outcome; NULL on success or when that answer had none.';
 
 COMMENT ON COLUMN "sync_logins"."attempts" IS 'Sessions opened and requests retried for this login.';
 
