@@ -14,6 +14,8 @@ import (
 // and every failure said that Flinks could not be reached or served nobody
 // (DNS, connection, TLS, 5xx): the run went to its end, but it could not
 // proceed, and the run is recorded as failed.
+//
+//lint:ignore ST1005 Flinks is a proper noun, and the text starts the line an operator reads.
 var ErrUnreachable = errors.New("Flinks could not be reached")
 
 // ending is why a login that produced no data ended, as far as the run's

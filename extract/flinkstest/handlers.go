@@ -30,7 +30,6 @@ type answer struct {
 	kind        answerKind
 	banking     bool // a GetAccountsDetail* answer: banking-shaped 200
 	requestID   string
-	loginID     string
 }
 
 func flinksError(status int, code, message string) answer {
