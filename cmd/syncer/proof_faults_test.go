@@ -50,7 +50,11 @@ func TestProofTransientFaultsRecover(t *testing.T) {
 	for id := range want {
 		logins = append(logins, id)
 	}
-	r := syncer(t, dir, nil, append([]string{"sync", "--logins", writeLogins(t, dir, logins)}, fastFlags(srv, db)...)...)
+	// A login throttled twice waits out two Retry-After: 1 before its polls:
+	// give the deadline room for that on a busy machine (this test is about
+	// recovery, the poll cap has tests of its own).
+	flags := append(fastFlags(srv, db), "--poll-timeout", "30s")
+	r := syncer(t, dir, nil, append([]string{"sync", "--logins", writeLogins(t, dir, logins)}, flags...)...)
 	if r.code != exitPartial {
 		t.Fatalf("want exit 3 (some faults are not retryable)\n%s", r)
 	}
