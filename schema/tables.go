@@ -247,7 +247,8 @@ var (
 
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
-var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
+var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions,
+	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {
