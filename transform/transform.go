@@ -19,8 +19,18 @@ type Context struct {
 	// it is zero, SyncedAt's UTC date is (see SnapshotDate).
 	LastRefresh time.Time
 	// KeepAccountNumbers keeps account numbers and holder details in full;
-	// by default they are masked to their last four characters.
+	// by default they are masked to their last four characters. For the
+	// banking payload it concerns account numbers only: holders' details
+	// follow KeepHolderPII.
 	KeepAccountNumbers bool
+	// KeepHolderPII (banking) stores account holders' name, e-mail, phone
+	// and address in clear in account_holders. By default those columns
+	// are NULL and the holders' details are masked wherever else they
+	// appear (see the package doc, "Holders").
+	KeepHolderPII bool
+	// HolderSecret (banking) keys account_holders.holder_key; empty, the
+	// key is NULL. The warehouse keeps it; see HolderSecretLen.
+	HolderSecret HolderSecret
 }
 
 // SnapshotDate is the date of the positions snapshot a payload fetched with
