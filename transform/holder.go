@@ -73,6 +73,7 @@ func foldRune(r rune) rune {
 // ("+1 (555) 013-3742" is 15550133742).
 type piiSet struct {
 	values [][]rune // distinct skeletons of at least minPIIChars characters
+	fail   [][]int  // each value's KMP failure function
 }
 
 // minPIIChars is the shortest skeleton searched: a shorter value (initials,
@@ -89,11 +90,28 @@ func newPIISet(values []string) *piiSet {
 			continue
 		}
 		p.values = append(p.values, sk)
+		p.fail = append(p.fail, failure(sk))
 	}
 	if len(p.values) == 0 {
 		return nil
 	}
 	return p
+}
+
+// failure returns the Knuth-Morris-Pratt failure function of v: f[i] is the
+// length of the longest proper prefix of v[:i+1] that is also its suffix.
+func failure(v []rune) []int {
+	f := make([]int, len(v))
+	for i, k := 1, 0; i < len(v); i++ {
+		for k > 0 && v[i] != v[k] {
+			k = f[k-1]
+		}
+		if v[i] == v[k] {
+			k++
+		}
+		f[i] = k
+	}
+	return f
 }
 
 func piiSkeleton(s string) []rune {
@@ -118,18 +136,36 @@ func (p *piiSet) hide(s string) string {
 		return s
 	}
 	sk := piiSkeleton(s)
+	// depth[i] counts the occurrences covering skeleton character i, kept
+	// as differences (+1 where one starts, -1 after it ends): every
+	// occurrence, overlapping ones included, is found in one linear pass
+	// per value.
+	var depth []int
+	for n, v := range p.values {
+		f := p.fail[n]
+		for i, k := 0, 0; i < len(sk); i++ {
+			for k > 0 && sk[i] != v[k] {
+				k = f[k-1]
+			}
+			if sk[i] == v[k] {
+				k++
+			}
+			if k == len(v) {
+				if depth == nil {
+					depth = make([]int, len(sk)+1)
+				}
+				depth[i+1-len(v)]++
+				depth[i+1]--
+				k = f[k-1]
+			}
+		}
+	}
 	var hit []bool
-	for _, v := range p.values {
-		for i := 0; i+len(v) <= len(sk); i++ {
-			if sk[i] != v[0] || !slices.Equal(sk[i:i+len(v)], v) {
-				continue
-			}
-			if hit == nil {
-				hit = make([]bool, len(sk))
-			}
-			for j := i; j < i+len(v); j++ {
-				hit[j] = true
-			}
+	if depth != nil {
+		hit = make([]bool, len(sk))
+		for i, d := 0, 0; i < len(sk); i++ {
+			d += depth[i]
+			hit[i] = d > 0
 		}
 	}
 	if hit == nil {

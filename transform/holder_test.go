@@ -88,6 +88,10 @@ func TestPIISetHide(t *testing.T) {
 			t.Errorf("hide(%q) = %q, want %q", in, got, want)
 		}
 	}
+	// Overlapping occurrences are all found, each letter starred once.
+	if got := newPIISet([]string{"abab"}).hide("xababab xab"); got != "x****** xab" {
+		t.Errorf("overlapping occurrences: %q", got)
+	}
 	var none *piiSet
 	if none.hide("Zoë Ünïcode") != "Zoë Ünïcode" || newPIISet([]string{"ab", ""}) != nil {
 		t.Error("an empty set hides something")

@@ -42,8 +42,10 @@ const (
 	// personalWithhold replaces them whole with withheldText, whatever keep
 	// says: the banking payload without KeepHolderPII.
 	personalWithhold
-	// personalKeep keeps them in clear: the banking payload with
-	// KeepHolderPII.
+	// personalKeep keeps contact details (personalKey) in clear and
+	// withholds identity numbers and credentials (identityKey): the banking
+	// payload with KeepHolderPII, which covers name, e-mail, phone and
+	// address only.
 	personalKeep
 )
 
@@ -262,7 +264,8 @@ type keyClass uint8
 const (
 	plainKey    keyClass = iota
 	accountKey           // an account number: masked to its last four unless keep
-	personalKey          // personal data or a credential: see personalMode
+	personalKey          // a holder's contact details: see personalMode
+	identityKey          // an identity number, a birth date or a credential: as personalKey, but never kept in clear by personalKeep
 )
 
 // classOf classifies a member name (compared lower-case, letters and digits only).
@@ -280,10 +283,14 @@ func classOf(key string) keyClass {
 	case "accountid", "fullaccountid":
 		return accountKey
 	case "sin", "ssn", "dob", "nas":
-		return personalKey
+		return identityKey
 	}
-	for _, s := range []string{"holder", "owner", "email", "phone", "address", "taxid", "socialinsurance", "birth",
-		"beneficiar", "username", "password"} {
+	for _, s := range []string{"taxid", "socialinsurance", "birth", "username", "password"} {
+		if strings.Contains(k, s) {
+			return identityKey
+		}
+	}
+	for _, s := range []string{"holder", "owner", "email", "phone", "address", "beneficiar"} {
 		if strings.Contains(k, s) {
 			return personalKey
 		}
@@ -297,12 +304,14 @@ func classOf(key string) keyClass {
 }
 
 // withheld reports whether m replaces a value of class c whole.
-func (m masker) withheld(c keyClass) bool { return c == personalKey && m.personal == personalWithhold }
+func (m masker) withheld(c keyClass) bool {
+	return (c == personalKey && m.personal == personalWithhold) || (c == identityKey && m.personal != personalAsAccount)
+}
 
 // lastFour reports whether m masks a value of class c to its last four
 // characters (unless keep).
 func (m masker) lastFour(c keyClass) bool {
-	return c == accountKey || (c == personalKey && m.personal == personalAsAccount)
+	return c == accountKey || (c >= personalKey && m.personal == personalAsAccount)
 }
 
 // extra renders unknown members as one JSON object with sorted keys, masked,

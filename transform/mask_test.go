@@ -312,6 +312,7 @@ func TestMaskerPersonalModes(t *testing.T) {
 		"Tel":           json.RawMessage(`15550133742`),
 		"Zoë Ünïcode":   json.RawMessage(`true`),
 		"AccountNumber": json.RawMessage(`"12345678"`),
+		"SIN":           json.RawMessage(`"046 454 286"`),
 	}
 	pii := newPIISet([]string{"Zoë Ünïcode", "+1 (555) 013-3742"})
 	numbers := newNumberSet([]string{"12345678"})
@@ -321,15 +322,15 @@ func TestMaskerPersonalModes(t *testing.T) {
 		want string
 	}{
 		{"investments", masker{numbers: numbers},
-			`{"AccountNumber":"****5678","Email":"*************.com","Nested":{"HolderName":"**yone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","Tel":15550133742,"Zoë Ünïcode":true}`},
+			`{"AccountNumber":"****5678","Email":"*************.com","Nested":{"HolderName":"**yone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","SIN":"******* 286","Tel":15550133742,"Zoë Ünïcode":true}`},
 		{"investments, numbers kept", masker{numbers: numbers, keep: true},
-			`{"AccountNumber":"12345678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct 12345678","Tel":15550133742,"Zoë Ünïcode":true}`},
+			`{"AccountNumber":"12345678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct 12345678","SIN":"046 454 286","Tel":15550133742,"Zoë Ünïcode":true}`},
 		{"banking", masker{numbers: numbers, personal: personalWithhold, pii: pii},
-			`{"*** *******":true,"AccountNumber":"****5678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct ****5678","Tel":"***********"}`},
+			`{"*** *******":true,"AccountNumber":"****5678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct ****5678","SIN":"(withheld)","Tel":"***********"}`},
 		{"banking, numbers kept", masker{numbers: numbers, keep: true, personal: personalWithhold, pii: pii},
-			`{"*** *******":true,"AccountNumber":"12345678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct 12345678","Tel":"***********"}`},
+			`{"*** *******":true,"AccountNumber":"12345678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct 12345678","SIN":"(withheld)","Tel":"***********"}`},
 		{"banking, holder details kept", masker{numbers: numbers, personal: personalKeep},
-			`{"AccountNumber":"****5678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","Tel":15550133742,"Zoë Ünïcode":true}`},
+			`{"AccountNumber":"****5678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","SIN":"(withheld)","Tel":15550133742,"Zoë Ünïcode":true}`},
 	} {
 		if got, _ := tt.m.extra(fields, nil).(string); got != tt.want {
 			t.Errorf("%s: extra\n got %s\nwant %s", tt.name, got, tt.want)

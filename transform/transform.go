@@ -47,9 +47,26 @@ func (c Context) refreshedAt() time.Time {
 	return c.LastRefresh.UTC()
 }
 
-// Stats counts what one transform produced.
+// Stats counts what one transform produced. The Bank fields count the
+// banking tables' rows (TransformBanking); the others the investments ones,
+// but Rejected and QualityFailed, which count either.
 type Stats struct {
 	Accounts, Positions, Securities, Transactions, Rejected, QualityFailed int
+
+	BankAccounts     int `json:",omitempty"`
+	BankBalances     int `json:",omitempty"`
+	BankTransactions int `json:",omitempty"`
+	AccountHolders   int `json:",omitempty"`
+}
+
+// Add returns the sum of two Stats: what a login's products produced together.
+func (s Stats) Add(o Stats) Stats {
+	return Stats{
+		Accounts: s.Accounts + o.Accounts, Positions: s.Positions + o.Positions, Securities: s.Securities + o.Securities,
+		Transactions: s.Transactions + o.Transactions, Rejected: s.Rejected + o.Rejected, QualityFailed: s.QualityFailed + o.QualityFailed,
+		BankAccounts: s.BankAccounts + o.BankAccounts, BankBalances: s.BankBalances + o.BankBalances,
+		BankTransactions: s.BankTransactions + o.BankTransactions, AccountHolders: s.AccountHolders + o.AccountHolders,
+	}
 }
 
 // FromJSON decodes an /Investments body and transforms it. The error, when
