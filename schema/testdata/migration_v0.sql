@@ -541,11 +541,11 @@ COMMENT ON COLUMN "data_quality"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "data_quality"."account_id" IS 'Account checked.';
 
-COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security.';
+COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security; balance_reconciles: a bank account''s last transaction''s running balance = its Balance.Current.';
 
-COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key).';
+COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key; for balance_reconciles: Balance.Current).';
 
-COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under).';
+COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under; for balance_reconciles: the last transaction''s running balance).';
 
 COMMENT ON COLUMN "data_quality"."difference" IS 'actual - expected.';
 
@@ -571,11 +571,11 @@ COMMENT ON COLUMN "sync_logins"."started_at" IS 'First request for the login (UT
 
 COMMENT ON COLUMN "sync_logins"."finished_at" IS 'When the outcome was decided (UTC).';
 
-COMMENT ON COLUMN "sync_logins"."accounts" IS 'Account rows written.';
+COMMENT ON COLUMN "sync_logins"."accounts" IS 'Account rows written (investment and bank accounts).';
 
 COMMENT ON COLUMN "sync_logins"."positions" IS 'Position rows written.';
 
-COMMENT ON COLUMN "sync_logins"."transactions" IS 'Transaction rows in the payload.';
+COMMENT ON COLUMN "sync_logins"."transactions" IS 'Transaction rows in the payload (investment and bank transactions).';
 
 COMMENT ON COLUMN "sync_logins"."rejected" IS 'Fragments quarantined in rejected_records.';
 
