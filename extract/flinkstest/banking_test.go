@@ -57,7 +57,7 @@ func TestBankingDataCoversTheShapes(t *testing.T) {
 				seen["slash"] = seen["slash"] || strings.Contains(string(tx["Date"]), "/")
 				seen["nocode"] = seen["nocode"] || tx["Code"] == nil
 				seen["unknown"] = seen["unknown"] || tx["Category"] != nil
-				seen["digits"] = seen["digits"] || fracDigits(tx["Debit"]) >= 6 || fracDigits(tx["Credit"]) >= 6
+				seen["digits"] = seen["digits"] || bankFracDigits(tx["Debit"]) >= 6 || bankFracDigits(tx["Credit"]) >= 6
 			}
 		}
 		seen["nonascii"] = seen["nonascii"] || bytes.ContainsAny(body, "éøÅŁ王")
@@ -105,7 +105,7 @@ func TestBankingPendingPerProductAndRetiredInvestments(t *testing.T) {
 	}
 }
 
-func fracDigits(n json.RawMessage) int {
+func bankFracDigits(n json.RawMessage) int {
 	if i := bytes.IndexByte(n, '.'); i >= 0 {
 		return len(n) - i - 1
 	}
