@@ -23,7 +23,7 @@ var ErrFatal = errors.New("the run cannot continue")
 // Client is what the pipeline needs from the Flinks client; *extract.Client
 // implements it.
 type Client interface {
-	Begin(loginID string) (*extract.Login, error)
+	Begin(loginID string, products ...extract.Product) (*extract.Login, error)
 	Requests() int64
 }
 
