@@ -221,7 +221,7 @@ func TestRetiredInvestmentsSaidOnce(t *testing.T) {
 	if got := s.Count(flinkstest.EndpointInvestments, ""); got != 1 {
 		t.Errorf("%d /Investments requests, want 1", got)
 	}
-	if got := strings.Count(logs.String(), "Flinks retired the Investments product on 2026-04-30"); got != 1 {
+	if got := strings.Count(logs.String(), retiredLog); got != 1 {
 		t.Errorf("retired message logged %d times, want once:\n%s", got, logs.String())
 	}
 	if !strings.Contains(RetiredMessage, "--products banking") || !c.Retired() {

@@ -446,11 +446,11 @@ func (l *Login) dataCall(sentAt time.Time) {
 }
 
 // retire ends the Investments product as Retired; the first login of the
-// Client to meet the retired endpoint says so, once, and the others skip
-// the call.
+// Client to meet the retired endpoint logs it, once, and the others skip the
+// call. (What to do about it is the run's verdict: ErrRetired.)
 func (l *Login) retire(ctx context.Context, a answer) Step {
 	if l.c.retired.CompareAndSwap(false, true) {
-		l.log.LogAttrs(ctx, slog.LevelError, RetiredMessage, slog.Int("status", a.status), slog.String("code", a.code))
+		l.log.LogAttrs(ctx, slog.LevelWarn, retiredLog, slog.Int("status", a.status), slog.String("code", a.code))
 	}
 	return l.fail(&Error{Class: Retired, Op: string(Investments), Status: a.status, FlinksCode: a.code, Err: ErrRetired})
 }

@@ -91,6 +91,9 @@ func daysOfTransactions(days int) string { return fmt.Sprintf("Days%d", days) }
 // /Investments as a retired product.
 const RetiredMessage = "Flinks retired the Investments product on 2026-04-30: /Investments no longer serves data; sync banking data with --products banking"
 
+// retiredLog is the line logged once per Client when /Investments answers as retired.
+const retiredLog = "flinks answered /Investments as a retired product; no login asks it again in this run"
+
 // ErrRetired is wrapped by the outcome of an Investments product that Flinks
 // answered as retired (class Retired).
 var ErrRetired = errors.New(RetiredMessage)

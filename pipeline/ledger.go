@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/syncer/syncer/extract"
 )
 
 // The queries below read the run ledger of a warehouse (a DuckDB file, or a
@@ -33,8 +35,33 @@ func RetryCandidates(ctx context.Context, db *sql.DB) ([]string, error) {
 	return strings1(ctx, db, q)
 }
 
+// RetryProducts returns, for each retry candidate whose latest attempt
+// recorded its products, the products that ended in a retryable status: what
+// `syncer retry` syncs again. A candidate not in the map (its attempt
+// predates sync_login_products) syncs the run's products.
+func RetryProducts(ctx context.Context, db *sql.DB) (map[string][]extract.Product, error) {
+	statuses := "'" + strings.Join(RetryableStatuses, "', '") + "'"
+	q := fmt.Sprintf(`SELECT p.login_id, p.product FROM sync_login_products p
+		JOIN (%s) a ON a.login_id = p.login_id AND a.run_id = p.run_id
+		WHERE a.status IN (%s) AND p.status IN (%s) ORDER BY p.login_id, p.product`, latestAttempt, statuses, statuses)
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]extract.Product{}
+	for rows.Next() {
+		var login, product string
+		if err := rows.Scan(&login, &product); err != nil {
+			return nil, err
+		}
+		out[login] = append(out[login], extract.Product(product))
+	}
+	return out, rows.Err()
+}
+
 // latestAttempt selects each login's most recent sync_logins row.
-const latestAttempt = `SELECT l.login_id, l.status, l.flinks_code, l.error, l.finished_at
+const latestAttempt = `SELECT l.login_id, l.run_id, l.status, l.flinks_code, l.error, l.finished_at
 	FROM sync_logins l JOIN sync_runs r USING (run_id)
 	QUALIFY row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) = 1`
 

@@ -28,6 +28,7 @@ type counters struct {
 	queued   atomic.Int64
 	inFlight atomic.Int64
 	parked   atomic.Int64
+	retired  atomic.Bool // Flinks answered a product as retired
 
 	mu       sync.Mutex
 	byStatus map[string]int
