@@ -111,3 +111,22 @@ func bankFracDigits(n json.RawMessage) int {
 	}
 	return 0
 }
+
+// DataFault fails the data calls it names, and only those.
+func TestDataFaultFailsOneProduct(t *testing.T) {
+	s := start(t, Config{Seed: 1, DataFault: func(endpoint, _ string) Fault {
+		if endpoint == EndpointAccountsDetail {
+			return FaultAggregationError
+		}
+		return FaultNone
+	}})
+	login := DemoLogins(1, 1)[0]
+	rid := authorize(t, s, login, nil).field("RequestId")
+	if r := investments(t, s, plainClient, login, rid, nil); r.status != 200 {
+		t.Fatalf("investments %d", r.status)
+	}
+	r := do(t, plainClient, http.MethodPost, banking(s, "GetAccountsDetail"), map[string]string{"RequestId": rid}, nil)
+	if r.status != 500 || r.code() != "AGGREGATION_ERROR" {
+		t.Fatalf("banking %d %s", r.status, r.body)
+	}
+}

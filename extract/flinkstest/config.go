@@ -44,6 +44,13 @@ type Config struct {
 	// require the header x-api-key: APIKey.
 	APIKey string
 
+	// DataFault, when set, may fail one data call beyond the LoginId's own
+	// fault: a Fault other than FaultNone it returns for (endpoint, LoginId)
+	// answers that call as that fault would (a fault of another stage, or
+	// FaultSlow, answers as FaultAggregationError). Tests use it to fail one product of a
+	// login, e.g. only EndpointAccountsDetail, and to heal it later.
+	DataFault func(endpoint, loginID string) Fault
+
 	// RetiredInvestments makes /Investments answer as Flinks' retired
 	// product does: 410 Gone with RetiredMessage, whatever the request.
 	RetiredInvestments bool

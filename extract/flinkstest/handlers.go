@@ -152,8 +152,16 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 		default:
 			c.loginID = se.loginID
 			se.lastUsed = now
+			if s.cfg.DataFault != nil {
+				if df := s.cfg.DataFault(c.endpoint, se.loginID); df > FaultNone && df < faultCount {
+					if faults[df].stage != stageData || df == FaultSlow {
+						df = FaultAggregationError
+					}
+					a = s.faultAnswer(df)
+				}
+			}
 			f := se.fault.fault
-			if f > 0 && faults[f].stage == stageData && s.fires(se.loginID, se.fault) {
+			if a.status == 0 && f > 0 && faults[f].stage == stageData && s.fires(se.loginID, se.fault) {
 				if f == FaultSlow {
 					slow = true
 				} else {
