@@ -1,5 +1,6 @@
-// Package payload holds the Flinks /Investments response types and their
-// decoder: the one place where the payload's shape is written down.
+// Package payload holds the Flinks response types and their decoders: the
+// one place where the payloads' shapes are written down. Decode reads an
+// /Investments body; DecodeBanking a GetAccountsDetail one (banking.go).
 //
 // The top level and the account fields are confirmed by Flinks' documentation.
 // The fields inside Positions, Transactions and Security are ADOPTED, not
@@ -11,7 +12,7 @@
 // recorded as a Problem on the enclosing object (with its JSON path) instead
 // of failing the whole payload, and fields this package does not know are kept
 // in Extra. Only input that is not JSON at all, or whose top level is not
-// {"Investments": [...]}, fails Decode.
+// {"Investments": [...]} ({"Accounts": [...]} for DecodeBanking), fails.
 package payload
 
 import (
@@ -98,6 +99,9 @@ type decoder struct {
 	accounts     []Account
 	positions    []Position
 	transactions []Transaction
+	// The same for the banking payload (banking.go).
+	bankAccounts     []BankAccount
+	bankTransactions []BankTransaction
 }
 
 func (d *decoder) top() (*Investments, error) {

@@ -193,9 +193,35 @@ func (v Value) Date() (t time.Time, ok bool, err error) {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), true, nil
 }
 
+// BankingDate is Date for the banking payload, whose older responses write
+// dates "YYYY/MM/DD": it accepts exactly that form too, and everything Date
+// accepts.
+func (v Value) BankingDate() (t time.Time, ok bool, err error) {
+	s, ok, err := v.String()
+	if !ok || err != nil {
+		return time.Time{}, ok, err
+	}
+	if len(s) == len("2006/01/02") && s[4] == '/' && s[7] == '/' {
+		t, ok := parseDateOnly(s[:4] + "-" + s[5:7] + "-" + s[8:])
+		switch {
+		case !ok:
+			return time.Time{}, false, errNotBankingDate
+		case t.Year() < 1:
+			return time.Time{}, false, errYearZero
+		}
+		return t, true, nil
+	}
+	t, ok, err = v.Date()
+	if errors.Is(err, errNotDate) {
+		err = errNotBankingDate
+	}
+	return t, ok, err
+}
+
 var (
-	errNotDate = errors.New("not a date (want YYYY-MM-DD)")
-	errNotTime = errors.New("not a timestamp")
+	errNotDate        = errors.New("not a date (want YYYY-MM-DD)")
+	errNotBankingDate = errors.New("not a date (want YYYY-MM-DD or YYYY/MM/DD)")
+	errNotTime        = errors.New("not a timestamp")
 	// errYearZero refuses the year 0000: the Gregorian calendar has none
 	// (1 BC is followed by AD 1), and Go, DuckDB and Parquet would each store
 	// it as 1 BC, a date no financial record carries.

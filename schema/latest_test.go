@@ -64,9 +64,12 @@ func TestScopeColumns(t *testing.T) {
 		return strings.Join(out, ", ")
 	}
 	for tbl, want := range map[*Table]string{
-		Positions:    "login_id VARCHAR, as_of_date DATE",
-		Accounts:     "login_id VARCHAR, scope_at TIMESTAMP",
-		Transactions: "login_id VARCHAR, account_id VARCHAR, scope_from DATE, scope_to DATE, scope_at TIMESTAMP",
+		Positions:        "login_id VARCHAR, as_of_date DATE",
+		Accounts:         "login_id VARCHAR, scope_at TIMESTAMP",
+		Transactions:     "login_id VARCHAR, account_id VARCHAR, scope_from DATE, scope_to DATE, scope_at TIMESTAMP",
+		BankAccounts:     "login_id VARCHAR, scope_at TIMESTAMP",
+		BankBalances:     "login_id VARCHAR, as_of_date DATE",
+		BankTransactions: "login_id VARCHAR, account_id VARCHAR, scope_from DATE, scope_to DATE, scope_at TIMESTAMP",
 	} {
 		if got := names(tbl.ScopeColumns()); got != want {
 			t.Errorf("%s scope columns: %s, want %s", tbl.Name, got, want)
@@ -74,5 +77,8 @@ func TestScopeColumns(t *testing.T) {
 	}
 	if got := strings.Join(Transactions.Compared(), " "); got != "date settlement_date type type_raw description security_key quantity price fees net_amount currency extra" {
 		t.Errorf("transactions compares %s", got)
+	}
+	if got := strings.Join(BankTransactions.Compared(), " "); got != "date description code debit credit amount balance currency extra" {
+		t.Errorf("bank_transactions compares %s", got)
 	}
 }

@@ -190,9 +190,9 @@ var (
 			null("error", text, "Why the login did not sync; never contains secrets or payload values."),
 			null("started_at", instant, "First request for the login (UTC)."),
 			null("finished_at", instant, "When the outcome was decided (UTC)."),
-			null("accounts", count, "Account rows written."),
+			null("accounts", count, "Account rows written (investment and bank accounts)."),
 			null("positions", count, "Position rows written."),
-			null("transactions", count, "Transaction rows in the payload."),
+			null("transactions", count, "Transaction rows in the payload (investment and bank transactions)."),
 			null("rejected", count, "Fragments quarantined in rejected_records."),
 		},
 	}
@@ -253,9 +253,9 @@ var (
 			col("run_id", text, "Run."),
 			col("login_id", text, "Flinks LoginId."),
 			col("account_id", text, "Account checked."),
-			col("check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security."),
-			null("expected", Exact, "Value reported by Flinks (for security_ambiguous: 1 key)."),
-			null("actual", Exact, "Value computed from the rows (for security_ambiguous: the keys the identifier is carried under)."),
+			col("check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security; balance_reconciles: a bank account's last transaction's running balance = its Balance.Current."),
+			null("expected", Exact, "Value reported by Flinks (for security_ambiguous: 1 key; for balance_reconciles: Balance.Current)."),
+			null("actual", Exact, "Value computed from the rows (for security_ambiguous: the keys the identifier is carried under; for balance_reconciles: the last transaction's running balance)."),
 			null("difference", Exact, "actual - expected."),
 			col("passed", boolean, "Whether the difference is within tolerance."),
 		},
@@ -264,7 +264,8 @@ var (
 
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
-var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions, RejectedRecords, DataQuality, SyncLogins, SyncLoginProducts, SyncRuns}
+var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions,
+	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncLoginProducts, SyncRuns}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {

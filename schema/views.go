@@ -63,7 +63,8 @@ GROUP BY login_id, account_id, as_of_date, currency`,
 
 // Views lists the analyst views, in the order the data dictionary shows them
 // and the migrations define them: a view after those it reads.
-var Views = []*View{ResolvedSecurityKeys, PositionsResolved, SecuritiesResolved, LatestPositions, PortfolioValueDaily}
+var Views = []*View{ResolvedSecurityKeys, PositionsResolved, SecuritiesResolved, LatestPositions, PortfolioValueDaily,
+	BankBalancesLatest, CashFlowMonthly}
 
 // The views that resolve security keys across logins through
 // security_aliases (the rules are in transform/doc.go).

@@ -17,6 +17,8 @@ type reader struct {
 	elem *elemPath // when set, the base path (built only if a member fails)
 	errs []fieldErr
 	box  *interner // nil: no interning
+	// bankingDates reads dates with payload.Value.BankingDate (YYYY/MM/DD too).
+	bankingDates bool
 }
 
 // elemPath is the JSON path of an array element, kept in parts so that the
@@ -147,14 +149,19 @@ func (r *reader) boolean(name string, v payload.Value) any {
 	return b
 }
 
-// date reads a strict date as midnight UTC (payload.Value.Date).
+// date reads a strict date as midnight UTC (payload.Value.Date, or
+// BankingDate when bankingDates is set).
 func (r *reader) date(name string, v payload.Value) any {
 	if r.box != nil {
 		if d, ok := r.box.dateTexts[string(v.Raw())]; ok {
 			return d
 		}
 	}
-	d, ok, err := v.Date()
+	read := v.Date
+	if r.bankingDates {
+		read = v.BankingDate
+	}
+	d, ok, err := read()
 	if err != nil {
 		r.fail(name, err)
 		return nil

@@ -22,7 +22,17 @@ func goldenContext() Context {
 		LastRefresh: time.Date(2025, 1, 31, 17, 40, 54, 569261000, time.UTC)}
 }
 
-func corpus(t testing.TB) map[string][]byte {
+// bankingPrefix names the fixtures that are GetAccountsDetail payloads;
+// the others are /Investments ones.
+const bankingPrefix = "banking_"
+
+// corpus returns the /Investments fixtures by name.
+func corpus(t testing.TB) map[string][]byte { return fixtures(t, false) }
+
+// bankingCorpus returns the GetAccountsDetail fixtures by name.
+func bankingCorpus(t testing.TB) map[string][]byte { return fixtures(t, true) }
+
+func fixtures(t testing.TB, banking bool) map[string][]byte {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(payloadDir, "*.json"))
 	if err != nil || len(files) == 0 {
@@ -30,11 +40,18 @@ func corpus(t testing.TB) map[string][]byte {
 	}
 	out := map[string][]byte{}
 	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".json")
+		if strings.HasPrefix(name, bankingPrefix) != banking {
+			continue
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[strings.TrimSuffix(filepath.Base(f), ".json")] = b
+		out[name] = b
+	}
+	if len(out) == 0 {
+		t.Fatalf("no fixtures in %s (banking %v)", payloadDir, banking)
 	}
 	return out
 }
@@ -52,25 +69,31 @@ func TestGolden(t *testing.T) {
 			if err := checkBatch(b, c); err != nil {
 				t.Fatalf("invariant: %v", err)
 			}
-			got := render(b, s)
-			path := filepath.Join("../testdata/golden", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./transform -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("rows differ from %s (run go test ./transform -update and review the diff):\n%s", path, got)
-			}
+			compareGolden(t, name, render(b, s))
 		})
+	}
+}
+
+// compareGolden compares got with testdata/golden/<name>.golden, or
+// rewrites the file with -update.
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("../testdata/golden", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./transform -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("rows differ from %s (run go test ./transform -update and review the diff):\n%s", path, got)
 	}
 }
 

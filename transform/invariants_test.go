@@ -18,23 +18,8 @@ import (
 // batch carries the login's logins row, and unless account numbers are kept,
 // no description holds a run of seven digits or more.
 func checkBatch(b schema.Batch, c Context) error {
-	keys := map[string]map[string]bool{}
-	for name, rows := range b.Rows {
-		t := schema.Lookup(name)
-		if t == nil {
-			return fmt.Errorf("unknown table %q", name)
-		}
-		keys[name] = map[string]bool{}
-		for i, row := range rows {
-			if err := checkRow(t, row); err != nil {
-				return fmt.Errorf("%s row %d: %w", name, i, err)
-			}
-			k := keyOf(t, row)
-			if keys[name][k] {
-				return fmt.Errorf("%s: duplicate key %s", name, k)
-			}
-			keys[name][k] = true
-		}
+	if err := checkCommon(b, c); err != nil {
+		return err
 	}
 	accounts := map[string]bool{}
 	for _, r := range b.Rows[schema.Accounts.Name] {
@@ -65,50 +50,77 @@ func checkBatch(b schema.Batch, c Context) error {
 			}
 		}
 	}
-	if err := checkLatestScopes(b, c); err != nil {
+	if err := checkLatestScopes(b, c, schema.Accounts, schema.Transactions); err != nil {
 		return err
+	}
+	return checkDescriptions(b, c, schema.Transactions)
+}
+
+// checkCommon checks what holds of every batch: rows match their table's
+// columns and kinds, keys are unique, rows are the login's, and every
+// rejected_records reason is made of the transform's own phrases.
+func checkCommon(b schema.Batch, c Context) error {
+	keys := map[string]map[string]bool{}
+	for name, rows := range b.Rows {
+		t := schema.Lookup(name)
+		if t == nil {
+			return fmt.Errorf("unknown table %q", name)
+		}
+		keys[name] = map[string]bool{}
+		li := t.Index("login_id")
+		for i, row := range rows {
+			if err := checkRow(t, row); err != nil {
+				return fmt.Errorf("%s row %d: %w", name, i, err)
+			}
+			k := keyOf(t, row)
+			if keys[name][k] {
+				return fmt.Errorf("%s: duplicate key %s", name, k)
+			}
+			keys[name][k] = true
+			if li >= 0 && name != schema.Logins.Name && row[li] != c.LoginID {
+				return fmt.Errorf("%s row of another login", name)
+			}
+		}
 	}
 	for _, r := range b.Rows[schema.RejectedRecords.Name] {
 		if err := checkReason(r[4].(string)); err != nil {
 			return err
 		}
 	}
-	if !c.KeepAccountNumbers {
-		for _, r := range b.Rows[schema.Transactions.Name] {
-			if d, ok := r[schema.Transactions.Index("description")].(string); ok {
-				if err := checkDescription(d); err != nil {
-					return err
-				}
-			}
-		}
+	return nil
+}
+
+// checkDescriptions fails, unless account numbers are kept, when a
+// description of table t keeps a run of seven digits or more.
+func checkDescriptions(b schema.Batch, c Context, t *schema.Table) error {
+	if c.KeepAccountNumbers {
+		return nil
 	}
-	for name, rows := range b.Rows {
-		t := schema.Lookup(name)
-		li := t.Index("login_id")
-		for _, r := range rows {
-			if li >= 0 && name != schema.Logins.Name && r[li] != c.LoginID {
-				return fmt.Errorf("%s row of another login", name)
+	for _, r := range b.Rows[t.Name] {
+		if d, ok := r[t.Index("description")].(string); ok {
+			if err := checkDescription(d); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
-// checkLatestScopes checks the scopes of the Latest tables: the accounts
-// scope, if any, is the login's, at the sync's instant; each transactions
-// scope names a loaded account once, at that instant, and its date range is
-// exactly the min..max date of the account's loaded transactions.
-func checkLatestScopes(b schema.Batch, c Context) error {
+// checkLatestScopes checks the scopes of the Latest tables accts and tx:
+// the accounts scope, if any, is the login's, at the sync's instant; each
+// transactions scope names a loaded account once, at that instant, and its
+// date range is exactly the min..max date of the account's loaded
+// transactions.
+func checkLatestScopes(b schema.Batch, c Context, accts, tx *schema.Table) error {
 	synced := c.SyncedAt.UTC()
-	switch s := b.Scopes[schema.Accounts.Name]; {
+	switch s := b.Scopes[accts.Name]; {
 	case len(s) > 1:
-		return fmt.Errorf("%d accounts scopes", len(s))
+		return fmt.Errorf("%d %s scopes", len(s), accts.Name)
 	case len(s) == 1 && (len(s[0]) != 2 || s[0][0] != c.LoginID || !s[0][1].(time.Time).Equal(synced)):
-		return fmt.Errorf("accounts scope %v is not the login's at the sync instant", s[0])
+		return fmt.Errorf("%s scope %v is not the login's at the sync instant", accts.Name, s[0])
 	}
 	type span struct{ lo, hi time.Time }
 	dates := map[string]span{}
-	tx := schema.Transactions
 	for _, r := range b.Rows[tx.Name] {
 		d, ok := r[tx.Index("date")].(time.Time)
 		if !ok {
@@ -146,12 +158,13 @@ var (
 	kinds         = `(a string|a number|an object|an array|a boolean|null|nothing|a string or number|a scalar)`
 	reasonPhrases = regexp.MustCompile(`^(` + strings.Join([]string{
 		`expected ` + kinds + `, got ` + kinds,
-		`not a number`, `not a date \(want YYYY-MM-DD\)`, `not a timestamp`, `unreadable value`,
+		`not a number`, `not a date \(want YYYY-MM-DD\)`, `not a date \(want YYYY-MM-DD or YYYY/MM/DD\)`, `not a timestamp`, `unreadable value`,
 		`not a date: year 0000 does not exist`,
 		`number longer than \d+ characters or with an exponent beyond ±\d+`,
 		`does not fit DECIMAL\(38,18\): (\d+ digits after the point, more than the 18 kept|more than 20 integer digits)`,
 		`loaded as NULL`, `position not loaded`, `transaction not loaded`, `ignored`,
-		`account has no usable Id`, `its positions \(\d+\) and transactions \(\d+\) are not loaded`,
+		`account has no usable Id`, `its positions \(\d+\) and transactions \(\d+\) are not loaded`, `its transactions \(\d+\) are not loaded`,
+		`credit - debit does not fit DECIMAL\(38,18\)`,
 		`duplicate account Id in the payload`, `duplicate transaction Id in the account`, `the first occurrence is kept`,
 		`transaction has no Id`, `security cannot be resolved: no Id, Isin, Cusip or Symbol`,
 		`more lots of the same security and date are in another currency`,

@@ -15,12 +15,14 @@ type LoginOutcome struct {
 }
 
 // LoginRow returns the sync_logins row of an outcome. Empty strings and zero
-// times are NULL; the counts come from Stats.
+// times are NULL; the counts come from Stats, accounts and transactions
+// counting investment and bank ones together.
 func LoginRow(o LoginOutcome) schema.Row {
 	return schema.Row{
 		o.RunID, o.LoginID, o.Status, nullText(o.FlinksCode), int64(o.Attempts), int64(o.Polls), nullText(o.Error),
 		nullTime(o.StartedAt), nullTime(o.FinishedAt),
-		int64(o.Stats.Accounts), int64(o.Stats.Positions), int64(o.Stats.Transactions), int64(o.Stats.Rejected),
+		int64(o.Stats.Accounts + o.Stats.BankAccounts), int64(o.Stats.Positions),
+		int64(o.Stats.Transactions + o.Stats.BankTransactions), int64(o.Stats.Rejected),
 	}
 }
 

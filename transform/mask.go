@@ -16,13 +16,41 @@ import (
 // the package doc, "Masking"): the payload's account numbers in any free text,
 // long digit runs in descriptions and labels, and every value under a member
 // whose name suggests holder details or account numbers (see sensitiveKey).
-// With keep set it changes nothing, except that it never writes a number
-// longer than schema.MaxNumberLen into extra or a fragment.
+// With keep set it changes nothing of the above, except that it never writes
+// a number longer than schema.MaxNumberLen into extra or a fragment. Members
+// named like personal details and the holders' details in text follow
+// personal and pii instead, for the banking payload (package doc, "Holders").
 type masker struct {
 	own     string     // this account's number (payload AccountId), "" when unknown or not an account's
 	numbers *numberSet // every account number of the payload; nil when none
 	keep    bool
+	// personal says what becomes of members named like personal details.
+	personal personalMode
+	// pii holds the payload's holders' details, masked in every text,
+	// number and member name whatever keep says; nil when none (or kept).
+	pii *piiSet
 }
+
+// personalMode is what a masker does to the values of members whose names
+// suggest personal details (see keyClass).
+type personalMode uint8
+
+const (
+	// personalAsAccount masks them to their last four characters, as
+	// account numbers, unless keep is set: the investments payload.
+	personalAsAccount personalMode = iota
+	// personalWithhold replaces them whole with withheldText, whatever keep
+	// says: the banking payload without KeepHolderPII.
+	personalWithhold
+	// personalKeep keeps contact details (personalKey) in clear and
+	// withholds identity numbers and credentials (identityKey): the banking
+	// payload with KeepHolderPII, which covers name, e-mail, phone and
+	// address only.
+	personalKeep
+)
+
+// withheldText stands in extra and fragments for a withheld personal value.
+const withheldText = "(withheld)"
 
 // Minimum digits in a run (see markRuns) that labels and descriptions mask.
 const (
@@ -73,18 +101,21 @@ func (m masker) accountNumber() any {
 	return maskLast4(m.own)
 }
 
-// text masks a label (full_account_label): the payload's account numbers,
-// and every run of labelRunDigits digits or more.
+// text masks a label (full_account_label): the holders' details, the
+// payload's account numbers, and every run of labelRunDigits digits or more.
 func (m masker) text(s string) string {
+	s = m.pii.hide(s)
 	if m.keep {
 		return s
 	}
 	return m.mask(s, labelRunDigits)
 }
 
-// description masks a transaction description: the payload's account
-// numbers, and every run of descriptionRunDigits digits or more.
+// description masks a transaction description: the holders' details, the
+// payload's account numbers, and every run of descriptionRunDigits digits
+// or more.
 func (m masker) description(s string) string {
+	s = m.pii.hide(s)
 	if m.keep {
 		return s
 	}
@@ -101,13 +132,19 @@ func (m masker) describe(v any) any {
 	return v
 }
 
-// hide masks the payload's account numbers inside a free-text value (string
-// or nil).
+// hide masks the holders' details and the payload's account numbers inside
+// a free-text value (string or nil).
 func (m masker) hide(v any) any {
-	if s, ok := v.(string); ok && !m.keep {
-		if masked := m.mask(s, 0); masked != s {
-			return masked
-		}
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	masked := m.pii.hide(s)
+	if !m.keep {
+		masked = m.mask(masked, 0)
+	}
+	if masked != s {
+		return masked
 	}
 	return v
 }
@@ -218,7 +255,21 @@ func numberKey(key string) bool {
 
 // sensitiveKey reports whether a member name suggests personal data or an
 // account number: its value is masked whatever its shape.
-func sensitiveKey(key string) bool {
+func sensitiveKey(key string) bool { return classOf(key) != plainKey }
+
+// keyClass says what a member's name suggests its value holds. Classes are
+// ordered: a member inside another takes the greater of the two classes.
+type keyClass uint8
+
+const (
+	plainKey    keyClass = iota
+	accountKey           // an account number: masked to its last four unless keep
+	personalKey          // a holder's contact details: see personalMode
+	identityKey          // an identity number, a birth date or a credential: as personalKey, but never kept in clear by personalKeep
+)
+
+// classOf classifies a member name (compared lower-case, letters and digits only).
+func classOf(key string) keyClass {
 	k := strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
@@ -229,16 +280,38 @@ func sensitiveKey(key string) bool {
 		return -1
 	}, key)
 	switch k {
-	case "sin", "ssn", "dob", "nas", "accountid", "fullaccountid":
-		return true
+	case "accountid", "fullaccountid":
+		return accountKey
+	case "sin", "ssn", "dob", "nas":
+		return identityKey
 	}
-	for _, s := range []string{"accountnumber", "accountno", "transit", "holder", "owner", "email", "phone",
-		"address", "taxid", "socialinsurance", "birth", "beneficiar", "iban", "routing", "username", "password"} {
+	for _, s := range []string{"taxid", "socialinsurance", "birth", "username", "password"} {
 		if strings.Contains(k, s) {
-			return true
+			return identityKey
 		}
 	}
-	return false
+	for _, s := range []string{"holder", "owner", "email", "phone", "address", "beneficiar"} {
+		if strings.Contains(k, s) {
+			return personalKey
+		}
+	}
+	for _, s := range []string{"accountnumber", "accountno", "transit", "iban", "routing"} {
+		if strings.Contains(k, s) {
+			return accountKey
+		}
+	}
+	return plainKey
+}
+
+// withheld reports whether m replaces a value of class c whole.
+func (m masker) withheld(c keyClass) bool {
+	return (c == personalKey && m.personal == personalWithhold) || (c == identityKey && m.personal != personalAsAccount)
+}
+
+// lastFour reports whether m masks a value of class c to its last four
+// characters (unless keep).
+func (m masker) lastFour(c keyClass) bool {
+	return c == accountKey || (c >= personalKey && m.personal == personalAsAccount)
 }
 
 // extra renders unknown members as one JSON object with sorted keys, masked,
@@ -257,13 +330,17 @@ func (m masker) extra(f payload.Fields, more map[string]any) any {
 		}
 	}
 	slices.Sort(keys)
+	names := keys // as written: the holders' details masked
+	if m.pii != nil {
+		keys, names = m.hideKeys(keys)
+	}
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, k := range keys {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		writeJSON(&b, k)
+		writeJSON(&b, names[i])
 		b.WriteByte(':')
 		if raw, ok := f[k]; ok {
 			m.writeMember(&b, k, raw)
@@ -277,13 +354,13 @@ func (m masker) extra(f payload.Fields, more map[string]any) any {
 
 // writeMember writes the value of member key, masked as its name says.
 func (m masker) writeMember(b *bytes.Buffer, key string, raw json.RawMessage) {
-	if m.keep || !numberKey(key) {
-		m.writeValue(b, sensitiveKey(key), raw)
+	if m.keep || !numberKey(key) || m.withheld(classOf(key)) {
+		m.writeValue(b, classOf(key), raw)
 		return
 	}
 	wrapped, _ := json.Marshal(map[string]json.RawMessage{key: raw})
 	var inner bytes.Buffer
-	m.writeValue(&inner, false, wrapped)
+	m.writeValue(&inner, plainKey, wrapped)
 	var v map[string]json.RawMessage
 	if json.Unmarshal(inner.Bytes(), &v) != nil {
 		b.WriteString("null")
@@ -319,7 +396,7 @@ func (m masker) fragment(raw json.RawMessage) any {
 		return nil
 	}
 	var b bytes.Buffer
-	m.writeValue(&b, false, raw)
+	m.writeValue(&b, plainKey, raw)
 	return b.String()
 }
 
@@ -328,12 +405,18 @@ func (m masker) fragment(raw json.RawMessage) any {
 // amount: such a number is quarantined by path and never copied.
 var omittedNumber = fmt.Sprintf("(number longer than %d characters, omitted)", schema.MaxNumberLen)
 
-// writeValue writes raw JSON, masking it all when sensitive, and otherwise
-// masking sensitive members and the payload's account numbers within it.
-func (m masker) writeValue(b *bytes.Buffer, sensitive bool, raw json.RawMessage) {
+// writeValue writes raw JSON, a value of class c, masking it all as c says,
+// and otherwise masking sensitive members and the payload's account numbers
+// and holders' details within it.
+func (m masker) writeValue(b *bytes.Buffer, c keyClass, raw json.RawMessage) {
+	if m.withheld(c) {
+		writeJSON(b, withheldText)
+		return
+	}
 	raw = bytes.TrimSpace(raw)
 	literal := len(raw) > 0 && (raw[0] == 't' || raw[0] == 'f' || raw[0] == 'n')
-	if (m.keep || literal) && !mayHoldLongNumber(raw) {
+	asSent := m.keep && m.pii == nil && m.personal != personalWithhold
+	if (asSent || literal) && !mayHoldLongNumber(raw) {
 		if json.Compact(b, raw) != nil {
 			b.WriteString("null")
 		}
@@ -341,7 +424,7 @@ func (m masker) writeValue(b *bytes.Buffer, sensitive bool, raw json.RawMessage)
 	}
 	if len(raw) > 0 && (raw[0] == '-' || isDigit(raw[0])) && json.Valid(raw) {
 		// A bare number: masked as walk would, without decoding.
-		writeJSON(b, m.walk(json.Number(raw), sensitive))
+		writeJSON(b, m.walk(json.Number(raw), c))
 		return
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -351,7 +434,7 @@ func (m masker) writeValue(b *bytes.Buffer, sensitive bool, raw json.RawMessage)
 		b.WriteString("null")
 		return
 	}
-	writeJSON(b, m.walk(v, sensitive))
+	writeJSON(b, m.walk(v, c))
 }
 
 // numberLike reports whether s is made only of bytes that can make up a JSON
@@ -385,38 +468,47 @@ func mayHoldLongNumber(raw []byte) bool {
 	return false
 }
 
-// walk masks a decoded JSON value in place (see writeValue). With keep set,
-// it only replaces numbers longer than schema.MaxNumberLen.
-func (m masker) walk(v any, sensitive bool) any {
+// walk masks a decoded JSON value of class c in place (see writeValue).
+// With keep set, and no holders' details to mask, it only replaces numbers
+// longer than schema.MaxNumberLen.
+func (m masker) walk(v any, c keyClass) any {
 	switch x := v.(type) {
 	case map[string]any:
+		if m.pii != nil {
+			x = m.hideNames(x)
+		}
 		for k, e := range x {
-			x[k] = m.walk(e, sensitive || sensitiveKey(k))
+			kc := max(c, classOf(k))
+			if m.withheld(kc) {
+				x[k] = withheldText
+				continue
+			}
+			x[k] = m.walk(e, kc)
 			if numberKey(k) && !m.keep {
 				x[k] = maskDigitsDeep(x[k])
 			}
 		}
+		return x
 	case []any:
 		for i, e := range x {
-			x[i] = m.walk(e, sensitive)
+			x[i] = m.walk(e, c)
 		}
 	case string:
-		switch {
-		case len(x) > schema.MaxNumberLen && numberLike(x):
+		if len(x) > schema.MaxNumberLen && numberLike(x) {
 			return omittedNumber
-		case m.keep:
-			return x
-		case sensitive:
-			return maskLast4(x)
 		}
-		return m.mask(x, 0)
+		return m.leaf(m.pii.hide(x), c)
 	case json.Number:
-		switch {
-		case len(x) > schema.MaxNumberLen:
+		if len(x) > schema.MaxNumberLen {
 			return omittedNumber
+		}
+		if hidden := m.pii.hide(string(x)); hidden != string(x) {
+			return m.leaf(hidden, c)
+		}
+		switch {
 		case m.keep:
 			return x
-		case sensitive:
+		case m.lastFour(c):
 			return maskLast4(string(x))
 		}
 		if masked := m.mask(string(x), 0); masked != string(x) {
@@ -424,6 +516,58 @@ func (m masker) walk(v any, sensitive bool) any {
 		}
 	}
 	return v
+}
+
+// leaf masks a string value of class c, its holders' details already masked.
+func (m masker) leaf(s string, c keyClass) string {
+	switch {
+	case m.keep:
+		return s
+	case m.lastFour(c):
+		return maskLast4(s)
+	}
+	return m.mask(s, 0)
+}
+
+// hideKeys returns sorted member names with the holders' details masked in
+// them: the names as sent, and as written, both in the order of the latter.
+// Of two names that become one, the first as sent is kept.
+func (m masker) hideKeys(sorted []string) (keys, names []string) {
+	type pair struct{ key, name string }
+	pairs := make([]pair, len(sorted))
+	for i, k := range sorted {
+		pairs[i] = pair{k, m.pii.hide(k)}
+	}
+	slices.SortStableFunc(pairs, func(a, b pair) int { return strings.Compare(a.name, b.name) })
+	for i, p := range pairs {
+		if i > 0 && p.name == pairs[i-1].name {
+			continue
+		}
+		keys, names = append(keys, p.key), append(names, p.name)
+	}
+	return keys, names
+}
+
+// hideNames returns x with the holders' details masked in its member names.
+// Of two names that become one, the first in sorted order keeps its value.
+func (m masker) hideNames(x map[string]any) map[string]any {
+	names := make([]string, 0, len(x))
+	for k := range x {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	out := make(map[string]any, len(x))
+	for _, k := range names {
+		if name := m.pii.hide(k); !hasKey(out, name) {
+			out[name] = x[k]
+		}
+	}
+	return out
+}
+
+func hasKey(m map[string]any, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 // writeJSON encodes v without HTML escaping (map keys come out sorted).

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/syncer/syncer/payload"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -296,4 +297,53 @@ func FuzzMaskDescription(f *testing.F) {
 			t.Fatalf("%q -> %q still holds the number", s, got)
 		}
 	})
+}
+
+// TestMaskerPersonalModes: members named like personal details are masked
+// to their last four in the investments payload (unless numbers are kept),
+// withheld whole in the banking one unless holder details are kept, and
+// kept in clear with them; the holders' details are masked in every text,
+// number and member name, whatever KeepAccountNumbers says.
+func TestMaskerPersonalModes(t *testing.T) {
+	fields := payload.Fields{
+		"Email":         json.RawMessage(`"zoe.u@example.com"`),
+		"Note":          json.RawMessage(`"from Zoë Ünïcode, acct 12345678"`),
+		"Nested":        json.RawMessage(`{"HolderName":"Anyone","Ok":1}`),
+		"Tel":           json.RawMessage(`15550133742`),
+		"Zoë Ünïcode":   json.RawMessage(`true`),
+		"AccountNumber": json.RawMessage(`"12345678"`),
+		"SIN":           json.RawMessage(`"046 454 286"`),
+	}
+	pii := newPIISet([]string{"Zoë Ünïcode", "+1 (555) 013-3742"})
+	numbers := newNumberSet([]string{"12345678"})
+	for _, tt := range []struct {
+		name string
+		m    masker
+		want string
+	}{
+		{"investments", masker{numbers: numbers},
+			`{"AccountNumber":"****5678","Email":"*************.com","Nested":{"HolderName":"**yone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","SIN":"******* 286","Tel":15550133742,"Zoë Ünïcode":true}`},
+		{"investments, numbers kept", masker{numbers: numbers, keep: true},
+			`{"AccountNumber":"12345678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct 12345678","SIN":"046 454 286","Tel":15550133742,"Zoë Ünïcode":true}`},
+		{"banking", masker{numbers: numbers, personal: personalWithhold, pii: pii},
+			`{"*** *******":true,"AccountNumber":"****5678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct ****5678","SIN":"(withheld)","Tel":"***********"}`},
+		{"banking, numbers kept", masker{numbers: numbers, keep: true, personal: personalWithhold, pii: pii},
+			`{"*** *******":true,"AccountNumber":"12345678","Email":"(withheld)","Nested":{"HolderName":"(withheld)","Ok":1},"Note":"from *** *******, acct 12345678","SIN":"(withheld)","Tel":"***********"}`},
+		{"banking, holder details kept", masker{numbers: numbers, personal: personalKeep},
+			`{"AccountNumber":"****5678","Email":"zoe.u@example.com","Nested":{"HolderName":"Anyone","Ok":1},"Note":"from Zoë Ünïcode, acct ****5678","SIN":"(withheld)","Tel":15550133742,"Zoë Ünïcode":true}`},
+	} {
+		if got, _ := tt.m.extra(fields, nil).(string); got != tt.want {
+			t.Errorf("%s: extra\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+	m := masker{keep: true, personal: personalWithhold, pii: pii}
+	if got := m.fragment(json.RawMessage(`{"Description":"E-TRANSFER ZOE ÜNÏCODE zoë ünïcode","Owner":{"a":1}}`)); got != `{"Description":"E-TRANSFER ZOE ÜNÏCODE *** *******","Owner":"(withheld)"}` {
+		t.Errorf("fragment %v", got)
+	}
+	if got := m.hide("Zoë Ünïcode's chequing"); got != "*** *******'s chequing" {
+		t.Errorf("hide %v", got)
+	}
+	if got := m.description("PAYROLL ZOË ÜNÏCODE 1234567"); got != "PAYROLL *** ******* 1234567" {
+		t.Errorf("description with numbers kept: %v", got)
+	}
 }

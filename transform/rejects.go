@@ -15,6 +15,9 @@ type rejects struct {
 	runID, loginID any
 	rows           []schema.Row
 	byPath         map[string]int
+	// tableOf names the table of a problem's relative path (nil:
+	// tableOfPath, the investments payload's).
+	tableOf func(rel, table string) string
 }
 
 // add quarantines the fragment at path. table may be "" (NULL); reason must
@@ -38,8 +41,12 @@ func (r *rejects) add(path, table, reason string, fragment any) {
 // problems quarantines what the decoder recorded on the object at base.
 // table is used unless the problem's path names a child array or Security.
 func (r *rejects) problems(base, table string, ps []payload.Problem) {
+	tableOf := r.tableOf
+	if tableOf == nil {
+		tableOf = tableOfPath
+	}
 	for _, p := range ps {
-		r.add(join(base, p.Path), tableOfPath(p.Path, table), p.Reason, nil)
+		r.add(join(base, p.Path), tableOf(p.Path, table), p.Reason, nil)
 	}
 }
 

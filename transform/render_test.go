@@ -13,10 +13,16 @@ import (
 // rows as column→value objects, decimals as their exact text.
 func render(b schema.Batch, s Stats) []byte {
 	var out bytes.Buffer
-	fmt.Fprintf(&out, "{\n  \"stats\": %s,\n", mustJSON(s))
-	fmt.Fprintf(&out, "  \"scopes\": %s", mustJSON(cells(b.Scopes[schema.Positions.Name])))
-	for _, t := range []*schema.Table{schema.Accounts, schema.Transactions} {
-		fmt.Fprintf(&out, ",\n  \"scopes %s\": %s", t.Name, mustJSON(cells(b.Scopes[t.Name])))
+	fmt.Fprintf(&out, "{\n  \"stats\": %s", mustJSON(s))
+	if _, banking := b.Rows[schema.BankAccounts.Name]; banking {
+		for _, t := range []*schema.Table{schema.BankAccounts, schema.BankBalances, schema.BankTransactions} {
+			fmt.Fprintf(&out, ",\n  \"scopes %s\": %s", t.Name, mustJSON(cells(b.Scopes[t.Name])))
+		}
+	} else {
+		fmt.Fprintf(&out, ",\n  \"scopes\": %s", mustJSON(cells(b.Scopes[schema.Positions.Name])))
+		for _, t := range []*schema.Table{schema.Accounts, schema.Transactions} {
+			fmt.Fprintf(&out, ",\n  \"scopes %s\": %s", t.Name, mustJSON(cells(b.Scopes[t.Name])))
+		}
 	}
 	for _, t := range schema.Tables {
 		rows, ok := b.Rows[t.Name]

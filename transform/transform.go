@@ -19,8 +19,18 @@ type Context struct {
 	// it is zero, SyncedAt's UTC date is (see SnapshotDate).
 	LastRefresh time.Time
 	// KeepAccountNumbers keeps account numbers and holder details in full;
-	// by default they are masked to their last four characters.
+	// by default they are masked to their last four characters. For the
+	// banking payload it concerns account numbers only: holders' details
+	// follow KeepHolderPII.
 	KeepAccountNumbers bool
+	// KeepHolderPII (banking) stores account holders' name, e-mail, phone
+	// and address in clear in account_holders. By default those columns
+	// are NULL and the holders' details are masked wherever else they
+	// appear (see the package doc, "Holders").
+	KeepHolderPII bool
+	// HolderSecret (banking) keys account_holders.holder_key; empty, the
+	// key is NULL. The warehouse keeps it; see HolderSecretLen.
+	HolderSecret HolderSecret
 }
 
 // SnapshotDate is the date of the positions snapshot a payload fetched with
@@ -37,9 +47,26 @@ func (c Context) refreshedAt() time.Time {
 	return c.LastRefresh.UTC()
 }
 
-// Stats counts what one transform produced.
+// Stats counts what one transform produced. The Bank fields count the
+// banking tables' rows (TransformBanking); the others the investments ones,
+// but Rejected and QualityFailed, which count either.
 type Stats struct {
 	Accounts, Positions, Securities, Transactions, Rejected, QualityFailed int
+
+	BankAccounts     int `json:",omitempty"`
+	BankBalances     int `json:",omitempty"`
+	BankTransactions int `json:",omitempty"`
+	AccountHolders   int `json:",omitempty"`
+}
+
+// Add returns the sum of two Stats: what a login's products produced together.
+func (s Stats) Add(o Stats) Stats {
+	return Stats{
+		Accounts: s.Accounts + o.Accounts, Positions: s.Positions + o.Positions, Securities: s.Securities + o.Securities,
+		Transactions: s.Transactions + o.Transactions, Rejected: s.Rejected + o.Rejected, QualityFailed: s.QualityFailed + o.QualityFailed,
+		BankAccounts: s.BankAccounts + o.BankAccounts, BankBalances: s.BankBalances + o.BankBalances,
+		BankTransactions: s.BankTransactions + o.BankTransactions, AccountHolders: s.AccountHolders + o.AccountHolders,
+	}
 }
 
 // FromJSON decodes an /Investments body and transforms it. The error, when

@@ -192,11 +192,16 @@ func (t *transformer) latestScopes(scopes map[string][]schema.Row) {
 // the registry already holds, that column is all it changes; a login not yet
 // registered is registered by this sync.
 func (t *transformer) refreshRow() schema.Row {
+	return refreshRow(t.loginID, t.runID, t.syncedAt, t.c.refreshedAt())
+}
+
+// refreshRow is a login's logins row recording refreshed as last_refresh_at.
+func refreshRow(loginID, runID, syncedAt any, refreshed time.Time) schema.Row {
 	r := make(schema.Row, len(schema.Logins.Columns))
-	r[schema.Logins.Index("login_id")] = t.loginID
-	r[schema.Logins.Index("registered_at")] = t.syncedAt
-	r[schema.Logins.Index("run_id")] = t.runID
-	r[schema.Logins.Index("last_refresh_at")] = t.c.refreshedAt()
+	r[schema.Logins.Index("login_id")] = loginID
+	r[schema.Logins.Index("registered_at")] = syncedAt
+	r[schema.Logins.Index("run_id")] = runID
+	r[schema.Logins.Index("last_refresh_at")] = refreshed
 	return r
 }
 

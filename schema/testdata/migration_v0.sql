@@ -97,6 +97,85 @@ CREATE TABLE IF NOT EXISTS "transactions" (
 	PRIMARY KEY ("login_id", "account_id", "transaction_id")
 );
 
+CREATE TABLE IF NOT EXISTS "bank_accounts" (
+	"login_id" VARCHAR NOT NULL,
+	"account_id" VARCHAR NOT NULL,
+	"institution" VARCHAR,
+	"institution_id" VARCHAR,
+	"title" VARCHAR,
+	"category" VARCHAR,
+	"type" VARCHAR,
+	"currency" VARCHAR,
+	"account_type" VARCHAR,
+	"balance_available" DECIMAL(38,18),
+	"balance_current" DECIMAL(38,18),
+	"balance_limit" DECIMAL(38,18),
+	"overdraft_limit" DECIMAL(38,18),
+	"transit_number" VARCHAR,
+	"institution_number" VARCHAR,
+	"account_number" VARCHAR,
+	"last_four_digits" VARCHAR,
+	"run_id" VARCHAR NOT NULL,
+	"synced_at" TIMESTAMP NOT NULL,
+	"extra" JSON,
+	"last_seen_at" TIMESTAMP,
+	"closed_at" TIMESTAMP,
+	PRIMARY KEY ("login_id", "account_id")
+);
+
+CREATE TABLE IF NOT EXISTS "bank_balances" (
+	"login_id" VARCHAR NOT NULL,
+	"account_id" VARCHAR NOT NULL,
+	"as_of_date" DATE NOT NULL,
+	"available" DECIMAL(38,18),
+	"current" DECIMAL(38,18),
+	"limit_amount" DECIMAL(38,18),
+	"currency" VARCHAR,
+	"run_id" VARCHAR NOT NULL,
+	"synced_at" TIMESTAMP NOT NULL,
+	"extra" JSON
+);
+
+CREATE TABLE IF NOT EXISTS "bank_transactions" (
+	"login_id" VARCHAR NOT NULL,
+	"account_id" VARCHAR NOT NULL,
+	"transaction_id" VARCHAR NOT NULL,
+	"date" DATE,
+	"description" VARCHAR,
+	"code" VARCHAR,
+	"debit" DECIMAL(38,18),
+	"credit" DECIMAL(38,18),
+	"amount" DECIMAL(38,18),
+	"balance" DECIMAL(38,18),
+	"currency" VARCHAR,
+	"run_id" VARCHAR NOT NULL,
+	"synced_at" TIMESTAMP NOT NULL,
+	"extra" JSON,
+	"first_seen_at" TIMESTAMP,
+	"updated_at" TIMESTAMP,
+	"removed_at" TIMESTAMP,
+	PRIMARY KEY ("login_id", "account_id", "transaction_id")
+);
+
+CREATE TABLE IF NOT EXISTS "account_holders" (
+	"login_id" VARCHAR NOT NULL,
+	"account_id" VARCHAR NOT NULL,
+	"holder_key" VARCHAR,
+	"province" VARCHAR,
+	"country" VARCHAR,
+	"name" VARCHAR,
+	"email" VARCHAR,
+	"phone" VARCHAR,
+	"civic_address" VARCHAR,
+	"city" VARCHAR,
+	"postal_code" VARCHAR,
+	"po_box" VARCHAR,
+	"run_id" VARCHAR NOT NULL,
+	"synced_at" TIMESTAMP NOT NULL,
+	"extra" JSON,
+	PRIMARY KEY ("login_id", "account_id")
+);
+
 CREATE TABLE IF NOT EXISTS "rejected_records" (
 	"run_id" VARCHAR NOT NULL,
 	"login_id" VARCHAR NOT NULL,
@@ -315,6 +394,142 @@ COMMENT ON COLUMN "transactions"."updated_at" IS 'When the latest run whose payl
 
 COMMENT ON COLUMN "transactions"."removed_at" IS 'When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values.';
 
+COMMENT ON TABLE "bank_accounts" IS 'One row per bank account a login has carried (GetAccountsDetail): its latest state as of the last good banking sync that carried it. An account a succeeded banking sync of its login no longer carries is kept with those values and marked closed_at: count open accounts with closed_at IS NULL.';
+
+COMMENT ON COLUMN "bank_accounts"."login_id" IS 'Flinks LoginId the account was synced through.';
+
+COMMENT ON COLUMN "bank_accounts"."account_id" IS 'Flinks'' stable id of the bank account (payload Accounts[].Id).';
+
+COMMENT ON COLUMN "bank_accounts"."institution" IS 'Institution name (payload InstitutionName, else Institution).';
+
+COMMENT ON COLUMN "bank_accounts"."institution_id" IS 'Flinks institution id (payload InstitutionId).';
+
+COMMENT ON COLUMN "bank_accounts"."title" IS 'Account title as the institution shows it, with account numbers and the holders'' details masked (rules in transform/doc.go).';
+
+COMMENT ON COLUMN "bank_accounts"."category" IS 'Category as Flinks sends it (Operations, Credits, ...).';
+
+COMMENT ON COLUMN "bank_accounts"."type" IS 'Account type as Flinks sends it (Chequing, ...).';
+
+COMMENT ON COLUMN "bank_accounts"."currency" IS 'Currency of the account, upper-case ISO code.';
+
+COMMENT ON COLUMN "bank_accounts"."account_type" IS 'Personal or business, as Flinks sends it (AccountType).';
+
+COMMENT ON COLUMN "bank_accounts"."balance_available" IS 'Balance available to spend (Balance.Available), as of the sync.';
+
+COMMENT ON COLUMN "bank_accounts"."balance_current" IS 'Current balance (Balance.Current), as of the sync.';
+
+COMMENT ON COLUMN "bank_accounts"."balance_limit" IS 'Credit limit (Balance.Limit).';
+
+COMMENT ON COLUMN "bank_accounts"."overdraft_limit" IS 'Overdraft limit.';
+
+COMMENT ON COLUMN "bank_accounts"."transit_number" IS 'Branch transit number, as sent.';
+
+COMMENT ON COLUMN "bank_accounts"."institution_number" IS 'Institution number, as sent.';
+
+COMMENT ON COLUMN "bank_accounts"."account_number" IS 'Account number, masked to its last four characters unless full numbers are kept (--keep-account-numbers).';
+
+COMMENT ON COLUMN "bank_accounts"."last_four_digits" IS 'Flinks'' LastFourDigits as sent (anything before its last four characters masked).';
+
+COMMENT ON COLUMN "bank_accounts"."run_id" IS 'Run that last wrote this row''s values: the last succeeded banking sync that carried the account (closing it does not change it).';
+
+COMMENT ON COLUMN "bank_accounts"."synced_at" IS 'When that run fetched the data (UTC).';
+
+COMMENT ON COLUMN "bank_accounts"."extra" IS 'Payload fields with no column of their own, as JSON, masked; the payload''s and its Login''s such members ride along under _payload and _login.';
+
+COMMENT ON COLUMN "bank_accounts"."last_seen_at" IS 'When the last succeeded banking sync that carried the account fetched it (UTC).';
+
+COMMENT ON COLUMN "bank_accounts"."closed_at" IS 'When the first succeeded banking sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns.';
+
+COMMENT ON TABLE "bank_balances" IS 'One row per bank account per as-of date: the balances a banking sync saw, dated by when Flinks last refreshed the login''s data. A sync replaces exactly its login''s as-of date (every account of the login) and keeps every other date, the history; two syncs of the same unrefreshed data give one date.';
+
+COMMENT ON COLUMN "bank_balances"."login_id" IS 'Flinks LoginId.';
+
+COMMENT ON COLUMN "bank_balances"."account_id" IS 'Bank account (bank_accounts.account_id).';
+
+COMMENT ON COLUMN "bank_balances"."as_of_date" IS 'As-of date: the UTC date of the payload''s Login.LastRefresh (else the session''s; the sync''s UTC date only when Flinks gave none), the same for every account of the sync.';
+
+COMMENT ON COLUMN "bank_balances"."available" IS 'Balance available to spend (Balance.Available).';
+
+COMMENT ON COLUMN "bank_balances"."current" IS 'Current balance (Balance.Current).';
+
+COMMENT ON COLUMN "bank_balances"."limit_amount" IS 'Credit limit (Balance.Limit).';
+
+COMMENT ON COLUMN "bank_balances"."currency" IS 'Currency of the balances: the account''s, upper-case ISO code.';
+
+COMMENT ON COLUMN "bank_balances"."run_id" IS 'Run that wrote this date''s balances.';
+
+COMMENT ON COLUMN "bank_balances"."synced_at" IS 'When that run fetched the data (UTC).';
+
+COMMENT ON COLUMN "bank_balances"."extra" IS 'Members of Balance with no column of their own, as JSON.';
+
+COMMENT ON TABLE "bank_transactions" IS 'One row per bank transaction, once, however many runs see it. The latest sighting''s values win; first_seen_at, updated_at and removed_at record its history. A transaction a later payload lacks though it covers its date (that account''s first to last transaction date in the payload) is kept and marked removed_at.';
+
+COMMENT ON COLUMN "bank_transactions"."login_id" IS 'Flinks LoginId.';
+
+COMMENT ON COLUMN "bank_transactions"."account_id" IS 'Bank account (bank_accounts.account_id).';
+
+COMMENT ON COLUMN "bank_transactions"."transaction_id" IS 'Flinks'' id of the transaction.';
+
+COMMENT ON COLUMN "bank_transactions"."date" IS 'Booking date (payload Date, YYYY-MM-DD or YYYY/MM/DD).';
+
+COMMENT ON COLUMN "bank_transactions"."description" IS 'Description as sent, with account numbers, runs of seven digits or more and the holders'' details masked (rules in transform/doc.go).';
+
+COMMENT ON COLUMN "bank_transactions"."code" IS 'Transaction code as sent.';
+
+COMMENT ON COLUMN "bank_transactions"."debit" IS 'Money out of the account, as sent (positive; NULL for a credit).';
+
+COMMENT ON COLUMN "bank_transactions"."credit" IS 'Money into the account, as sent (positive; NULL for a debit).';
+
+COMMENT ON COLUMN "bank_transactions"."amount" IS 'credit - debit, exact, a missing side counting as 0: positive when money comes in; NULL when both are NULL. A transaction with both sides keeps both.';
+
+COMMENT ON COLUMN "bank_transactions"."balance" IS 'Running balance of the account after the transaction, as sent.';
+
+COMMENT ON COLUMN "bank_transactions"."currency" IS 'Currency of the amounts: the account''s, upper-case ISO code.';
+
+COMMENT ON COLUMN "bank_transactions"."run_id" IS 'Run that last wrote this row''s values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at.';
+
+COMMENT ON COLUMN "bank_transactions"."synced_at" IS 'When that run fetched the data (UTC).';
+
+COMMENT ON COLUMN "bank_transactions"."extra" IS 'Payload fields with no column of their own, as JSON, masked.';
+
+COMMENT ON COLUMN "bank_transactions"."first_seen_at" IS 'When the first run that carried the transaction fetched it (UTC).';
+
+COMMENT ON COLUMN "bank_transactions"."updated_at" IS 'When the latest run whose payload changed one of the transaction''s values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed.';
+
+COMMENT ON COLUMN "bank_transactions"."removed_at" IS 'When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values.';
+
+COMMENT ON TABLE "account_holders" IS 'One row per bank account''s holder (the payload has one Holder per account; a joint account''s holders come as one, e.g. "A & B"). holder_key counts people without showing them: equal for one person''s accounts across logins. Name, e-mail, phone and street address are stored only with --keep-holder-pii, else NULL; a sync replaces the row.';
+
+COMMENT ON COLUMN "account_holders"."login_id" IS 'Flinks LoginId.';
+
+COMMENT ON COLUMN "account_holders"."account_id" IS 'Bank account (bank_accounts.account_id).';
+
+COMMENT ON COLUMN "account_holders"."holder_key" IS 'HMAC-SHA256, keyed with the warehouse''s holder secret, of the holder''s normalised name and e-mail (rule in transform/doc.go), in hex: equal for one person across accounts and logins. NULL when the holder has neither.';
+
+COMMENT ON COLUMN "account_holders"."province" IS 'Province or state of the holder''s address, as sent.';
+
+COMMENT ON COLUMN "account_holders"."country" IS 'Country of the holder''s address, as sent.';
+
+COMMENT ON COLUMN "account_holders"."name" IS 'Holder''s name; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."email" IS 'Holder''s e-mail address; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."phone" IS 'Holder''s phone number; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."civic_address" IS 'Street address; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."city" IS 'City; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."postal_code" IS 'Postal code; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."po_box" IS 'Post-office box; NULL unless --keep-holder-pii.';
+
+COMMENT ON COLUMN "account_holders"."run_id" IS 'Run that last wrote the row.';
+
+COMMENT ON COLUMN "account_holders"."synced_at" IS 'When that run fetched the data (UTC).';
+
+COMMENT ON COLUMN "account_holders"."extra" IS 'Holder and address members with no column of their own, as JSON, only with --keep-holder-pii; else only how many there were ({"withheld_members": n}).';
+
 COMMENT ON TABLE "rejected_records" IS 'Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.';
 
 COMMENT ON COLUMN "rejected_records"."run_id" IS 'Run that saw the fragment.';
@@ -337,11 +552,11 @@ COMMENT ON COLUMN "data_quality"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "data_quality"."account_id" IS 'Account checked.';
 
-COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security.';
+COMMENT ON COLUMN "data_quality"."check_name" IS 'Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security; balance_reconciles: a bank account''s last transaction''s running balance = its Balance.Current.';
 
-COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key).';
+COMMENT ON COLUMN "data_quality"."expected" IS 'Value reported by Flinks (for security_ambiguous: 1 key; for balance_reconciles: Balance.Current).';
 
-COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under).';
+COMMENT ON COLUMN "data_quality"."actual" IS 'Value computed from the rows (for security_ambiguous: the keys the identifier is carried under; for balance_reconciles: the last transaction''s running balance).';
 
 COMMENT ON COLUMN "data_quality"."difference" IS 'actual - expected.';
 
@@ -367,11 +582,11 @@ COMMENT ON COLUMN "sync_logins"."started_at" IS 'First request for the login (UT
 
 COMMENT ON COLUMN "sync_logins"."finished_at" IS 'When the outcome was decided (UTC).';
 
-COMMENT ON COLUMN "sync_logins"."accounts" IS 'Account rows written.';
+COMMENT ON COLUMN "sync_logins"."accounts" IS 'Account rows written (investment and bank accounts).';
 
 COMMENT ON COLUMN "sync_logins"."positions" IS 'Position rows written.';
 
-COMMENT ON COLUMN "sync_logins"."transactions" IS 'Transaction rows in the payload.';
+COMMENT ON COLUMN "sync_logins"."transactions" IS 'Transaction rows in the payload (investment and bank transactions).';
 
 COMMENT ON COLUMN "sync_logins"."rejected" IS 'Fragments quarantined in rejected_records.';
 
@@ -499,5 +714,25 @@ SELECT
 	count(*) AS positions
 FROM positions
 GROUP BY login_id, account_id, as_of_date, currency;
+
+CREATE OR REPLACE VIEW "bank_balances_latest" AS
+SELECT b.*
+FROM (SELECT * FROM bank_balances QUALIFY as_of_date = max(as_of_date) OVER (PARTITION BY login_id)) AS b
+WHERE NOT EXISTS (SELECT 1 FROM bank_accounts AS a
+	WHERE a.login_id = b.login_id AND a.account_id = b.account_id AND a.closed_at IS NOT NULL);
+
+CREATE OR REPLACE VIEW "cash_flow_monthly" AS
+SELECT
+	login_id,
+	account_id,
+	CAST(date_trunc('month', date) AS DATE) AS month,
+	currency,
+	coalesce(sum(credit), 0) AS credits,
+	coalesce(sum(debit), 0) AS debits,
+	coalesce(sum(amount), 0) AS net,
+	count(*) AS transactions
+FROM bank_transactions
+WHERE removed_at IS NULL AND date IS NOT NULL
+GROUP BY ALL;
 
 INSERT INTO "schema_version" (version) VALUES (2);
