@@ -289,7 +289,7 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 				errs[i] = err
 			} else {
 				mergeBatch(&batch, b)
-				stats = addStats(stats, st)
+				stats = stats.Add(st)
 			}
 		}
 		if extract.ClassOf(errs[i]) == extract.Retired {
@@ -357,21 +357,6 @@ func loginError(errs []error) error {
 		}
 	}
 	return first
-}
-
-// mergeBatch adds b's rows and scopes to into.
-func mergeBatch(into *schema.Batch, b schema.Batch) {
-	for name, rows := range b.Rows {
-		into.Rows[name] = append(into.Rows[name], rows...)
-	}
-	for name, scopes := range b.Scopes {
-		into.Scopes[name] = append(into.Scopes[name], scopes...)
-	}
-}
-
-func addStats(a, b transform.Stats) transform.Stats {
-	return transform.Stats{Accounts: a.Accounts + b.Accounts, Positions: a.Positions + b.Positions, Securities: a.Securities + b.Securities,
-		Transactions: a.Transactions + b.Transactions, Rejected: a.Rejected + b.Rejected, QualityFailed: a.QualityFailed + b.QualityFailed}
 }
 
 // finish records a login that ended without a Step's outcomes (cancelled,
