@@ -35,6 +35,17 @@ var bankPeople = []struct{ name, email string }{
 	{"Mei 王", "mei.wang@example.cn"},
 }
 
+// HolderCanaries returns personal values the sandbox puts in holders: names,
+// e-mails, phone and street fragments. Tests look for them where personal
+// data must not be (logs, errors, tables without --keep-holder-pii).
+func HolderCanaries() []string {
+	var out []string
+	for i, p := range bankPeople {
+		out = append(out, p.name, p.email, "514555"+strconv.Itoa(1000+i), strconv.Itoa(10+i)+" rue Saint-Denis")
+	}
+	return out
+}
+
 var bankKinds = []struct{ category, typ, title string }{
 	{"Operations", "Chequing", "Chequing Account"},
 	{"Operations", "Savings", "Compte épargne"},
