@@ -62,6 +62,10 @@ func TestBankingEndToEnd(t *testing.T) {
 	if _, err := os.Stat(db + ".holder-key"); err != nil {
 		t.Errorf("the warehouse's holder key was not made: %v", err)
 	}
+	st := syncer(t, dir, nil, "status", "--db", db, "--format", "csv")
+	if st.code != exitOK || !strings.Contains(st.stdout, "investments:succeeded banking:failed") || !strings.Contains(st.stdout, "investments:failed banking:succeeded") {
+		t.Errorf("status does not show each product's outcome: %s", st)
+	}
 	w := openWarehouseRO(t, db)
 	status := func(login, product string) string {
 		var s string
