@@ -208,4 +208,14 @@ func TestRetiredInvestmentsExplainsItself(t *testing.T) {
 	if r.code != exitOK || srv.Count(flinkstest.EndpointInvestments, "") != 1 {
 		t.Errorf("SYNCER_PRODUCTS=banking: %s", r)
 	}
+	// --keep-holder-pii stores the holders' details, and still logs none.
+	r = syncer(t, dir, nil, append([]string{"sync"}, append(fastFlags(srv, db), "--logins", list, "--products", "banking", "--keep-holder-pii")...)...)
+	if r.code != exitOK {
+		t.Fatalf("--keep-holder-pii: %s", r)
+	}
+	noCanaries(t, "the --keep-holder-pii run's output", r.stdout+r.stderr)
+	w = openWarehouseRO(t, db)
+	if n := queryInt(t, w, `SELECT count(*) FROM account_holders WHERE name IS NULL OR email IS NULL OR holder_key IS NULL`); n != 0 {
+		t.Errorf("%d holders without their details under --keep-holder-pii", n)
+	}
 }
