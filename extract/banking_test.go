@@ -265,3 +265,41 @@ func TestTransactionDaysMustBe90Or365(t *testing.T) {
 		t.Errorf("ParseProducts = %v", got)
 	}
 }
+
+// Every sandbox fault kind applies to the banking flow, and is read as it
+// is for investments.
+func TestBankingFaultsAreClassified(t *testing.T) {
+	for _, tt := range []struct {
+		login string
+		want  Class
+	}{
+		{flinkstest.FaultLogin(flinkstest.FaultAggregationError, 1), Retry},
+		{flinkstest.FaultLogin(flinkstest.FaultHTTP500, 1), Retry},
+		{flinkstest.FaultLogin(flinkstest.FaultHTTP503, 1), Retry},
+		{flinkstest.FaultLogin(flinkstest.FaultCutMidBody, 1), Retry},
+		{flinkstest.FaultLogin(flinkstest.FaultTruncatedJSON, 1), Rejected},
+		{flinkstest.FaultLogin(flinkstest.FaultOversize, 1), Rejected},
+		{flinkstest.FaultLogin(flinkstest.FaultNeverReady, 1), TimedOut},
+		{flinkstest.FaultLogin(flinkstest.FaultSessionNonexistent, 1), Reauth},
+		{flinkstest.FaultLogin(flinkstest.FaultInvalidLogin, 1), Rejected},
+		{flinkstest.FaultLogin(flinkstest.FaultDisabledLogin200, 1), NeedsUser},
+		{flinkstest.FaultLogin(flinkstest.FaultMFA, 1), NeedsUser},
+		{flinkstest.FaultLogin(flinkstest.FaultDispatched, 1), Ready},
+		{flinkstest.FaultLogin(flinkstest.FaultSlow, 1), Ready},
+		{flinkstest.TransientFaultLogin(flinkstest.FaultTooManyRequests429, 1, 1), Ready},
+		{flinkstest.TransientFaultLogin(flinkstest.FaultTruncatedJSON, 1, 1), Ready},
+	} {
+		t.Run(tt.login[:13], func(t *testing.T) {
+			// The cap is above every banking body and below the oversize one.
+			s, c, clock := fakeTimeSandbox(t, flinkstest.Config{Pending: flinkstest.FixedPending(1), Delay: time.Millisecond, OversizeBytes: 8 << 20},
+				Config{PollTimeout: time.Minute, MaxAttempts: 3, MaxBodyBytes: 4 << 20})
+			st, _ := runProducts(t, c, clock, tt.login, Banking)
+			if got := ClassOf(st.Err); got != tt.want {
+				t.Errorf("class %v (%v), want %v; requests %v", got, st.Err, tt.want, sequence(s, tt.login))
+			}
+			if tt.want == Ready && len(st.Outcomes[0].Banking) == 0 {
+				t.Error("no banking body")
+			}
+		})
+	}
+}
