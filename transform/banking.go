@@ -84,7 +84,7 @@ type bankAccount struct {
 }
 
 func (t *bankTransformer) run(bk *payload.Banking) {
-	t.numbers, t.pii = bankingNumbers(bk), nil
+	t.numbers = bankingNumbers(bk)
 	if !t.c.KeepHolderPII {
 		t.pii = holderDetails(bk)
 	}

@@ -1,7 +1,8 @@
-// Package transform turns one login's /Investments payload into warehouse
-// rows. It is pure: no I/O, no clock, no randomness. The same payload and
-// Context always give the same batch, whatever the order of its arrays, so a
-// re-run upserts the same keys.
+// Package transform turns one login's /Investments payload (Transform,
+// FromJSON) or GetAccountsDetail payload (TransformBanking, FromBankingJSON;
+// see Banking below) into warehouse rows. It is pure: no I/O, no clock, no
+// randomness. The same payload and Context always give the same batch,
+// whatever the order of its arrays, so a re-run upserts the same keys.
 //
 // # Snapshots
 //
@@ -255,5 +256,132 @@
 // positions (the whole snapshot, whatever each position's price_date),
 // against AccountValue, passing within ValueTolerance; and one failed
 // security_ambiguous:<identifier> row per account and ambiguous identifier
-// (see security_key). A failing check never stops the load.
+// (see security_key). A failing check never stops the load. For banking,
+// see balance_reconciles below.
+//
+// # Banking
+//
+// TransformBanking turns a GetAccountsDetail payload into one login's batch:
+// rows of bank_accounts, bank_balances, bank_transactions and
+// account_holders, the login's logins row, rejected_records and
+// data_quality. The rules above hold where they apply (exact decimals,
+// normalisation, quarantine by JSON path, duplicates, masking of account
+// numbers, nothing dropped); what differs is here.
+//
+// As-of date. The payload's Login.LastRefresh is when Flinks last refreshed
+// this data: its UTC date is the as_of_date of every bank_balances row, and
+// the instant is the logins row's last_refresh_at. When the payload has none
+// (or one that cannot be read, which is quarantined at $.Login.LastRefresh),
+// Context.LastRefresh (the session's) stands in, and without that the sync's
+// time (Context.SyncedAt), as for positions.
+//
+// Scopes. bank_balances: exactly (login_id, as-of date): a sync replaces its
+// date's balances, every account of the login, and keeps the other dates (a
+// second as-of date adds a snapshot; the same date again replaces it).
+// bank_accounts and bank_transactions follow the source as accounts and
+// transactions do (see "Accounts and transactions follow the source"): the
+// batch declares all of the login's bank accounts, (login_id, SyncedAt),
+// unless Accounts could not be read whole (not an array, an element not an
+// object, an account without a usable Id), and for each account whose
+// transactions all loaded, all of its transactions over their date range.
+//
+// bank_accounts. institution is InstitutionName, else Institution (which,
+// when it differs, is kept in extra); title, category, type and account_type
+// are kept as sent, masked as free text (account numbers, holders' details);
+// the Balance members fill balance_available, balance_current and
+// balance_limit; account_number is AccountNumber masked to its last four
+// (unless KeepAccountNumbers), and the payload's AccountNumbers are the
+// numbers masked in all free text, as AccountId is for investments;
+// last_four_digits is LastFourDigits as sent. The payload's members with no
+// column (all but HttpStatusCode and RequestId, which describe the exchange,
+// InstitutionName, InstitutionId, Institution, Login and Accounts) ride along
+// in every bank account's extra under "_payload", and the Login's (all but
+// Id, the LoginId, LastRefresh and Username, the person's bank login name,
+// which is never stored) under "_login"; a payload with no account to carry
+// them keeps them in one rejected_records row at "$".
+//
+// bank_balances: one row per loaded account, its Balance's members (NULL
+// when it has none), in the account's currency.
+//
+// bank_transactions: Date is "YYYY-MM-DD" or "YYYY/MM/DD" (or a timestamp, as
+// above). Debit and Credit are kept as sent, positive one-sided amounts
+// normally; amount = credit - debit exactly, a missing side counting as 0,
+// NULL when both are missing; a transaction with both sides keeps both (and
+// a negative side as sent). A transaction whose credit - debit does not fit
+// DECIMAL(38,18) is quarantined. currency is the account's. code is masked as
+// free text, description as transaction descriptions are (plus holders'
+// details).
+//
+// account_holders: one row per account that has a Holder object. The
+// payload has one Holder per account, so a joint account's holders arrive as
+// one (e.g. Name "Zoë Ünïcode & Marc Ünïcode"): the row, and its holder_key,
+// are the pair's. Names are never split (a name with "&" may be a company's),
+// so a joint account's key differs from each holder's own. province and
+// country are kept; the other columns only with KeepHolderPII (see Holders).
+//
+// balance_reconciles (data_quality): for an account with a Balance.Current
+// whose last loaded transaction gives a running Balance, that balance against
+// Balance.Current, passing within ValueTolerance. The last transaction is the
+// latest-dated; of several on that date, whose order within the day is
+// unknown, those giving a Balance are candidates and the one nearest
+// Balance.Current is compared (ties: the smaller), so the check passes when
+// any matches and never depends on array order. When none of the last date's
+// transactions gives a Balance there is no check: an older running balance
+// says nothing of the current one. A failed check is counted
+// (Stats.QualityFailed), never fatal.
+//
+// # Holders
+//
+// Unless Context.KeepHolderPII is set:
+//
+//   - account_holders.name, email, phone, civic_address, city, postal_code
+//     and po_box are NULL; extra holds only how many Holder and Address
+//     members had no column ({"withheld_members": n}).
+//   - The holders' details found anywhere else are masked, whatever
+//     KeepAccountNumbers says. The details are every holder's name, e-mail,
+//     phone, street address, postal code and post-office box, as sent,
+//     whichever account they belong to; city, province and country are not
+//     searched (they name places, not people). They are masked in every free
+//     text (institution, title, category, type, account_type, description,
+//     code), in every string and number of extra and rejected fragments, and
+//     in extra's member names. A detail is compared by its letters and
+//     digits, case-folded, in order, whatever separates them in the text
+//     ("+1 (555) 013-3742" is found in "CALL 1-555-013-3742"), also inside a
+//     longer word; each of those letters and digits becomes '*' and the
+//     separators stay ("E-TRANSFER FROM *** *******"). A detail with fewer
+//     than four letters and digits is not searched. What is written
+//     otherwise (initials, one part of a name, a phone without its country
+//     code, which the seven-digit rule of descriptions still masks but its
+//     last four) is not found.
+//   - In extra and fragments, members named like a holder's contact details
+//     (holder, owner, e-mail, phone, address, beneficiary) are withheld whole:
+//     "(withheld)".
+//
+// With KeepHolderPII the account_holders columns hold the values as sent,
+// its extra the Holder's members with no column (the Address's under
+// "_address"), and no holder detail is masked. Members named like an
+// identity number, a birth date or a credential (SIN, SSN, DOB, birth, tax
+// id, username, password) are withheld whatever the flags: the flag covers
+// name, e-mail, phone and address. rejected_records reasons never carry a
+// value, and an unreadable Holder member is quarantined by path alone.
+//
+// holder_key lets analysts count people without seeing them. It is
+//
+//	hex(HMAC-SHA256(secret, "holder-key/v1" NUL name' NUL email'))
+//
+// where the secret is Context.HolderSecret and name' and email' are the
+// holder's name and e-mail normalised: Unicode simple case folding (each
+// character to one representative of the characters that fold together, so
+// "É" and "é" agree), white space trimmed and each run of it collapsed to one
+// space. No Unicode normalisation form is applied (golang.org/x/text is not
+// a dependency), so a name sent precomposed once and decomposed another time
+// gives two keys. The key is NULL without a secret (an unkeyed hash of a
+// guessable name is no protection) and for a holder with neither name nor
+// e-mail. It is equal across one person's accounts and logins whenever
+// Flinks sends the same name and e-mail up to that normalisation; an account
+// that lacks the e-mail gives another key. The secret belongs to the
+// warehouse (HolderSecretLen random bytes): keys of warehouses with
+// different secrets cannot be compared, a new secret changes every key, and
+// whoever holds it can test a guessed name and e-mail, so it must be kept
+// from the analysts who read the keys.
 package transform

@@ -26,6 +26,34 @@ func (HolderSecret) LogValue() slog.Value { return slog.StringValue("[redacted]"
 // Format prints "[redacted]" whatever the verb (%x included).
 func (s HolderSecret) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
+// errHolderSecret is ParseHolderSecret's error; it never holds the text.
+var errHolderSecret = fmt.Errorf("holder secret: want %d bytes as %d hex digits", HolderSecretLen, 2*HolderSecretLen)
+
+// ParseHolderSecret reads a holder secret written as hex digits (how a key
+// file or environment variable holds it), white space around it ignored.
+// It must be at least HolderSecretLen bytes. The error never contains the
+// text.
+func ParseHolderSecret(text []byte) (HolderSecret, error) {
+	s, err := hex.DecodeString(strings.TrimSpace(string(text)))
+	if err != nil || len(s) < HolderSecretLen {
+		return nil, errHolderSecret
+	}
+	return HolderSecret(s), nil
+}
+
+// Fingerprint identifies the secret without revealing it (16 hex digits of
+// an HMAC of a fixed text), so a warehouse can record which secret made its
+// holder keys, and a run can refuse one made with another; "" for an empty
+// secret. It can be logged.
+func (s HolderSecret) Fingerprint() string {
+	if len(s) == 0 {
+		return ""
+	}
+	mac := hmac.New(sha256.New, s)
+	mac.Write([]byte(holderKeyVersion + "\x00fingerprint"))
+	return hex.EncodeToString(mac.Sum(nil))[:16]
+}
+
 // holderKeyVersion prefixes the hashed text, so that a future change of the
 // normalisation gives keys that cannot be mistaken for these.
 const holderKeyVersion = "holder-key/v1"

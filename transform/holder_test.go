@@ -97,3 +97,39 @@ func TestPIISetHide(t *testing.T) {
 		t.Error("an empty set hides something")
 	}
 }
+
+func TestParseHolderSecret(t *testing.T) {
+	raw := strings.Repeat("ab", HolderSecretLen)
+	s, err := ParseHolderSecret([]byte("  " + raw + "\n"))
+	if err != nil || len(s) != HolderSecretLen || s[0] != 0xab {
+		t.Fatalf("ParseHolderSecret = %v, %v", len(s), err)
+	}
+	for name, text := range map[string]string{
+		"short":   strings.Repeat("ab", HolderSecretLen-1),
+		"not hex": strings.Repeat("zz", HolderSecretLen),
+		"empty":   "",
+	} {
+		_, err := ParseHolderSecret([]byte(text))
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if text != "" && strings.Contains(err.Error(), text[:8]) {
+			t.Errorf("%s: error %q echoes the secret", name, err)
+		}
+	}
+}
+
+// TestHolderSecretFingerprint: stable for one secret, different for another,
+// and not the secret nor a holder key.
+func TestHolderSecretFingerprint(t *testing.T) {
+	a := HolderSecret(strings.Repeat("a", HolderSecretLen))
+	b := HolderSecret(strings.Repeat("b", HolderSecretLen))
+	fa := a.Fingerprint()
+	if fa != a.Fingerprint() || fa == b.Fingerprint() || len(fa) != 16 || strings.Contains(fa, "aaaa") {
+		t.Errorf("fingerprints %q %q", fa, b.Fingerprint())
+	}
+	if (HolderSecret(nil)).Fingerprint() != "" {
+		t.Error("an empty secret has a fingerprint")
+	}
+}

@@ -16,7 +16,9 @@ type Context struct {
 	// LastRefresh is when Flinks last refreshed the login's data: the
 	// session's Login.LastRefresh, zero when Flinks gave none. Its UTC date
 	// is the snapshot date (positions.as_of_date) of every position; when
-	// it is zero, SyncedAt's UTC date is (see SnapshotDate).
+	// it is zero, SyncedAt's UTC date is (see SnapshotDate). For
+	// TransformBanking, the payload's own Login.LastRefresh, when it has a
+	// readable one, takes its place (package doc, "Banking").
 	LastRefresh time.Time
 	// KeepAccountNumbers keeps account numbers and holder details in full;
 	// by default they are masked to their last four characters. For the
