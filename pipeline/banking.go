@@ -10,7 +10,7 @@ import (
 // bankingBatch turns a GetAccountsDetail body into the banking tables' rows,
 // with the run's holder options.
 func (r *runner) bankingBatch(body []byte, c transform.Context) (schema.Batch, transform.Stats, error) {
-	c.KeepHolderPII, c.HolderSecret = r.o.KeepHolderPII, transform.HolderSecret(r.o.HolderSecret)
+	c.KeepHolderPII, c.HolderSecret = r.o.KeepHolderPII, r.o.HolderSecret
 	return transform.FromBankingJSON(body, c)
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/transform"
 )
 
 // Options configure one run. The zero value of every field has a sensible default.
@@ -29,7 +30,7 @@ type Options struct {
 	// address in clear (banking).
 	KeepHolderPII bool
 	// HolderSecret keys account_holders.holder_key (banking); never logged.
-	HolderSecret []byte
+	HolderSecret transform.HolderSecret
 
 	// Products are the products synced for each login; default
 	// extract.DefaultProducts. ProductsOf, when it names a login, overrides

@@ -8,6 +8,7 @@ import (
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/schema"
+	"github.com/syncer/syncer/transform"
 )
 
 // productRows returns every sync_login_products row committed, by LoginId
@@ -92,7 +93,7 @@ func TestProductsFailApartAndKeepTheirRows(t *testing.T) {
 	client := fastClient(t, srv, nil)
 	sink := &memSink{}
 	sum, err := Run(context.Background(), client, sink, logins, Options{RunID: runID(t), Concurrency: 2,
-		Products: []extract.Product{extract.Banking, extract.Investments}, HolderSecret: []byte("0123456789abcdef0123456789abcdef")})
+		Products: []extract.Product{extract.Banking, extract.Investments}, HolderSecret: transform.HolderSecret("0123456789abcdef0123456789abcdef")})
 	if err != nil || sum.Status != RunPartial {
 		t.Fatalf("Run: %v, status %s", err, sum.Status)
 	}

@@ -219,3 +219,42 @@ func TestRetiredInvestmentsExplainsItself(t *testing.T) {
 		t.Errorf("%d holders without their details under --keep-holder-pii", n)
 	}
 }
+
+// SYNCER_HOLDER_KEY_FILE gives two warehouses the same holder_keys and
+// makes no key of their own; a bad key file stops the run (exit 1) without
+// quoting it.
+func TestHolderKeyFile(t *testing.T) {
+	srv := flinkstest.New(flinkstest.Config{Seed: 9, AsOf: e2eAsOf})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	list := writeLogins(t, dir, flinkstest.DemoLogins(9, 3))
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("ab", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"SYNCER_HOLDER_KEY_FILE=" + keyFile}
+	var keys [2][]string
+	for i := range keys {
+		db := filepath.Join(dir, fmt.Sprintf("w%d.duckdb", i))
+		r := syncer(t, dir, env, append([]string{"sync"}, append(fastFlags(srv, db), "--logins", list, "--products", "banking")...)...)
+		if r.code != exitOK {
+			t.Fatalf("sync: %s", r)
+		}
+		if _, err := os.Stat(db + ".holder-key"); !os.IsNotExist(err) {
+			t.Errorf("a warehouse key was made beside %s despite SYNCER_HOLDER_KEY_FILE", db)
+		}
+		w := openWarehouseRO(t, db)
+		keys[i] = stringsOf(t, w, `SELECT holder_key FROM account_holders ORDER BY login_id, account_id`)
+		w.Close()
+	}
+	if len(keys[0]) == 0 || strings.Join(keys[0], ",") != strings.Join(keys[1], ",") {
+		t.Errorf("holder keys differ between warehouses sharing a key file:\n%v\n%v", keys[0], keys[1])
+	}
+	if err := os.WriteFile(keyFile, []byte("canary-not-a-key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := syncer(t, dir, env, append([]string{"sync"}, append(fastFlags(srv, filepath.Join(dir, "w0.duckdb")), "--logins", list, "--products", "banking")...)...)
+	if r.code != exitFailed || strings.Contains(r.stdout+r.stderr, "canary") || !strings.Contains(r.stderr, "SYNCER_HOLDER_KEY_FILE") {
+		t.Errorf("bad key file: %s", r)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
+	"github.com/syncer/syncer/transform"
 )
 
 func runSync(ctx context.Context, env *environment, args []string) error {
@@ -186,6 +187,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		if w.holderSecret, err = holderKey(env, &f.warehouseFlags); err != nil {
 			return nil, nil, err
 		}
+		log.Info("holder key", "fingerprint", w.holderSecret.Fingerprint())
 	}
 	runID, err := w.newRunID(ctx, f.runID, command)
 	if err != nil {
@@ -294,7 +296,7 @@ type warehouse struct {
 	counter load.MergeCounter // the DuckDB sink, when there is one
 	close   func() error
 	// holderSecret keys account_holders.holder_key (see holderkey.go).
-	holderSecret []byte
+	holderSecret transform.HolderSecret
 }
 
 func (w *warehouse) Close() error { return w.close() }
