@@ -61,7 +61,7 @@ type bankAccount struct {
 	kind                      int
 	currency                  string
 	holders                   []int // indexes into bankPeople; two for a joint account
-	current                   num
+	current                   num   // the balance on bankAnchorDay
 	txPerDay                  float64
 	noOverdraft, extraMembers bool
 }
@@ -110,44 +110,87 @@ type bankTx struct {
 
 var bankDescriptions = []string{"PAYROLL - Stripe Paycheck", "Épicerie Métro #123", "Hydro-Québec", "Interac e-Transfer", "Café Olimpico", "Rent"}
 
-// drawBankTransactions returns account a's transactions of the window ending
-// on day last, oldest first, at most MaxBankTransactions (the newest kept).
-func drawBankTransactions(seed int64, loginID string, acct int, a *bankAccount, last int64) []bankTx {
-	var out []bankTx
-	h := hashString(normalizeLogin(loginID))
-	for day := last - BankingWindowDays + 1; day <= last; day++ {
-		r := rand.New(rand.NewPCG(mix(uint64(seed), streamBank, h, uint64(acct)), uint64(day)))
-		k := int(a.txPerDay)
-		if r.Float64() < a.txPerDay-float64(k) {
-			k++
-		}
-		for j := range k {
-			t := bankTx{id: guid(mix(uint64(seed), h, uint64(acct), uint64(day), uint64(j), 1), mix(uint64(seed), h, uint64(acct), uint64(day), uint64(j), 2)),
-				day: day, slashDate: r.IntN(5) == 0, description: bankDescriptions[r.IntN(len(bankDescriptions))],
-				noCode: r.IntN(4) == 0, extraMember: r.IntN(10) == 0}
-			amount := num{u: 1 + r.Int64N(250_000), s: 2}
-			if r.IntN(8) == 0 {
-				amount = num{u: 1 + r.Int64N(1_000_000_000), s: 6}
-			}
-			switch x := r.IntN(10); {
-			case x < 6:
-				t.debit = &amount
-			case x < 9:
-				t.credit = &amount
-			default: // both sides set: a fee netted against a deposit
-				fee := num{u: 1 + r.Int64N(500), s: 2}
-				t.credit, t.debit = &amount, &fee
-			}
-			if !t.noCode && r.IntN(2) == 0 {
-				t.code = "C" + strconv.Itoa(r.IntN(100))
-			}
-			out = append(out, t)
-		}
+// bankAnchorDay is the day each account's balance history starts from (its
+// drawn balance then): a transaction's running balance is that balance plus
+// every amount since, so it is the same on every as-of date that shows it.
+var bankAnchorDay = dayNumber(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC))
+
+// bankDay returns account a's transactions of one day.
+func bankDay(seed int64, h uint64, acct int, a *bankAccount, day int64) []bankTx {
+	r := rand.New(rand.NewPCG(mix(uint64(seed), streamBank, h, uint64(acct)), uint64(day)))
+	k := int(a.txPerDay)
+	if r.Float64() < a.txPerDay-float64(k) {
+		k++
 	}
-	if len(out) > MaxBankTransactions {
-		out = out[len(out)-MaxBankTransactions:]
+	out := make([]bankTx, 0, k)
+	for j := range k {
+		t := bankTx{id: guid(mix(uint64(seed), h, uint64(acct), uint64(day), uint64(j), 1), mix(uint64(seed), h, uint64(acct), uint64(day), uint64(j), 2)),
+			day: day, slashDate: r.IntN(5) == 0, description: bankDescriptions[r.IntN(len(bankDescriptions))],
+			noCode: r.IntN(4) == 0, extraMember: r.IntN(10) == 0}
+		amount := num{u: 1 + r.Int64N(250_000), s: 2}
+		if r.IntN(8) == 0 {
+			amount = num{u: 1 + r.Int64N(1_000_000_000), s: 6}
+		}
+		switch x := r.IntN(10); {
+		case x < 6:
+			t.debit = &amount
+		case x < 9:
+			t.credit = &amount
+		default: // both sides set: a fee netted against a deposit
+			fee := num{u: 1 + r.Int64N(500), s: 2}
+			t.credit, t.debit = &amount, &fee
+		}
+		if !t.noCode && r.IntN(2) == 0 {
+			t.code = "C" + strconv.Itoa(r.IntN(100))
+		}
+		out = append(out, t)
 	}
 	return out
+}
+
+// net is what t adds to its account's balance: credit − debit.
+func (t *bankTx) net() num {
+	n := num{}
+	if t.credit != nil {
+		n = n.add(*t.credit)
+	}
+	if t.debit != nil {
+		n = n.add(t.debit.neg())
+	}
+	return n
+}
+
+// drawBankTransactions returns account a's transactions of the window ending
+// on day last, oldest first, at most MaxBankTransactions (the newest whole
+// days kept),
+// with the running balance after each, and the balance at the end of day
+// last (Balance.Current).
+func drawBankTransactions(seed int64, loginID string, acct int, a *bankAccount, last int64) ([]bankTx, []num, num) {
+	h := hashString(normalizeLogin(loginID))
+	first := last - BankingWindowDays + 1
+	bal := a.current
+	for day := bankAnchorDay; day < first; day++ {
+		for _, t := range bankDay(seed, h, acct, a, day) {
+			bal = bal.add(t.net())
+		}
+	}
+	var txs []bankTx
+	var balances []num
+	for day := first; day <= last; day++ {
+		for _, t := range bankDay(seed, h, acct, a, day) {
+			bal = bal.add(t.net())
+			txs, balances = append(txs, t), append(balances, bal)
+		}
+	}
+	if n := len(txs); n > MaxBankTransactions {
+		// Whole days only: the oldest days go, so every day shown is whole.
+		cut := n - MaxBankTransactions
+		for cut < n && txs[cut].day == txs[cut-1].day {
+			cut++
+		}
+		txs, balances = txs[cut:], balances[cut:]
+	}
+	return txs, balances, bal
 }
 
 // appendAccountsDetail appends the 200 of GetAccountsDetail(Async) for
@@ -182,7 +225,7 @@ func appendAccountsDetail(b []byte, seed int64, loginID, requestID string, asOf 
 
 func appendBankAccount(w *jw, seed int64, loginID string, i int, a *bankAccount, last int64) {
 	kind := bankKinds[a.kind]
-	txs := drawBankTransactions(seed, loginID, i, a, last)
+	txs, balances, current := drawBankTransactions(seed, loginID, i, a, last)
 	w.open('{')
 	w.str("Id", a.id)
 	w.str("Title", kind.title)
@@ -197,9 +240,9 @@ func appendBankAccount(w *jw, seed int64, loginID string, i int, a *bankAccount,
 	if kind.category == "Credits" {
 		w.null("Available")
 	} else {
-		w.num("Available", a.current.add(num{u: 30000, s: 2}))
+		w.num("Available", current.add(num{u: 30000, s: 2}))
 	}
-	w.num("Current", a.current)
+	w.num("Current", current)
 	if kind.category == "Credits" {
 		w.num("Limit", num{u: 10_000_00, s: 2})
 	} else {
@@ -215,18 +258,6 @@ func appendBankAccount(w *jw, seed int64, loginID string, i int, a *bankAccount,
 	}
 	appendHolder(w, a)
 	w.openKey("Transactions", '[')
-	// The running balance ends at Current on the newest transaction.
-	bal := a.current
-	balances := make([]num, len(txs))
-	for k := len(txs) - 1; k >= 0; k-- {
-		balances[k] = bal
-		if txs[k].credit != nil {
-			bal = bal.add(txs[k].credit.neg())
-		}
-		if txs[k].debit != nil {
-			bal = bal.add(*txs[k].debit)
-		}
-	}
 	for k := range txs {
 		appendBankTx(w, &txs[k], balances[k])
 	}

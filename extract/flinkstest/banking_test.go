@@ -70,7 +70,7 @@ func TestBankingDataCoversTheShapes(t *testing.T) {
 }
 
 // A later as-of date repeats every transaction still in its window with the
-// same id, date and amounts.
+// same id, date, amounts and running balance.
 func TestBankingTransactionsAreStableAcrossDates(t *testing.T) {
 	login := DemoLogins(3, 5)[4]
 	d1 := time.Date(2026, 5, 10, 0, 0, 0, 0, time.UTC)
@@ -79,10 +79,10 @@ func TestBankingTransactionsAreStableAcrossDates(t *testing.T) {
 	for i, a := range first.Accounts {
 		later := map[string]string{}
 		for _, tx := range second.Accounts[i].Transactions {
-			later[string(tx["Id"])] = string(tx["Date"]) + string(tx["Debit"]) + string(tx["Credit"])
+			later[string(tx["Id"])] = string(tx["Date"]) + string(tx["Debit"]) + string(tx["Credit"]) + string(tx["Balance"])
 		}
 		for _, tx := range a.Transactions[min(len(a.Transactions), 3):] {
-			if got, ok := later[string(tx["Id"])]; ok && got != string(tx["Date"])+string(tx["Debit"])+string(tx["Credit"]) {
+			if got, ok := later[string(tx["Id"])]; ok && got != string(tx["Date"])+string(tx["Debit"])+string(tx["Credit"])+string(tx["Balance"]) {
 				t.Errorf("transaction %s changed across dates", tx["Id"])
 			}
 		}
