@@ -28,6 +28,9 @@ const (
 	TimedOut
 	// Canceled: the caller's context ended before the login finished.
 	Canceled
+	// Retired: Flinks no longer serves the product (/Investments after
+	// 2026-04-30); not retried, and said once per run.
+	Retired
 )
 
 var classNames = [...]string{
@@ -42,6 +45,7 @@ var classNames = [...]string{
 	Fatal:     "fatal",
 	TimedOut:  "timed_out",
 	Canceled:  "canceled",
+	Retired:   "retired",
 }
 
 func (c Class) String() string {

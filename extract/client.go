@@ -17,8 +17,10 @@ type Client struct {
 	gov      *governor
 	requests atomic.Int64
 	fatal    atomic.Pointer[Error] // first Fatal answer; stops every later Step
+	retired  atomic.Bool           // Flinks answered /Investments as retired
 
 	tokenURL, authorizeURL, investmentsURL string
+	accountsURL, accountsAsyncURL          string // GetAccountsDetail; GetAccountsDetailAsync/ + RequestId
 
 	mu   sync.Mutex
 	open map[string]struct{} // LoginIds with an open Login
@@ -32,25 +34,28 @@ func New(cfg Config) (*Client, error) {
 	}
 	banking := cfg.BankingURL + "/v3/" + cfg.CustomerID + "/BankingServices"
 	return &Client{
-		cfg:            cfg,
-		gov:            newGovernor(cfg.Rate, cfg.Burst, cfg.ThrottleRecovery),
-		tokenURL:       banking + "/GenerateAuthorizeToken",
-		authorizeURL:   banking + "/Authorize",
-		investmentsURL: cfg.WealthURL + "/v3/" + cfg.CustomerID + "/Investments",
-		open:           make(map[string]struct{}),
+		cfg:              cfg,
+		gov:              newGovernor(cfg.Rate, cfg.Burst, cfg.ThrottleRecovery),
+		tokenURL:         banking + "/GenerateAuthorizeToken",
+		authorizeURL:     banking + "/Authorize",
+		investmentsURL:   cfg.WealthURL + "/v3/" + cfg.CustomerID + "/Investments",
+		accountsURL:      banking + "/GetAccountsDetail",
+		accountsAsyncURL: banking + "/GetAccountsDetailAsync/",
+		open:             make(map[string]struct{}),
 	}, nil
 }
 
-// Begin opens the Login of loginID. It fails with ErrBusy while another Login
+// Begin opens the Login of loginID, to sync products (DefaultProducts when
+// none is named; see Normalize). It fails with ErrBusy while another Login
 // of the same LoginId is open in this Client. The caller must Close it.
-func (c *Client) Begin(loginID string) (*Login, error) {
+func (c *Client) Begin(loginID string, products ...Product) (*Login, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, busy := c.open[loginID]; busy {
 		return nil, ErrBusy
 	}
 	c.open[loginID] = struct{}{}
-	return &Login{c: c, id: loginID, log: c.cfg.Logger.With(LoginAttr(loginID))}, nil
+	return &Login{c: c, id: loginID, log: c.cfg.Logger.With(LoginAttr(loginID)), products: Normalize(products)}, nil
 }
 
 func (c *Client) release(loginID string) {
@@ -75,6 +80,10 @@ func (c *Client) Fetch(ctx context.Context, loginID string) (*payload.Investment
 		_ = Sleep(ctx, c.cfg.Clock, s.Wait) // a canceled ctx ends the next Step
 	}
 }
+
+// Retired reports whether Flinks answered /Investments as a retired product
+// during this Client's run.
+func (c *Client) Retired() bool { return c.retired.Load() }
 
 // Requests returns how many HTTP requests the client has sent.
 func (c *Client) Requests() int64 { return c.requests.Load() }

@@ -43,6 +43,9 @@ type Config struct {
 	SecretKey  string // enables GenerateAuthorizeToken -> flinks-auth-key; never logged or printed
 	APIKey     string // sent as x-api-key on data calls; never logged or printed
 	Tag        string // optional Authorize Tag, to label a run
+	// TransactionDays is the banking history window asked of Flinks
+	// (DaysOfTransactions): 90 or 365; 0 means DefaultTransactionDays.
+	TransactionDays int
 
 	// HTTP is the client to use; nil means one built on NewTransport. Its
 	// redirects are never followed (a redirect would carry our secret headers).
@@ -98,9 +101,13 @@ func (c Config) withDefaults() (Config, error) {
 		c.RequestTimeout < 0 || c.ThrottleRecovery < 0 {
 		errs = append(errs, errors.New("rates, counts, sizes and durations must not be negative"))
 	}
+	if c.TransactionDays != 0 && c.TransactionDays != 90 && c.TransactionDays != 365 {
+		errs = append(errs, errors.New("transaction days must be 90 or 365"))
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("extract config: %w", errors.Join(errs...))
 	}
+	setDefault(&c.TransactionDays, DefaultTransactionDays)
 	setDefault(&c.Rate, DefaultRate)
 	setDefault(&c.Burst, DefaultBurst)
 	setDefault(&c.ThrottleRecovery, DefaultThrottleRecovery)

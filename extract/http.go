@@ -36,13 +36,30 @@ func (c *Client) post(ctx context.Context, url string, body any, headers map[str
 	if err != nil {
 		return answer{err: err}
 	}
+	return c.exchange(ctx, http.MethodPost, url, buf, headers)
+}
+
+// get is post for a GET without a body (GetAccountsDetailAsync).
+func (c *Client) get(ctx context.Context, url string, headers map[string]string) answer {
+	return c.exchange(ctx, http.MethodGet, url, nil, headers)
+}
+
+// exchange sends one request (a JSON body when body is not nil) and reads the
+// answer as post says.
+func (c *Client) exchange(ctx context.Context, method, url string, body []byte, headers map[string]string) answer {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(buf))
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return answer{err: sanitize(err)}
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	for k, v := range headers {
 		req.Header.Set(k, v)

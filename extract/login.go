@@ -1,12 +1,14 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/syncer/syncer/payload"
@@ -28,18 +30,32 @@ type Login struct {
 
 	refreshed time.Time // the open session's Login.LastRefresh; zero if unknown
 
-	failures   int  // retryable failures so far
-	throttles  int  // throttling answers so far
-	reauths    int  // sessions reopened after SESSION_NONEXISTENT
-	cutRetried bool // a 200 body cut short has had its one retry
-	report     Report
+	products []Product // asked for, in order; products[len(outcomes)] is the current one
+	outcomes []Outcome // of the products ended so far
+	productState
+	report Report
+}
+
+// productState is the current product's progress; each product starts afresh.
+type productState struct {
+	failures   int       // retryable failures so far
+	throttles  int       // throttling answers so far
+	reauths    int       // sessions reopened after SESSION_NONEXISTENT
+	cutRetried bool      // a 200 body cut short has had its one retry
+	firstCall  time.Time // the product's first data call: its poll deadline counts from here
+	accepted   bool      // banking: GetAccountsDetail answered 202 in the open session; poll Async next
 }
 
 // Step is what one call of Login.Step did and what comes next.
 type Step struct {
-	Done    bool
-	Payload *payload.Investments // when Done and Err == nil
-	Err     error                // when Done and failed: a *Error
+	Done bool
+	// Outcomes, when Done, has one Outcome per product asked, in order.
+	Outcomes []Outcome
+	// Payload, when Done, is the Investments payload if that product succeeded.
+	Payload *payload.Investments
+	// Err, when Done, is the first failed product's error (a *Error); nil
+	// when every product succeeded.
+	Err error
 	// LastRefresh, with a Payload, is when Flinks last refreshed the data:
 	// Login.LastRefresh of the session that delivered it, in UTC; zero when
 	// its Authorize answer had none that could be read.
@@ -57,7 +73,7 @@ type Report struct {
 	Requests       int       // HTTP requests sent for this login
 	Sessions       int       // sessions opened (Authorize answered 200)
 	LastFlinksCode string    // last FlinksCode seen, "" if none
-	FirstDataCall  time.Time // first /Investments call, on the client's Clock; zero if none
+	FirstDataCall  time.Time // first data call, on the client's Clock; zero if none
 }
 
 // throttleBudget is how many throttling answers one login tolerates, as a
@@ -107,14 +123,27 @@ func (l *Login) Step(ctx context.Context) Step {
 	if wait, ok := l.takeSlot(now); !ok {
 		return Step{Wait: wait}
 	}
+	if l.current() == Investments && l.c.retired.Load() {
+		// Flinks said so for another login: no request, nothing more to say.
+		return l.fail(&Error{Class: Retired, Op: string(Investments), Err: ErrRetired})
+	}
 	if l.report.Attempts == 0 {
 		l.report.Attempts = 1
 	}
 	if l.requestID == "" {
 		return l.authorize(ctx, now)
 	}
+	if l.current() == Banking {
+		return l.pollBanking(ctx, now)
+	}
 	return l.poll(ctx, now)
 }
+
+// current is the product being synced.
+func (l *Login) current() Product { return l.products[len(l.outcomes)] }
+
+// isData reports whether op names a data call (a product).
+func isData(op string) bool { return op == string(Investments) || op == string(Banking) }
 
 // takeSlot asks the shared rate for this step's request(s): ok, or how long
 // to wait before asking again. A login that has sent a request before goes
@@ -131,12 +160,12 @@ func (l *Login) op() string {
 	if l.requestID == "" {
 		return "authorize"
 	}
-	return "investments"
+	return string(l.current())
 }
 
 // timedOut is the outcome of a 202 answered at or after the deadline.
-func (l *Login) timedOut(a answer) *Error {
-	return &Error{Class: TimedOut, Op: "investments", FlinksCode: a.code, Status: a.status, Err: ErrDeadline}
+func (l *Login) timedOut(op string, a answer) *Error {
+	return &Error{Class: TimedOut, Op: op, FlinksCode: a.code, Status: a.status, Err: ErrDeadline}
 }
 
 // authorize opens a session: a token first when a secret key is configured
@@ -169,6 +198,7 @@ func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
 		return l.retry("authorize", a, ErrNoRequestID)
 	}
 	l.requestID = id
+	l.accepted = false
 	l.refreshed, _ = lastRefreshOf(a.body)
 	l.report.Sessions++
 	return Step{}
@@ -176,9 +206,7 @@ func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
 
 // poll asks for the investments of the open session once.
 func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
-	if l.report.FirstDataCall.IsZero() {
-		l.report.FirstDataCall = sentAt
-	}
+	l.dataCall(sentAt)
 	req := struct {
 		LoginID          string `json:"LoginId"`
 		RequestID        string `json:"RequestId"`
@@ -204,8 +232,7 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 				}
 			}
 		}
-		l.final = &Step{Done: true, Payload: inv, LastRefresh: l.refreshed}
-		return *l.final
+		return l.succeed(Outcome{Product: Investments, Investments: inv, LastRefresh: l.refreshed})
 	case errors.Is(err, payload.ErrSyntax):
 		// Not JSON: HTML, NaN, an empty body, data after the payload... are
 		// not going to change; a JSON value that stops short may have been
@@ -226,15 +253,20 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 	}
 }
 
-// send makes one request and logs its outcome (never the body or the LoginId).
+// send makes one request (a GET when body is nil) and logs its outcome (never the body or the LoginId).
 // The FlinksCode of a token or Authorize answer is read whatever its status:
 // Flinks may put an error object under 200. (A data call's 200 is decoded
 // by poll.)
 func (l *Login) send(ctx context.Context, op, url string, body any, headers map[string]string) answer {
 	l.report.Requests++
 	start := time.Now()
-	a := l.c.post(ctx, url, body, headers)
-	if a.err == nil && a.code == "" && op != "investments" {
+	var a answer
+	if body == nil {
+		a = l.c.get(ctx, url, headers)
+	} else {
+		a = l.c.post(ctx, url, body, headers)
+	}
+	if a.err == nil && a.code == "" && !isData(op) {
 		a.code = fieldsOf(a.body).FlinksCode
 	}
 	if a.code != "" {
@@ -278,18 +310,24 @@ func (l *Login) decide(ctx context.Context, op string, a answer, runThrottled bo
 		}
 		return l.retry(op, a, a.err), true
 	}
+	if op == string(Investments) && isRetired(a) {
+		return l.retire(ctx, a), true
+	}
 	class := Classify(a.status, a.code)
 	switch class {
 	case Ready:
 		return Step{}, false
 	case Pending:
-		if op != "investments" {
+		if !isData(op) {
 			return l.retry(op, a, nil), true
 		}
 		l.report.Polls++
-		left := l.c.deadline(l.report.FirstDataCall).Sub(l.c.cfg.Clock.Now())
+		if op == string(Banking) {
+			l.accepted = true
+		}
+		left := l.c.deadline(l.firstCall).Sub(l.c.cfg.Clock.Now())
 		if left <= 0 { // still pending at or after the deadline
-			return l.fail(l.timedOut(a)), true
+			return l.fail(l.timedOut(op, a)), true
 		}
 		return Step{Wait: min(l.c.cfg.PollInterval, left)}, true // the last poll at the deadline
 	case Reauth:
@@ -355,11 +393,115 @@ func (l *Login) errorOf(class Class, op string, a answer, cause error) *Error {
 	return &Error{Class: class, Op: op, Status: a.status, FlinksCode: a.code, Err: cause}
 }
 
+// fail ends the current product with e. A login that cannot go on (no
+// session could be opened, the run stopped or was cancelled) ends every
+// product left with e; otherwise the next product, if any, starts in the
+// same session.
 func (l *Login) fail(e *Error) Step {
-	l.final = &Step{Done: true, Err: e}
-	l.log.LogAttrs(context.Background(), slog.LevelDebug, "login ended", slog.String("class", e.Class.String()),
-		slog.String("op", e.Op), slog.Int("status", e.Status), slog.String("code", e.FlinksCode))
-	return *l.final
+	l.log.LogAttrs(context.Background(), slog.LevelDebug, "product ended", slog.String("product", string(l.current())),
+		slog.String("class", e.Class.String()), slog.String("op", e.Op), slog.Int("status", e.Status), slog.String("code", e.FlinksCode))
+	whole := !isData(e.Op) || e.Class == Fatal || e.Class == Canceled
+	for {
+		l.outcomes = append(l.outcomes, Outcome{Product: l.current(), Err: e})
+		if !whole || len(l.outcomes) == len(l.products) {
+			break
+		}
+	}
+	return l.next()
+}
+
+// succeed ends the current product with o.
+func (l *Login) succeed(o Outcome) Step {
+	l.outcomes = append(l.outcomes, o)
+	return l.next()
+}
+
+// next starts the next product afresh, or ends the login when none is left.
+func (l *Login) next() Step {
+	l.productState = productState{}
+	if len(l.outcomes) < len(l.products) {
+		return Step{}
+	}
+	f := Step{Done: true, Outcomes: l.outcomes}
+	for _, o := range l.outcomes {
+		if o.Investments != nil {
+			f.Payload, f.LastRefresh = o.Investments, o.LastRefresh
+		}
+		if o.Err != nil && f.Err == nil {
+			f.Err = o.Err
+		}
+	}
+	l.final = &f
+	return f
+}
+
+// dataCall notes a data call sent at sentAt.
+func (l *Login) dataCall(sentAt time.Time) {
+	if l.report.FirstDataCall.IsZero() {
+		l.report.FirstDataCall = sentAt
+	}
+	if l.firstCall.IsZero() {
+		l.firstCall = sentAt
+	}
+}
+
+// retire ends the Investments product as Retired; the first login of the
+// Client to meet the retired endpoint logs it, once, and the others skip the
+// call. (What to do about it is the run's verdict: ErrRetired.)
+func (l *Login) retire(ctx context.Context, a answer) Step {
+	if l.c.retired.CompareAndSwap(false, true) {
+		l.log.LogAttrs(ctx, slog.LevelWarn, retiredLog, slog.Int("status", a.status), slog.String("code", a.code))
+	}
+	return l.fail(&Error{Class: Retired, Op: string(Investments), Status: a.status, FlinksCode: a.code, Err: ErrRetired})
+}
+
+// pollBanking asks for the banking data of the open session once: POST
+// GetAccountsDetail first, then GET GetAccountsDetailAsync/{RequestId}
+// while Flinks answers 202.
+func (l *Login) pollBanking(ctx context.Context, sentAt time.Time) Step {
+	l.dataCall(sentAt)
+	var headers map[string]string
+	if l.c.cfg.APIKey != "" {
+		headers = map[string]string{"x-api-key": l.c.cfg.APIKey}
+	}
+	const op = string(Banking)
+	var a answer
+	if l.accepted {
+		a = l.send(ctx, op, l.c.accountsAsyncURL+url.PathEscape(l.requestID), nil, headers)
+	} else {
+		req := struct {
+			RequestID           string `json:"RequestId"`
+			WithAccountIdentity bool
+			WithKYC             bool
+			WithTransactions    bool
+			DaysOfTransactions  string
+			MostRecentCached    bool
+		}{l.requestID, true, true, true, daysOfTransactions(l.c.cfg.TransactionDays), true}
+		a = l.send(ctx, op, l.c.accountsURL, req, headers)
+	}
+	if a.err == nil && a.status != http.StatusOK && a.code == "" {
+		a.code = fieldsOf(a.body).FlinksCode
+	}
+	if s, handled := l.judge(ctx, op, a, sentAt); handled {
+		return s
+	}
+	if !validJSON(a.body) {
+		if !l.cutRetried && cutShort(a.body) {
+			l.cutRetried = true
+			return l.retry(op, a, fmt.Errorf("%w: %w", ErrCutShort, payload.ErrSyntax))
+		}
+		return l.fail(&Error{Class: Rejected, Op: op, Status: a.status, Err: payload.ErrSyntax})
+	}
+	if code := bankingError(a.body); code != "" {
+		l.report.LastFlinksCode = code
+		if Classify(a.status, code) != Ready {
+			a.code = code
+			if s, handled := l.decide(ctx, op, a, false); handled {
+				return s
+			}
+		}
+	}
+	return l.succeed(Outcome{Product: Banking, Banking: bytes.Clone(a.body), LastRefresh: l.refreshed})
 }
 
 // extraCode returns a top-level FlinksCode found beside an investments payload.

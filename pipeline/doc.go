@@ -14,7 +14,17 @@
 // cannot continue (credentials rejected for everyone, warehouse unwritable:
 // ErrFatal, and the run stops at once) or could not proceed (no login synced
 // and every failure says Flinks was unreachable or served nobody:
-// ErrUnreachable); what was committed before stays committed.
+// ErrUnreachable; a product Flinks retired was asked for: extract.ErrRetired);
+// what was committed before stays committed.
+//
+// Products. Each login syncs Options.Products (or, for a login in
+// Options.ProductsOf, those: retry's failed products) from one session. Each
+// product's outcome is a sync_login_products row; the rows of the products
+// that succeeded are committed with the login whatever the others did. The
+// login's sync_logins row says succeeded only when every product did; else
+// it takes the status and FlinksCode of a failed product, a retryable one
+// (failed, timed_out) first so that RetryCandidates finds the login, and
+// RetryProducts names the products to ask again.
 //
 // Cancellation. When ctx is cancelled the run stops admitting logins,
 // lets the loader commit what it already holds, records every listed login

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/syncer/syncer/extract"
 )
 
 // The queries below read the run ledger of a warehouse (a DuckDB file, or a
@@ -33,8 +35,33 @@ func RetryCandidates(ctx context.Context, db *sql.DB) ([]string, error) {
 	return strings1(ctx, db, q)
 }
 
+// RetryProducts returns, for each retry candidate whose latest attempt
+// recorded its products, the products that ended in a retryable status: what
+// `syncer retry` syncs again. A candidate not in the map (its attempt
+// predates sync_login_products) syncs the run's products.
+func RetryProducts(ctx context.Context, db *sql.DB) (map[string][]extract.Product, error) {
+	statuses := "'" + strings.Join(RetryableStatuses, "', '") + "'"
+	q := fmt.Sprintf(`SELECT p.login_id, p.product FROM sync_login_products p
+		JOIN (%s) a ON a.login_id = p.login_id AND a.run_id = p.run_id
+		WHERE a.status IN (%s) AND p.status IN (%s) ORDER BY p.login_id, p.product`, latestAttempt, statuses, statuses)
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]extract.Product{}
+	for rows.Next() {
+		var login, product string
+		if err := rows.Scan(&login, &product); err != nil {
+			return nil, err
+		}
+		out[login] = append(out[login], extract.Product(product))
+	}
+	return out, rows.Err()
+}
+
 // latestAttempt selects each login's most recent sync_logins row.
-const latestAttempt = `SELECT l.login_id, l.status, l.flinks_code, l.error, l.finished_at
+const latestAttempt = `SELECT l.login_id, l.run_id, l.status, l.flinks_code, l.error, l.finished_at
 	FROM sync_logins l JOIN sync_runs r USING (run_id)
 	QUALIFY row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) = 1`
 
@@ -67,6 +94,10 @@ type LoginStatus struct {
 	LastStatus          string
 	LastFlinksCode      sql.NullString
 	ConsecutiveFailures int
+	// LastProducts is each product's outcome in the last attempt, e.g.
+	// "investments:failed banking:succeeded"; NULL for an attempt that
+	// predates sync_login_products.
+	LastProducts sql.NullString
 }
 
 // Age is how old the login's data is at now: now minus its LastRefresh (the
@@ -89,7 +120,7 @@ func (s LoginStatus) Age(now time.Time) time.Duration {
 func LoginStatuses(ctx context.Context, db *sql.DB) ([]LoginStatus, error) {
 	const q = `
 WITH attempts AS (
-	SELECT l.login_id, l.status, l.flinks_code, coalesce(l.finished_at, r.started_at) AS attempted_at,
+	SELECT l.login_id, l.run_id, l.status, l.flinks_code, coalesce(l.finished_at, r.started_at) AS attempted_at,
 	       row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) AS n
 	FROM sync_logins l JOIN sync_runs r USING (run_id)
 ), streak AS (
@@ -99,7 +130,9 @@ WITH attempts AS (
 )
 SELECT g.login_id, s.last_success, g.last_refresh_at,
        a.attempted_at, coalesce(a.status, 'never synced'), a.flinks_code,
-       coalesce(s.first_ok - 1, (SELECT count(*) FROM attempts c WHERE c.login_id = g.login_id)) AS failures
+       coalesce(s.first_ok - 1, (SELECT count(*) FROM attempts c WHERE c.login_id = g.login_id)) AS failures,
+       (SELECT string_agg(p.product || ':' || p.status, ' ' ORDER BY p.product DESC) FROM sync_login_products p
+         WHERE p.run_id = a.run_id AND p.login_id = g.login_id) AS products
 FROM logins g
 LEFT JOIN attempts a ON a.login_id = g.login_id AND a.n = 1
 LEFT JOIN streak s ON s.login_id = g.login_id
@@ -112,7 +145,7 @@ ORDER BY coalesce(g.last_refresh_at, s.last_success) ASC NULLS FIRST, g.login_id
 	var out []LoginStatus
 	for rows.Next() {
 		var s LoginStatus
-		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastRefresh, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode, &s.ConsecutiveFailures); err != nil {
+		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastRefresh, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode, &s.ConsecutiveFailures, &s.LastProducts); err != nil {
 			return nil, err
 		}
 		out = append(out, s)

@@ -99,5 +99,13 @@ func (r *runner) loadFailure(res result, err error) result {
 		}
 	}
 	out.FinishedAt = r.o.Now().UTC()
-	return result{batch: transform.OutcomeBatch(out), status: StatusFailed}
+	b := transform.OutcomeBatch(out)
+	// Every product of the login failed with it, so retry asks for them all.
+	pi := schema.SyncLoginProducts.Index("product")
+	for _, p := range res.batch.Rows[schema.SyncLoginProducts.Name] {
+		b.Rows[schema.SyncLoginProducts.Name] = append(b.Rows[schema.SyncLoginProducts.Name], transform.ProductRow(transform.ProductOutcome{
+			RunID: r.o.RunID, LoginID: res.batch.LoginID, Product: p[pi].(string), Status: StatusFailed,
+			Error: out.Error, FinishedAt: out.FinishedAt}))
+	}
+	return result{batch: b, status: StatusFailed}
 }

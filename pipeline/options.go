@@ -3,6 +3,9 @@ package pipeline
 import (
 	"log/slog"
 	"time"
+
+	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/transform"
 )
 
 // Options configure one run. The zero value of every field has a sensible default.
@@ -23,6 +26,17 @@ type Options struct {
 
 	// KeepAccountNumbers stores account numbers in full instead of masked.
 	KeepAccountNumbers bool
+	// KeepHolderPII stores account holders' name, e-mail, phone and street
+	// address in clear (banking).
+	KeepHolderPII bool
+	// HolderSecret keys account_holders.holder_key (banking); never logged.
+	HolderSecret transform.HolderSecret
+
+	// Products are the products synced for each login; default
+	// extract.DefaultProducts. ProductsOf, when it names a login, overrides
+	// them for that login (retry syncs only the products that failed).
+	Products   []extract.Product
+	ProductsOf map[string][]extract.Product
 
 	// Progress, when set, receives a snapshot every ProgressEvery (default 2s)
 	// and once at the end.
@@ -67,8 +81,17 @@ func (o *Options) withDefaults() Options {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Products = extract.Normalize(c.Products)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c
+}
+
+// productsOf returns the products to sync for loginID.
+func (o *Options) productsOf(loginID string) []extract.Product {
+	if ps, ok := o.ProductsOf[loginID]; ok && len(ps) > 0 {
+		return extract.Normalize(ps)
+	}
+	return o.Products
 }

@@ -28,6 +28,7 @@ type counters struct {
 	queued   atomic.Int64
 	inFlight atomic.Int64
 	parked   atomic.Int64
+	retired  atomic.Bool // Flinks answered a product as retired
 
 	mu       sync.Mutex
 	byStatus map[string]int
@@ -49,7 +50,7 @@ func (c *counters) committed(res result) {
 	c.byStatus[res.status]++
 	c.ends.add(res.ending)
 	for name, rows := range res.batch.Rows {
-		if name == schema.SyncLogins.Name {
+		if name == schema.SyncLogins.Name || name == schema.SyncLoginProducts.Name {
 			continue
 		}
 		c.rows[name] += int64(len(rows))

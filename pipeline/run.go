@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,7 +24,7 @@ var ErrFatal = errors.New("the run cannot continue")
 // Client is what the pipeline needs from the Flinks client; *extract.Client
 // implements it.
 type Client interface {
-	Begin(loginID string) (*extract.Login, error)
+	Begin(loginID string, products ...extract.Product) (*extract.Login, error)
 	Requests() int64
 }
 
@@ -183,7 +184,7 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 		r.stats.queued.Add(-1)
 		r.open.Add(1)
 		t := &task{loginID: id, started: r.o.Now().UTC()}
-		login, err := r.client.Begin(id)
+		login, err := r.client.Begin(id, r.o.productsOf(id)...)
 		if err != nil {
 			r.finish(t, err)
 			continue
@@ -271,30 +272,95 @@ func (r *runner) watchCancel(ctx context.Context, over <-chan struct{}) {
 	}
 }
 
+// finishStep records a login whose products all ended: the rows of those
+// that succeeded, one sync_login_products row per product, and its
+// sync_logins row (see loginStatus).
 func (r *runner) finishStep(t *task, step extract.Step) {
-	if step.Err != nil {
-		r.finish(t, step.Err)
-		return
-	}
 	rep := t.login.Report()
 	t.login.Close()
-	tctx := transform.Context{RunID: r.o.RunID, LoginID: t.loginID, SyncedAt: r.o.Now().UTC(), LastRefresh: step.LastRefresh,
-		KeepAccountNumbers: r.o.KeepAccountNumbers}
-	if step.LastRefresh.IsZero() {
-		r.o.Logger.Warn("Flinks gave no usable Login.LastRefresh; the positions snapshot is dated by the sync",
-			extract.LoginAttr(t.loginID), "snapshot_date", tctx.SnapshotDate().Format(time.DateOnly))
+	batch := schema.Batch{RunID: r.o.RunID, LoginID: t.loginID, Rows: map[string][]schema.Row{}, Scopes: map[string][]schema.Row{}}
+	var stats transform.Stats
+	errs := make([]error, len(step.Outcomes))
+	for i, o := range step.Outcomes {
+		errs[i] = o.Err
+		if o.Err == nil {
+			b, st, err := r.transformOutcome(t.loginID, o)
+			if err != nil {
+				errs[i] = err
+			} else {
+				mergeBatch(&batch, b)
+				stats = stats.Add(st)
+			}
+		}
+		if extract.ClassOf(errs[i]) == extract.Retired {
+			r.stats.retired.Store(true)
+		}
+		batch.Rows[schema.SyncLoginProducts.Name] = append(batch.Rows[schema.SyncLoginProducts.Name], r.productRow(t.loginID, o.Product, errs[i]))
 	}
-	batch, st := transform.Transform(step.Payload, tctx)
-	out := r.outcome(t, StatusSucceeded, rep, nil)
-	out.Stats = st
-	if batch.Rows == nil {
-		batch.Rows = map[string][]schema.Row{}
-	}
+	err := loginError(errs)
+	status := statusOf(err)
+	out := r.outcome(t, status, rep, err)
+	out.Stats = stats
 	batch.Rows[schema.SyncLogins.Name] = []schema.Row{transform.LoginRow(out)}
-	r.hand(result{batch: batch, status: StatusSucceeded, stats: st})
+	res := result{batch: batch, status: status, stats: stats}
+	if err != nil {
+		res.ending = endingOf(err)
+	}
+	r.hand(res)
 }
 
-// finish records a login that ended without a payload.
+// transformOutcome turns a product's data into rows. A body that cannot be
+// used at all rejects the product (a *extract.Error of class Rejected).
+func (r *runner) transformOutcome(loginID string, o extract.Outcome) (schema.Batch, transform.Stats, error) {
+	tctx := transform.Context{RunID: r.o.RunID, LoginID: loginID, SyncedAt: r.o.Now().UTC(), LastRefresh: o.LastRefresh,
+		KeepAccountNumbers: r.o.KeepAccountNumbers}
+	if o.LastRefresh.IsZero() {
+		r.o.Logger.Warn("Flinks gave no usable Login.LastRefresh; the snapshot is dated by the sync",
+			extract.LoginAttr(loginID), "product", string(o.Product), "snapshot_date", tctx.SnapshotDate().Format(time.DateOnly))
+	}
+	if o.Product == extract.Banking {
+		b, st, err := r.bankingBatch(o.Banking, tctx)
+		if err != nil {
+			return b, st, &extract.Error{Class: extract.Rejected, Op: string(extract.Banking), Status: 200, Err: err}
+		}
+		return b, st, nil
+	}
+	b, st := transform.Transform(o.Investments, tctx)
+	return b, st, nil
+}
+
+// productRow is the sync_login_products row of one product's outcome.
+func (r *runner) productRow(loginID string, p extract.Product, err error) schema.Row {
+	po := transform.ProductOutcome{RunID: r.o.RunID, LoginID: loginID, Product: string(p), Status: statusOf(err),
+		FlinksCode: extract.CodeOf(err), FinishedAt: r.o.Now().UTC()}
+	if err != nil {
+		po.Error = describe(err)
+	}
+	return transform.ProductRow(po)
+}
+
+// loginError is the error that decides a login's sync_logins row from its
+// products' errors: nil when every product succeeded; else the first
+// retryable failure (failed, timed_out), so that retry finds the login;
+// else the first failure.
+func loginError(errs []error) error {
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if slices.Contains(RetryableStatuses, statusOf(err)) {
+			return err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// finish records a login that ended without a Step's outcomes (cancelled,
+// refused by Begin): every product it was to sync ends with err.
 func (r *runner) finish(t *task, err error) {
 	var rep extract.Report
 	if t.login != nil {
@@ -303,7 +369,11 @@ func (r *runner) finish(t *task, err error) {
 	}
 	status := statusOf(err)
 	out := r.outcome(t, status, rep, err)
-	r.hand(result{batch: transform.OutcomeBatch(out), status: status, ending: endingOf(err)})
+	b := transform.OutcomeBatch(out)
+	for _, p := range r.o.productsOf(t.loginID) {
+		b.Rows[schema.SyncLoginProducts.Name] = append(b.Rows[schema.SyncLoginProducts.Name], r.productRow(t.loginID, p, err))
+	}
+	r.hand(result{batch: b, status: status, ending: endingOf(err)})
 }
 
 func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {

@@ -253,6 +253,9 @@ func TestBadBatchIsIsolated(t *testing.T) {
 	if sink.dataRows(schema.Accounts.Name, bad) != 0 {
 		t.Error("the refused login's rows were committed")
 	}
+	if p := sink.productRows()[bad][string(extract.Investments)]; p == nil || col(schema.SyncLoginProducts, p, "status") != StatusFailed {
+		t.Errorf("the refused login's product row %v, want failed", p)
+	}
 	if sum.ByStatus[StatusFailed] != 1 {
 		t.Errorf("summary failed = %d", sum.ByStatus[StatusFailed])
 	}

@@ -44,7 +44,7 @@ func statusOf(err error) string {
 		return StatusTimedOut
 	case extract.NeedsUser:
 		return StatusNeedsUserAction
-	case extract.Rejected:
+	case extract.Rejected, extract.Retired: // a retired product is not retried
 		return StatusRejected
 	}
 	return StatusFailed

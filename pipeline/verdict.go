@@ -89,6 +89,7 @@ type verdict struct {
 // verdict decides how the run ended, in this order: stopped by a fatal error
 // (failed); interrupted by ctx while logins were still unfinished
 // (interrupted: an interruption after every login finished changes nothing);
+// a product Flinks retired was asked for (failed, with extract.ErrRetired);
 // no login synced and every failure an unreachable Flinks (failed, with
 // ErrUnreachable); some logins failed (partial); else succeeded.
 func (r *runner) verdict(sum *Summary, cause error, interrupted bool) verdict {
@@ -101,6 +102,10 @@ func (r *runner) verdict(sum *Summary, cause error, interrupted bool) verdict {
 		return verdict{status: RunFailed, err: cause}
 	case interrupted && (c.ends.cut > 0 || sum.Committed < sum.Total):
 		return verdict{status: RunInterrupted}
+	case c.retired.Load():
+		// Every login would fail the same way, every night: the run cannot
+		// proceed as configured (the other products' rows are committed).
+		return verdict{status: RunFailed, err: extract.ErrRetired}
 	case sum.ByStatus[StatusSucceeded] == 0 && c.ends.unreachable > 0 && c.ends.unreachable == failed:
 		why, example := c.ends.commonest()
 		others := ""

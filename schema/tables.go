@@ -197,6 +197,23 @@ var (
 		},
 	}
 
+	SyncLoginProducts = &Table{
+		Name: "sync_login_products",
+		Doc: "One row per login per product per run: how that product (investments, banking) of the login's sync ended. " +
+			"sync_logins.status is succeeded only when every product asked of the login succeeded; `syncer retry` syncs again only the products that failed.",
+		Merge: Upsert,
+		Key:   []string{"run_id", "login_id", "product"},
+		Columns: []Column{
+			colSince(2, "run_id", text, "Run (sync_runs.run_id)."),
+			colSince(2, "login_id", text, "Flinks LoginId."),
+			colSince(2, "product", text, "investments or banking."),
+			colSince(2, "status", text, "succeeded, failed, timed_out, needs_user_action or rejected, as sync_logins.status, for this product alone."),
+			nullSince(2, "flinks_code", text, "FlinksCode of the answer that decided the product's outcome; NULL on success or when that answer had none."),
+			nullSince(2, "error", text, "Why the product did not sync; never contains secrets, personal data or payload values."),
+			nullSince(2, "finished_at", instant, "When the outcome was decided (UTC)."),
+		},
+	}
+
 	RejectedRecords = &Table{
 		Name:  "rejected_records",
 		Doc:   "Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.",
@@ -248,7 +265,7 @@ var (
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
 var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions,
-	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncRuns}
+	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncLoginProducts, SyncRuns}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {

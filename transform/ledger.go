@@ -37,6 +37,18 @@ func OutcomeBatch(o LoginOutcome) schema.Batch {
 	}
 }
 
+// ProductOutcome is how one product of a login's sync ended.
+type ProductOutcome struct {
+	RunID, LoginID, Product, Status, FlinksCode, Error string
+	FinishedAt                                         time.Time
+}
+
+// ProductRow returns the sync_login_products row of a product's outcome.
+// Empty strings and zero times are NULL.
+func ProductRow(o ProductOutcome) schema.Row {
+	return schema.Row{o.RunID, o.LoginID, o.Product, o.Status, nullText(o.FlinksCode), nullText(o.Error), nullTime(o.FinishedAt)}
+}
+
 // RunRecord is one run, for its sync_runs row.
 type RunRecord struct {
 	RunID, Status, Command, Error      string

@@ -79,9 +79,15 @@ type syncFlags struct {
 	keepNumbers   bool
 	runID         string
 
-	sandbox     bool
-	sandboxSeed int64
-	sandboxAsOf string
+	productsText    string
+	products        []extract.Product // parsed from productsText by validate
+	transactionDays int
+	keepHolderPII   bool
+
+	sandbox        bool
+	sandboxSeed    int64
+	sandboxAsOf    string
+	sandboxRetired bool
 
 	loginsFile string
 	logins     []string
@@ -103,10 +109,14 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.IntVar(&s.commitEvery, "commit-every", 200, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
 	fs.DurationVar(&s.commitLatency, "commit-latency", 500*time.Millisecond, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
+	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS)")
+	fs.IntVar(&s.transactionDays, "transaction-days", extract.DefaultTransactionDays, "banking history asked of Flinks, in days: 90 or 365")
+	fs.BoolVar(&s.keepHolderPII, "keep-holder-pii", false, "store bank account holders' name, e-mail, phone and street address in clear (default: not stored)")
 	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs, which must be new (default: generated from the time; with schedule, a prefix of each run's id)")
 	fs.BoolVar(&s.sandbox, "sandbox", false, "run the built-in Flinks imitation on a loopback port and sync against it")
 	fs.Int64Var(&s.sandboxSeed, "sandbox-seed", 1, "seed of the sandbox's generated data")
 	fs.StringVar(&s.sandboxAsOf, "sandbox-as-of", "", "as-of date (YYYY-MM-DD) of the sandbox's data, which its logins were last refreshed on (default: today, UTC)")
+	fs.BoolVar(&s.sandboxRetired, "sandbox-retired-investments", false, "make the sandbox's /Investments answer as Flinks' retired product (410)")
 	if withLogins {
 		fs.StringVar(&s.loginsFile, "logins", "", "file of LoginIds, one per line ('#' comments and blank lines ignored; '-' reads stdin)")
 		fs.StringArrayVar(&s.logins, "login", nil, "a LoginId to sync (repeatable)")
@@ -134,7 +144,14 @@ func (s *syncFlags) validate() error {
 		return usagef("--commit-every must be at least 1")
 	case s.commitLatency <= 0:
 		return usagef("--commit-latency must be positive")
+	case s.transactionDays != 90 && s.transactionDays != 365:
+		return usagef("--transaction-days must be 90 or 365, not %d", s.transactionDays)
 	}
+	products, err := extract.ParseProducts(s.productsText)
+	if err != nil {
+		return usagef("--products: %v", err)
+	}
+	s.products = products
 	if s.sandboxAsOf != "" {
 		if _, err := time.Parse(time.DateOnly, s.sandboxAsOf); err != nil {
 			return usagef("--sandbox-as-of must be a date like 2025-01-31")

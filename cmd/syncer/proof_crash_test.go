@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/syncer/syncer/extract/flinkstest"
@@ -40,8 +42,10 @@ func crashSandbox(t *testing.T) *tripwire {
 	return newTripwire(t, flinkstest.Config{Seed: 11, AsOf: proofAsOf, Pending: flinkstest.PendingDist{Min: 0, Max: 2}})
 }
 
+// crashArgs sync both products, so the crash property covers the banking
+// tables too.
 func crashArgs(tw *tripwire, sink crashSink, dir, logins string) []string {
-	return append([]string{"sync", "--logins", logins, "--base-url", tw.URL, "--commit-every", "10",
+	return append([]string{"sync", "--logins", logins, "--base-url", tw.URL, "--commit-every", "10", "--products", "investments,banking",
 		"--poll-interval", "1ms", "--backoff", "1ms", "--rate", "5000", "--concurrency", "8", "--log-format", "json"},
 		sink.args(dir)...)
 }
@@ -56,13 +60,19 @@ func checkCrashConverges(t *testing.T, sink crashSink, seeds []uint64, nLogins i
 	logins := flinkstest.DemoLogins(11, nLogins)
 	refDir := t.TempDir()
 	ref := crashSandbox(t)
-	if r := syncer(t, refDir, nil, crashArgs(ref, sink, refDir, writeLogins(t, refDir, logins))...); r.code != exitOK {
+	// One holder key for every warehouse of the property, so holder_keys compare.
+	keyFile := filepath.Join(refDir, "holder.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("5a", 32)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"SYNCER_HOLDER_KEY_FILE=" + keyFile}
+	if r := syncer(t, refDir, env, crashArgs(ref, sink, refDir, writeLogins(t, refDir, logins))...); r.code != exitOK {
 		t.Fatalf("reference run: want exit 0\n%s", r)
 	}
 	requests := ref.count.Load()
 	want := dataChecksums(t, sink.open(t, refDir))
-	if want["accounts"] == "0:" {
-		t.Fatal("the reference run wrote no accounts")
+	if want["accounts"] == "0:" || want["bank_transactions"] == "0:" {
+		t.Fatal("the reference run wrote no accounts or no bank transactions")
 	}
 
 	for _, seed := range seeds {
@@ -71,7 +81,7 @@ func checkCrashConverges(t *testing.T, sink crashSink, seeds []uint64, nLogins i
 		kill := rand.New(rand.NewPCG(seed, 0)).Int64N(requests) + 1
 
 		tw := crashSandbox(t)
-		p := startSyncer(t, dir, nil, crashArgs(tw, sink, dir, file)...)
+		p := startSyncer(t, dir, env, crashArgs(tw, sink, dir, file)...)
 		tw.arm(kill, func() { _ = p.cmd.Process.Kill() })
 		killed := p.wait()
 		if killed.code != -1 {
@@ -79,7 +89,7 @@ func checkCrashConverges(t *testing.T, sink crashSink, seeds []uint64, nLogins i
 		}
 
 		again := crashSandbox(t)
-		if r := syncer(t, dir, nil, crashArgs(again, sink, dir, file)...); r.code != exitOK {
+		if r := syncer(t, dir, env, crashArgs(again, sink, dir, file)...); r.code != exitOK {
 			t.Fatalf("seed %d: re-run after a kill at request %d: want exit 0\n%s", seed, kill, r)
 		}
 		db := sink.open(t, dir)

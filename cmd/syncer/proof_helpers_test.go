@@ -24,6 +24,7 @@ var proofAsOf = time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC)
 
 // dataTables are the tables that hold data (not the run ledger).
 var dataTables = []*schema.Table{schema.Accounts, schema.Positions, schema.Securities, schema.Transactions,
+	schema.BankAccounts, schema.BankBalances, schema.BankTransactions, schema.AccountHolders,
 	schema.RejectedRecords, schema.DataQuality, schema.Logins}
 
 // runColumns say which run wrote a row and when; they differ between runs

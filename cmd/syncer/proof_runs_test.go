@@ -21,7 +21,7 @@ func runsLogins() []string {
 }
 
 func runsArgs(srv *flinkstest.Server, sink crashSink, dir, logins, runID string) []string {
-	return append([]string{"sync", "--logins", logins, "--base-url", srv.URL, "--run-id", runID,
+	return append([]string{"sync", "--logins", logins, "--base-url", srv.URL, "--run-id", runID, "--products", "investments,banking",
 		"--poll-interval", "1ms", "--rate", "5000", "--log-format", "json"}, sink.args(dir)...)
 }
 
@@ -47,7 +47,7 @@ func checkIdempotent(t *testing.T, sink crashSink) {
 		}
 		db := sink.open(t, dir)
 		sums := dataChecksums(t, db)
-		exact := exactChecksums(t, db, schema.Transactions, schema.Logins)
+		exact := exactChecksums(t, db, schema.Transactions, schema.BankTransactions, schema.Logins)
 		if i == 0 {
 			first, firstExact = sums, exact
 			if queryInt(t, db, "SELECT count(*) FROM rejected_records") == 0 {
@@ -111,7 +111,13 @@ func checkADayLater(t *testing.T, sink crashSink) {
 	snapshot1 := scalarString(t, db, positionsDigest, day1)
 	transactions1 := scalarString(t, db, transactionsDigest)
 	seen1 := scalarString(t, db, "SELECT CAST(max(first_seen_at) AS VARCHAR) FROM transactions")
+	bankAccounts := queryInt(t, db, "SELECT count(*) FROM bank_accounts")
+	balances1 := scalarString(t, db, bankBalancesDigest, day1)
+	bankTx1 := queryInt(t, db, "SELECT count(*) FROM bank_transactions")
 	_ = db.Close()
+	if bankAccounts == 0 || bankTx1 == 0 {
+		t.Fatal("day 1 wrote no bank accounts or transactions")
+	}
 	if accounts == 0 || snapshot1 == "0:" {
 		t.Fatal("day 1 wrote no accounts or positions")
 	}
@@ -148,12 +154,36 @@ func checkADayLater(t *testing.T, sink crashSink) {
 	if n := queryInt(t, db, "SELECT count(*) FROM accounts WHERE closed_at IS NOT NULL"); n != 0 {
 		t.Errorf("%d accounts closed by a re-sync of the same accounts", n)
 	}
+	// Banking: a second balance snapshot per account, the first kept; no
+	// transaction twice, none changed or removed, and the bank accounts
+	// updated in place.
+	if got := queryInt(t, db, "SELECT count(DISTINCT as_of_date) FROM bank_balances"); got != 2 {
+		t.Errorf("%d bank balance dates, want 2", got)
+	}
+	if got := scalarString(t, db, bankBalancesDigest, day1); got != balances1 {
+		t.Errorf("day 1's bank balances changed: %s, were %s", got, balances1)
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM bank_accounts"); got != bankAccounts {
+		t.Errorf("%d bank accounts after day 2, want %d", got, bankAccounts)
+	}
+	if dups := queryInt(t, db, `SELECT count(*) - count(DISTINCT (login_id, account_id, transaction_id)) FROM bank_transactions`); dups != 0 {
+		t.Errorf("%d duplicated bank transactions", dups)
+	}
+	if n := queryInt(t, db, "SELECT count(*) FROM bank_transactions WHERE updated_at IS NOT NULL OR removed_at IS NOT NULL"); n != 0 {
+		t.Errorf("%d bank transactions updated or removed by a re-sync of unchanged data", n)
+	}
+	if got := queryInt(t, db, "SELECT count(*) FROM bank_transactions"); got <= bankTx1 {
+		t.Errorf("%d bank transactions after day 2, %d after day 1: day 2 added none", got, bankTx1)
+	}
 }
 
 const (
 	positionsDigest = `SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', login_id, account_id, security_key,
 		quantity, price, market_value, run_id), ',' ORDER BY login_id, account_id, security_key)), '')
 		FROM positions WHERE as_of_date = ?`
+	bankBalancesDigest = `SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', login_id, account_id,
+		available, current, limit_amount, currency, run_id), ',' ORDER BY login_id, account_id)), '')
+		FROM bank_balances WHERE as_of_date = ?`
 	transactionsDigest = `SELECT count(*) || ':' || coalesce(md5(string_agg(concat_ws('|', login_id, account_id, transaction_id,
 		date, net_amount, first_seen_at), ',' ORDER BY login_id, account_id, transaction_id)), '') FROM transactions`
 )

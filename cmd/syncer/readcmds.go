@@ -145,7 +145,8 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 	var f warehouseFlags
 	fs := newFlagSet(env, "status", "[flags]",
 		"Shows one row per login (last success, when Flinks last refreshed its data, the data's age,\n"+
-			"last outcome and FlinksCode, consecutive failures), stalest first, then the last runs.\n"+
+			"last outcome and FlinksCode, consecutive failures, each product's last outcome), stalest\n"+
+			"first, then the last runs.\n"+
 			"Logins whose data was not refreshed within --stale are marked STALE.")
 	f.addFlags(fs, env)
 	stale := fs.Duration("stale", 36*time.Hour, "data age (since Flinks last refreshed it) past which a login is marked stale")
@@ -170,8 +171,8 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	now := time.Now()
-	lt := &table{header: []string{"login_id", "last_success", "last_refresh", "age", "last_status", "flinks_code", "failures", "stale"},
-		right: []bool{false, false, false, true, false, false, true, false}}
+	lt := &table{header: []string{"login_id", "last_success", "last_refresh", "age", "last_status", "flinks_code", "failures", "stale", "products"},
+		right: []bool{false, false, false, true, false, false, true, false, false}}
 	staleCount := 0
 	for _, s := range logins {
 		age, mark := "never", ""
@@ -183,7 +184,7 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 			staleCount++
 		}
 		lt.add(s.LoginID, nullTime(s.LastSuccess), nullTime(s.LastRefresh), age, s.LastStatus, s.LastFlinksCode.String,
-			fmt.Sprint(s.ConsecutiveFailures), mark)
+			fmt.Sprint(s.ConsecutiveFailures), mark, s.LastProducts.String)
 	}
 	if *format != "table" {
 		return lt.write(env.stdout, *format)

@@ -33,7 +33,9 @@ func startSandbox(f *syncFlags, secretKey, apiKey string) (url, customerID strin
 	if f.sandboxAsOf != "" {
 		asOf, _ = time.Parse(time.DateOnly, f.sandboxAsOf)
 	}
-	s := flinkstest.New(sandboxConfig(f.sandboxSeed, asOf, secretKey, apiKey))
+	cfg := sandboxConfig(f.sandboxSeed, asOf, secretKey, apiKey)
+	cfg.RetiredInvestments = f.sandboxRetired
+	s := flinkstest.New(cfg)
 	return s.URL, flinkstest.DefaultCustomerID, s.Close, nil
 }
 
@@ -45,6 +47,7 @@ func runSandbox(ctx context.Context, env *environment, args []string) error {
 	asOfText := fs.String("as-of", "", "as-of date (YYYY-MM-DD) of the data, which the logins were last refreshed on (default: today, UTC)")
 	pendingMax := fs.Int("pending-max", 2, "most 202 answers a login gets before its data")
 	rate := fs.Float64("rate", 0, "the sandbox's own rate limit in requests/s (0: none)")
+	retired := fs.Bool("retired-investments", false, "answer /Investments as Flinks' retired product (410), as Flinks does since 2026-04-30")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -66,6 +69,7 @@ func runSandbox(ctx context.Context, env *environment, args []string) error {
 	cfg := sandboxConfig(*seed, asOf, "", "")
 	cfg.Pending.Max = *pendingMax
 	cfg.Rate = *rate
+	cfg.RetiredInvestments = *retired
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}

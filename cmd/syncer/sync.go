@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -16,6 +17,7 @@ import (
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
+	"github.com/syncer/syncer/transform"
 )
 
 func runSync(ctx context.Context, env *environment, args []string) error {
@@ -181,6 +183,12 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	if err != nil {
 		return nil, nil, err
 	}
+	if slices.Contains(f.products, extract.Banking) {
+		if w.holderSecret, err = holderKey(env, &f.warehouseFlags); err != nil {
+			return nil, nil, err
+		}
+		log.Info("holder key", "fingerprint", w.holderSecret.Fingerprint())
+	}
 	runID, err := w.newRunID(ctx, f.runID, command)
 	if err != nil {
 		return nil, nil, err
@@ -192,6 +200,12 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	opts := pipeline.Options{
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
 		CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
+		Products: f.products, KeepHolderPII: f.keepHolderPII, HolderSecret: w.holderSecret,
+	}
+	if command == "retry" {
+		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.catalog); err != nil {
+			return nil, nil, err
+		}
 	}
 	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
@@ -247,7 +261,7 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 	cfg := extract.Config{
 		CustomerID: f.customerID, SecretKey: secretKey, APIKey: apiKey,
 		Rate: f.rate, PollInterval: f.pollInterval, PollTimeout: f.pollTimeout,
-		MaxAttempts: f.maxAttempts, BackoffBase: f.backoff, Logger: log,
+		MaxAttempts: f.maxAttempts, BackoffBase: f.backoff, Logger: log, TransactionDays: f.transactionDays,
 	}
 	switch {
 	case f.baseURL != "":
@@ -281,6 +295,8 @@ type warehouse struct {
 	catalog *sql.DB
 	counter load.MergeCounter // the DuckDB sink, when there is one
 	close   func() error
+	// holderSecret keys account_holders.holder_key (see holderkey.go).
+	holderSecret transform.HolderSecret
 }
 
 func (w *warehouse) Close() error { return w.close() }

@@ -44,6 +44,17 @@ type Config struct {
 	// require the header x-api-key: APIKey.
 	APIKey string
 
+	// DataFault, when set, may fail one data call beyond the LoginId's own
+	// fault: a Fault other than FaultNone it returns for (endpoint, LoginId)
+	// answers that call as that fault would (a fault of another stage, or
+	// FaultSlow, answers as FaultAggregationError). Tests use it to fail one product of a
+	// login, e.g. only EndpointAccountsDetail, and to heal it later.
+	DataFault func(endpoint, loginID string) Fault
+
+	// RetiredInvestments makes /Investments answer as Flinks' retired
+	// product does: 410 Gone with RetiredMessage, whatever the request.
+	RetiredInvestments bool
+
 	// Pending is how many 202 answers a session gets before its 200.
 	Pending PendingDist
 	// SessionTTL is how long a RequestId lives without requests (default 8
@@ -75,6 +86,9 @@ type Config struct {
 	// a zero AsOf (default time.Now).
 	Clock func() time.Time
 }
+
+// RetiredMessage is the Message of /Investments when RetiredInvestments is set.
+const RetiredMessage = "The Investments product was retired on 2026-04-30 and is no longer available"
 
 // PendingDist is the number of 202 answers a login's session gets before its
 // 200. Func, when set, decides alone; otherwise the number is drawn uniformly

@@ -29,6 +29,8 @@ func DemoText(url string, seed int64) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Flinks sandbox listening on %s (customerId %s, seed %d)\n\n", url, DefaultCustomerID, seed)
 	fmt.Fprintf(&b, "Sync a login against it:\n  syncer sync --base-url %s --login %s\n\n", url, DemoLogins(seed, 1)[0])
+	fmt.Fprintf(&b, "Banking data (GetAccountsDetail: accounts, balances, transactions, holders) too, from the same session:\n  syncer sync --base-url %s --products investments,banking --login %s\n", url, DemoLogins(seed, 1)[0])
+	b.WriteString("(Flinks retired /Investments on 2026-04-30: start the sandbox with --retired-investments to see\nwhat the syncer says, and sync with --products banking.)\n\n")
 	b.WriteString("Healthy demo LoginIds (any other GUID works too; its data derives from it):\n")
 	for _, id := range DemoLogins(seed, 5) {
 		fmt.Fprintf(&b, "  %s\n", id)

@@ -138,6 +138,8 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 		a = flinksError(http.StatusBadRequest, "INVALID_REQUEST", c.bad)
 	case c.requestID == "":
 		a = flinksError(http.StatusBadRequest, "INVALID_REQUEST", "RequestId is required")
+	case s.cfg.RetiredInvestments && c.endpoint == EndpointInvestments:
+		a = flinksError(http.StatusGone, "", RetiredMessage)
 	default:
 		se = s.sessions.get(c.requestID, now)
 		switch {
@@ -149,8 +151,16 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 		default:
 			c.loginID = se.loginID
 			se.lastUsed = now
+			if s.cfg.DataFault != nil {
+				if df := s.cfg.DataFault(c.endpoint, se.loginID); df > FaultNone && df < faultCount {
+					if faults[df].stage != stageData || df == FaultSlow {
+						df = FaultAggregationError
+					}
+					a = s.faultAnswer(df)
+				}
+			}
 			f := se.fault.fault
-			if f > 0 && faults[f].stage == stageData && s.fires(se.loginID, se.fault) {
+			if a.status == 0 && f > 0 && faults[f].stage == stageData && s.fires(se.loginID, se.fault) {
 				if f == FaultSlow {
 					slow = true
 				} else {
@@ -158,7 +168,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 				}
 			}
 			if a.status == 0 && !slow {
-				a = s.progress(se)
+				a = s.progress(se, productOf(c.endpoint))
 			}
 		}
 	}
@@ -168,7 +178,7 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 			return // the client or the sandbox went away
 		}
 		s.mu.Lock()
-		a = s.progress(se)
+		a = s.progress(se, productOf(c.endpoint))
 		a.fault = FaultSlow
 		s.mu.Unlock()
 	}
@@ -179,18 +189,20 @@ func (s *Server) data(w http.ResponseWriter, r *http.Request, c call) {
 	s.finish(w, r, c, a, now)
 }
 
-// progress moves a session along: 202 until its pending polls are spent,
-// then the 200, with the session's fault applied. Callers hold s.mu.
-func (s *Server) progress(se *session) answer {
+// progress moves a session's product p along: 202 until its pending polls
+// are spent, then the 200, with the session's fault applied. Each product of
+// a session is pending on its own. Callers hold s.mu.
+func (s *Server) progress(se *session, p product) answer {
 	spec := se.fault
-	if spec.fault == FaultSessionNonexistent && se.polls > 0 && s.fires(se.loginID, spec) {
+	pr := &se.prog[p]
+	if spec.fault == FaultSessionNonexistent && pr.polls > 0 && s.fires(se.loginID, spec) {
 		s.sessions.remove(se)
 		a := flinksError(http.StatusBadRequest, "SESSION_NONEXISTENT", "The session expired while processing")
 		a.fault = FaultSessionNonexistent
 		return a
 	}
-	if se.polls < se.pending {
-		se.polls++
+	if pr.polls < se.pending {
+		pr.polls++
 		a := answer{status: http.StatusAccepted, code: "OPERATION_PENDING", requestID: se.requestID}
 		if spec.fault == FaultDispatched && s.fires(se.loginID, spec) {
 			a.code, a.fault = "OPERATION_DISPATCHED", FaultDispatched
@@ -202,7 +214,7 @@ func (s *Server) progress(se *session) answer {
 		a.fault = spec.fault
 		switch spec.fault {
 		case FaultNeverReady:
-			se.polls++
+			pr.polls++
 			return answer{status: http.StatusAccepted, code: "OPERATION_PENDING", requestID: se.requestID, fault: FaultNeverReady}
 		case FaultCutMidBody:
 			a.kind = kindCut

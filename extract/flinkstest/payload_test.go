@@ -395,7 +395,8 @@ func TestDemoLoginsAndText(t *testing.T) {
 		seen[id] = true
 	}
 	text := DemoText("http://127.0.0.1:8089", 1)
-	for _, want := range []string{"syncer sync --base-url http://127.0.0.1:8089 --login " + a[0], a[1], FaultLogin(FaultMFA, 1), "fa11FFFF-KKKK"} {
+	for _, want := range []string{"syncer sync --base-url http://127.0.0.1:8089 --login " + a[0], a[1], FaultLogin(FaultMFA, 1), "fa11FFFF-KKKK",
+		"--products investments,banking --login " + a[0], "--retired-investments", "--products banking"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("DemoText lacks %q:\n%s", want, text)
 		}

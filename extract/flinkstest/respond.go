@@ -63,7 +63,7 @@ var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 32<<10); return 
 func (s *Server) appendSuccessBody(b []byte, c call, a answer) []byte {
 	asOf := dataAsOf(c.loginID, s.asOf(s.cfg.Clock()))
 	if a.banking {
-		return append(b, accountsDetailBody(s.cfg.Seed, c.loginID, a.requestID, asOf)...)
+		return appendAccountsDetail(b, s.cfg.Seed, c.loginID, a.requestID, asOf)
 	}
 	return appendPayload(b, s.cfg.Seed, c.loginID, asOf, a.kind == kindMalformed)
 }
@@ -150,51 +150,6 @@ func mfaBody(inst institution, requestID string) []byte {
 	w.raw("Links", `[{"rel":"Authorize","href":"/Authorize","example":null}]`)
 	w.raw("SecurityChallenges", `[{"Type":"QuestionAndAnswer","Prompt":"Quelle est la couleur de votre premier vélo?"}]`)
 	w.str("Institution", inst.name)
-	w.str("RequestId", requestID)
-	w.close('}')
-	return w.b
-}
-
-// accountsDetailBody is the banking-shaped 200 of GetAccountsDetail: the
-// same accounts as the investments payload, with their balances.
-func accountsDetailBody(seed int64, loginID, requestID string, asOf time.Time) []byte {
-	h := drawHoldings(seed, loginID, false)
-	day := dayNumber(asOf)
-	w := &jw{b: make([]byte, 0, 2048)}
-	w.open('{')
-	w.int("HttpStatusCode", http.StatusOK)
-	w.openKey("Accounts", '[')
-	for _, g := range h.groups {
-		for i := range g.accounts {
-			a := &g.accounts[i]
-			w.open('{')
-			w.raw("Transactions", "[]")
-			w.str("TransitNumber", "00000")
-			w.str("InstitutionNumber", g.inst.id)
-			w.str("OverdraftLimit", "0")
-			w.str("Title", a.name)
-			w.str("AccountNumber", a.number)
-			w.openKey("Balance", '{')
-			w.null("Available")
-			w.num("Current", a.valueOn(day))
-			w.null("Limit")
-			w.close('}')
-			w.str("Category", "Investments")
-			w.str("Type", a.typ)
-			w.str("Currency", upper(a.currency))
-			w.null("Holder")
-			w.str("Id", a.id)
-			w.close('}')
-		}
-	}
-	w.close(']')
-	w.openKey("Login", '{')
-	w.str("Username", "Greatday")
-	w.str("LastRefresh", formatRefresh(refreshedOn(seed, loginID, asOf)))
-	w.str("Type", "Personal")
-	w.str("Id", loginID)
-	w.close('}')
-	w.str("Institution", institutions[primaryInstitution(seed, loginID)].name)
 	w.str("RequestId", requestID)
 	w.close('}')
 	return w.b

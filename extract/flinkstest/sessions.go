@@ -10,9 +10,9 @@ type session struct {
 	requestID string
 	loginID   string
 	fault     faultSpec
-	pending   int // 202 answers due before the 200
-	polls     int // 202 answers given
-	delivered bool
+	pending   int                              // 202 answers due before each product's 200
+	prog      [numProducts]struct{ polls int } // per product: 202 answers given
+	delivered bool                             // some product's 200 was given
 	lastUsed  time.Time
 }
 
@@ -108,3 +108,19 @@ func (s *sessions) sweep(now time.Time) {
 
 // len is the number of sessions held, live or not yet swept.
 func (s *sessions) len() int { return len(s.byRequest) }
+
+// product is a data product of a session: each is pending on its own.
+type product int
+
+const (
+	productInvestments product = iota
+	productBanking
+	numProducts
+)
+
+func productOf(endpoint string) product {
+	if endpoint == EndpointInvestments {
+		return productInvestments
+	}
+	return productBanking
+}

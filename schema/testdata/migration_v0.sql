@@ -215,6 +215,17 @@ CREATE TABLE IF NOT EXISTS "sync_logins" (
 	PRIMARY KEY ("run_id", "login_id")
 );
 
+CREATE TABLE IF NOT EXISTS "sync_login_products" (
+	"run_id" VARCHAR NOT NULL,
+	"login_id" VARCHAR NOT NULL,
+	"product" VARCHAR NOT NULL,
+	"status" VARCHAR NOT NULL,
+	"flinks_code" VARCHAR,
+	"error" VARCHAR,
+	"finished_at" TIMESTAMP,
+	PRIMARY KEY ("run_id", "login_id", "product")
+);
+
 CREATE TABLE IF NOT EXISTS "sync_runs" (
 	"run_id" VARCHAR NOT NULL,
 	"started_at" TIMESTAMP NOT NULL,
@@ -578,6 +589,22 @@ COMMENT ON COLUMN "sync_logins"."positions" IS 'Position rows written.';
 COMMENT ON COLUMN "sync_logins"."transactions" IS 'Transaction rows in the payload (investment and bank transactions).';
 
 COMMENT ON COLUMN "sync_logins"."rejected" IS 'Fragments quarantined in rejected_records.';
+
+COMMENT ON TABLE "sync_login_products" IS 'One row per login per product per run: how that product (investments, banking) of the login''s sync ended. sync_logins.status is succeeded only when every product asked of the login succeeded; `syncer retry` syncs again only the products that failed.';
+
+COMMENT ON COLUMN "sync_login_products"."run_id" IS 'Run (sync_runs.run_id).';
+
+COMMENT ON COLUMN "sync_login_products"."login_id" IS 'Flinks LoginId.';
+
+COMMENT ON COLUMN "sync_login_products"."product" IS 'investments or banking.';
+
+COMMENT ON COLUMN "sync_login_products"."status" IS 'succeeded, failed, timed_out, needs_user_action or rejected, as sync_logins.status, for this product alone.';
+
+COMMENT ON COLUMN "sync_login_products"."flinks_code" IS 'FlinksCode of the answer that decided the product''s outcome; NULL on success or when that answer had none.';
+
+COMMENT ON COLUMN "sync_login_products"."error" IS 'Why the product did not sync; never contains secrets, personal data or payload values.';
+
+COMMENT ON COLUMN "sync_login_products"."finished_at" IS 'When the outcome was decided (UTC).';
 
 COMMENT ON TABLE "sync_runs" IS 'One row per run of the syncer.';
 
