@@ -96,6 +96,8 @@ const retiredLog = "flinks answered /Investments as a retired product; no login 
 
 // ErrRetired is wrapped by the outcome of an Investments product that Flinks
 // answered as retired (class Retired).
+//
+//lint:ignore ST1005 Flinks is a proper noun, and the text is the line an operator reads.
 var ErrRetired = errors.New(RetiredMessage)
 
 // isRetired reports whether an answer of /Investments says the endpoint is

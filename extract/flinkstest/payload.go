@@ -65,12 +65,6 @@ func sumMarketValue(vals []valued) num {
 	return sum
 }
 
-// valueOn is the AccountValue the payload states on a day: Cash plus the
-// market values, plus the account's deliberate mismatch if it has one.
-func (a *account) valueOn(day int64) num {
-	return a.cash.add(sumMarketValue(a.valuesOn(day))).add(a.mismatch)
-}
-
 func writeAccount(w *jw, h *holdings, a *account, day int64) {
 	vals := a.valuesOn(day)
 	value := a.cash.add(sumMarketValue(vals)).add(a.mismatch)
