@@ -247,12 +247,77 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 			}
 		}
 	}
+	bankRows(b, add, seed, i, day, synced)
 	add(schema.SyncLogins, map[string]any{
 		"run_id": runID, "login_id": login, "status": "succeeded", "attempts": int64(1), "polls": int64(r.IntN(3)),
 		"started_at": synced.Add(-time.Second), "finished_at": synced,
 		"accounts": int64(accounts), "positions": int64(positions), "transactions": int64(transactions), "rejected": int64(0),
 	})
 	return b
+}
+
+// bankRows adds login i's banking rows for day to b, as a sync of both
+// products does: one or two bank accounts (the second one closed on the days
+// accountClosed closes a third investment account), their balances on day
+// (scope: the login's day), one holder per account (the same person for both,
+// so one holder_key), and transactions of day and the two days before with
+// one-sided and two-sided amounts, corrected and withdrawn day to day as the
+// investment transactions are (scope: each account's three days).
+func bankRows(b schema.Batch, add func(*schema.Table, map[string]any), seed int64, i int, day, synced time.Time) {
+	login, runID := b.LoginID, b.RunID
+	r := rng(seed, int64(i), dayNumber(day), 7)
+	b.Scopes[schema.BankAccounts.Name] = []schema.Row{{login, synced}}
+	b.Scopes[schema.BankBalances.Name] = []schema.Row{{login, day}}
+	for a := range 1 + i%2 {
+		if accountClosed(i, a+1, day) {
+			continue
+		}
+		acct := fmt.Sprintf("bank-%d-%d", i, a)
+		current := dec(r.Int64N(10_000_000_000)-1_000_000_000, int32(r.IntN(4)))
+		add(schema.BankAccounts, map[string]any{
+			"login_id": login, "account_id": acct, "institution": "Test Bank", "institution_id": "777",
+			"title": fmt.Sprintf("Chequing %d", a), "category": "Operations", "type": "Chequing", "currency": "CAD",
+			"account_type": "Personal", "balance_available": current.Add(dec(r.Int64N(100_000), 2)), "balance_current": current,
+			"overdraft_limit": dec(r.Int64N(100_000), 1), "transit_number": "12345", "institution_number": "777",
+			"account_number": fmt.Sprintf("****%04d", (i*11+a)%10000), "run_id": runID, "synced_at": synced,
+		})
+		add(schema.BankBalances, map[string]any{
+			"login_id": login, "account_id": acct, "as_of_date": day, "available": current, "current": current,
+			"currency": "CAD", "run_id": runID, "synced_at": synced,
+		})
+		add(schema.AccountHolders, map[string]any{
+			"login_id": login, "account_id": acct, "holder_key": fmt.Sprintf("%064x", hash(login)&0xffffffff),
+			"province": "ON", "country": "CA", "run_id": runID, "synced_at": synced,
+		})
+		b.Scopes[schema.BankTransactions.Name] = append(b.Scopes[schema.BankTransactions.Name],
+			schema.Row{login, acct, day.AddDate(0, 0, -2), day, synced})
+		for back := 2; back >= 0; back-- {
+			txDay := day.AddDate(0, 0, -back)
+			for n := range 2 {
+				changes := i%4 == 3 && back > 0
+				if changes && n == 1 {
+					continue // withdrawn by the source after its first day
+				}
+				tr := rng(seed, hash(acct), dayNumber(txDay), int64(n))
+				tx := map[string]any{
+					"login_id": login, "account_id": acct, "transaction_id": fmt.Sprintf("btx-%s-%d-%d", acct, dayNumber(txDay), n),
+					"date": txDay, "description": fmt.Sprintf("PAYMENT %d", n), "currency": "CAD",
+					"balance": dec(tr.Int64N(1_000_000_000), 2), "run_id": runID, "synced_at": synced,
+				}
+				debit, credit := dec(tr.Int64N(1_000_000_000), int32(tr.IntN(9))), dec(tr.Int64N(1_000_000), 2)
+				switch n {
+				case 0:
+					tx["debit"], tx["amount"] = debit, dec(0, 0).Sub(debit)
+				default: // both sides set, as some institutions send
+					tx["debit"], tx["credit"], tx["amount"] = debit, credit, credit.Sub(debit)
+				}
+				if changes {
+					tx["description"] = "PAYMENT CORRECTED"
+				}
+				add(schema.BankTransactions, tx)
+			}
+		}
+	}
 }
 
 // accountClosed reports whether login i's account a is absent from the
