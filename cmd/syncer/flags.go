@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,7 +110,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.IntVar(&s.commitEvery, "commit-every", 200, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
 	fs.DurationVar(&s.commitLatency, "commit-latency", 500*time.Millisecond, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
-	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS)")
+	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS; both by default with --sandbox)")
 	fs.IntVar(&s.transactionDays, "transaction-days", extract.DefaultTransactionDays, "banking history asked of Flinks, in days: 90 or 365")
 	fs.BoolVar(&s.keepHolderPII, "keep-holder-pii", false, "store bank account holders' name, e-mail, phone and street address in clear (default: not stored)")
 	fs.StringVar(&s.runID, "run-id", "", "id of the run in sync_runs, which must be new (default: generated from the time; with schedule, a prefix of each run's id)")
@@ -172,6 +173,16 @@ func (s *syncFlags) parquetDefaults(fs *pflag.FlagSet) {
 	}
 	if !fs.Changed("commit-latency") {
 		s.commitLatency = 5 * time.Second
+	}
+}
+
+// sandboxDefaults makes a sync against the built-in sandbox show every
+// product the syncer knows (investments and banking) unless --products or
+// SYNCER_PRODUCTS says otherwise: the sandbox is the demonstration, while
+// against Flinks the default stays investments (CONTRACT).
+func (s *syncFlags) sandboxDefaults(fs *pflag.FlagSet, env *environment) {
+	if s.sandbox && !fs.Changed("products") && env.getenv("SYNCER_PRODUCTS") == "" {
+		s.products = slices.Clone(extract.Products)
 	}
 }
 

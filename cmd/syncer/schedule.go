@@ -43,6 +43,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	f.parquetDefaults(fs)
+	f.sandboxDefaults(fs, env)
 	// Every configuration mistake surfaces now, before the first tick.
 	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
 	if err != nil {

@@ -131,6 +131,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 		return err
 	}
 	f.parquetDefaults(fs)
+	f.sandboxDefaults(fs, env)
 	log := f.logger(env.stderr)
 	cfg, closeSandbox, err := clientConfig(env, fs, f, log)
 	if err != nil {
