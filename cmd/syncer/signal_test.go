@@ -27,9 +27,14 @@ func TestInterruptClosesTheRunCleanly(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "w.duckdb")
 	logins := flinkstest.DemoLogins(8, 40)
-	const admitted = 16 // 8 × --concurrency: the rest are never started
+	// 8 × --concurrency: the rest are never started. The polls of the
+	// pending ones (16 every 100 ms) leave the rate room for every admitted
+	// login's first requests: logins under way go first in the shared rate,
+	// so polls that filled it (16 every 10 ms at the default 20/s, as this
+	// test once had) would hold an admitted login's first call back for ever.
+	const admitted = 16
 	cmd := exec.Command(os.Args[0], "sync", "--db", db, "--base-url", srv.URL, "--logins", writeLogins(t, dir, logins),
-		"--poll-interval", "10ms", "--log-format", "json", "--concurrency", "2")
+		"--poll-interval", "100ms", "--rate", "1000", "--log-format", "json", "--concurrency", "2")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "SYNCER_TEST_MAIN=1")
 	var stdout bytes.Buffer
