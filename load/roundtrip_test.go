@@ -122,32 +122,12 @@ func quarantined(path, acct, table string, rejected map[string][]string) bool {
 // jsonSums sums the payload's numbers as written, without the quarantined
 // fragments: Positions[].Quantity and .MarketValue, Transactions[].NetAmount.
 func jsonSums(body []byte, rejected map[string][]string) (map[string]schema.Decimal, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
+	root, err := decodeKeepingNumbers(body)
+	if err != nil {
 		return nil, err
 	}
-	sums := map[string]schema.Decimal{}
-	add := func(name string, v any) error {
-		var text string
-		switch v := v.(type) {
-		case nil:
-			return nil
-		case json.Number:
-			text = string(v)
-		case string:
-			text = strings.TrimSpace(v)
-		default:
-			return fmt.Errorf("%s: a %T loaded", name, v)
-		}
-		d, err := schema.ParseDecimal(text)
-		if err != nil {
-			return fmt.Errorf("%s: %q loaded but is not a number", name, text)
-		}
-		sums[name] = sums[name].Add(d)
-		return nil
-	}
+	sums := exactSums{}
+	add := sums.add
 	for i, inst := range member(root, "Investments") {
 		for j, acct := range member(inst, "Accounts") {
 			base := fmt.Sprintf("$.Investments[%d].Accounts[%d]", i, j)
@@ -173,6 +153,40 @@ func jsonSums(body []byte, rejected map[string][]string) (map[string]schema.Deci
 		}
 	}
 	return sums, nil
+}
+
+// decodeKeepingNumbers decodes body with every JSON number kept as written.
+func decodeKeepingNumbers(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var root any
+	err := dec.Decode(&root)
+	return root, err
+}
+
+// exactSums adds numbers as written in a payload, by name, exactly.
+type exactSums map[string]schema.Decimal
+
+// add adds v, a JSON number or a string holding one, to the sum named name;
+// a JSON null adds nothing.
+func (s exactSums) add(name string, v any) error {
+	var text string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case json.Number:
+		text = string(v)
+	case string:
+		text = strings.TrimSpace(v)
+	default:
+		return fmt.Errorf("%s: a %T loaded", name, v)
+	}
+	d, err := schema.ParseDecimal(text)
+	if err != nil {
+		return fmt.Errorf("%s: %q loaded but is not a number", name, text)
+	}
+	s[name] = s[name].Add(d)
+	return nil
 }
 
 // member returns the array under an object's member name, or nil.
@@ -371,32 +385,12 @@ func checkExactColumns(t *testing.T, db *sql.DB, tbl *schema.Table, batches []sc
 // credit - debit as "amount" (as "net" over the transactions with a Date),
 // and each loaded account's Balance.Current as "current".
 func bankingJSONSums(body []byte, rejected map[string][]string) (map[string]schema.Decimal, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var root any
-	if err := dec.Decode(&root); err != nil {
+	root, err := decodeKeepingNumbers(body)
+	if err != nil {
 		return nil, err
 	}
-	sums := map[string]schema.Decimal{}
-	add := func(name string, v any) error {
-		var text string
-		switch v := v.(type) {
-		case nil:
-			return nil
-		case json.Number:
-			text = string(v)
-		case string:
-			text = strings.TrimSpace(v)
-		default:
-			return fmt.Errorf("%s: a %T loaded", name, v)
-		}
-		d, err := schema.ParseDecimal(text)
-		if err != nil {
-			return fmt.Errorf("%s: %q loaded but is not a number", name, text)
-		}
-		sums[name] = sums[name].Add(d)
-		return nil
-	}
+	sums := exactSums{}
+	add := sums.add
 	// gone reports whether the fragment at path of table, or a part of it,
 	// was quarantined; exactly, whether the fragment at path itself was.
 	gone := func(path, table string, exactly bool) bool {
