@@ -228,24 +228,17 @@ func loginBatch(seed int64, i int, day time.Time) schema.Batch {
 		})
 		b.Scopes[schema.Transactions.Name] = append(b.Scopes[schema.Transactions.Name],
 			schema.Row{login, acct, day.AddDate(0, 0, -2), day, synced})
-		for back := 2; back >= 0; back-- {
-			txDay := day.AddDate(0, 0, -back)
-			for n := range 2 {
-				changes := i%4 == 3 && back > 0
-				if changes && n == 1 {
-					continue // withdrawn by the source after its first day
-				}
-				tx := transactionRow(seed, login, acct, txDay, n, runID, synced)
-				if changes {
-					correct(tx)
-				}
-				if k, ok := tx["security_key"].(string); ok {
-					reference(k)
-				}
-				add(schema.Transactions, tx)
-				transactions++
+		sourceTransactions(i, day, func(txDay time.Time, n int, corrected bool) {
+			tx := transactionRow(seed, login, acct, txDay, n, runID, synced)
+			if corrected {
+				correct(tx)
 			}
-		}
+			if k, ok := tx["security_key"].(string); ok {
+				reference(k)
+			}
+			add(schema.Transactions, tx)
+			transactions++
+		})
 	}
 	bankRows(b, add, seed, i, day, synced)
 	add(schema.SyncLogins, map[string]any{
@@ -291,31 +284,41 @@ func bankRows(b schema.Batch, add func(*schema.Table, map[string]any), seed int6
 		})
 		b.Scopes[schema.BankTransactions.Name] = append(b.Scopes[schema.BankTransactions.Name],
 			schema.Row{login, acct, day.AddDate(0, 0, -2), day, synced})
-		for back := 2; back >= 0; back-- {
-			txDay := day.AddDate(0, 0, -back)
-			for n := range 2 {
-				changes := i%4 == 3 && back > 0
-				if changes && n == 1 {
-					continue // withdrawn by the source after its first day
-				}
-				tr := rng(seed, hash(acct), dayNumber(txDay), int64(n))
-				tx := map[string]any{
-					"login_id": login, "account_id": acct, "transaction_id": fmt.Sprintf("btx-%s-%d-%d", acct, dayNumber(txDay), n),
-					"date": txDay, "description": fmt.Sprintf("PAYMENT %d", n), "currency": "CAD",
-					"balance": dec(tr.Int64N(1_000_000_000), 2), "run_id": runID, "synced_at": synced,
-				}
-				debit, credit := dec(tr.Int64N(1_000_000_000), int32(tr.IntN(9))), dec(tr.Int64N(1_000_000), 2)
-				switch n {
-				case 0:
-					tx["debit"], tx["amount"] = debit, dec(0, 0).Sub(debit)
-				default: // both sides set, as some institutions send
-					tx["debit"], tx["credit"], tx["amount"] = debit, credit, credit.Sub(debit)
-				}
-				if changes {
-					tx["description"] = "PAYMENT CORRECTED"
-				}
-				add(schema.BankTransactions, tx)
+		sourceTransactions(i, day, func(txDay time.Time, n int, corrected bool) {
+			tr := rng(seed, hash(acct), dayNumber(txDay), int64(n))
+			tx := map[string]any{
+				"login_id": login, "account_id": acct, "transaction_id": fmt.Sprintf("btx-%s-%d-%d", acct, dayNumber(txDay), n),
+				"date": txDay, "description": fmt.Sprintf("PAYMENT %d", n), "currency": "CAD",
+				"balance": dec(tr.Int64N(1_000_000_000), 2), "run_id": runID, "synced_at": synced,
 			}
+			debit, credit := dec(tr.Int64N(1_000_000_000), int32(tr.IntN(9))), dec(tr.Int64N(1_000_000), 2)
+			switch n {
+			case 0:
+				tx["debit"], tx["amount"] = debit, dec(0, 0).Sub(debit)
+			default: // both sides set, as some institutions send
+				tx["debit"], tx["credit"], tx["amount"] = debit, credit, credit.Sub(debit)
+			}
+			if corrected {
+				tx["description"] = "PAYMENT CORRECTED"
+			}
+			add(schema.BankTransactions, tx)
+		})
+	}
+}
+
+// sourceTransactions calls each for the transactions login i's source holds
+// for one account on day: two a day over day-2 ... day, in that order, but
+// for logins i%4 == 3, whose source has withdrawn the second of each earlier
+// day and corrected the first (corrected set).
+func sourceTransactions(i int, day time.Time, each func(txDay time.Time, n int, corrected bool)) {
+	for back := 2; back >= 0; back-- {
+		txDay := day.AddDate(0, 0, -back)
+		for n := range 2 {
+			changes := i%4 == 3 && back > 0
+			if changes && n == 1 {
+				continue // withdrawn by the source after its first day
+			}
+			each(txDay, n, changes)
 		}
 	}
 }
