@@ -60,7 +60,7 @@ func (r *runner) commitGroup(ctx context.Context, group []result) error {
 	err := r.sink.Commit(ctx, batches)
 	if err == nil {
 		for _, res := range group {
-			r.stats.committed(res)
+			r.committed(res)
 		}
 		return nil
 	}
@@ -71,7 +71,7 @@ func (r *runner) commitGroup(ctx context.Context, group []result) error {
 	}
 	for _, res := range group {
 		if err := r.sink.Commit(ctx, []schema.Batch{res.batch}); err == nil {
-			r.stats.committed(res)
+			r.committed(res)
 			continue
 		} else if res.status != StatusSucceeded {
 			return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
@@ -80,7 +80,7 @@ func (r *runner) commitGroup(ctx context.Context, group []result) error {
 			if err := r.sink.Commit(ctx, []schema.Batch{failed.batch}); err != nil {
 				return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
 			}
-			r.stats.committed(failed)
+			r.committed(failed)
 		}
 	}
 	return nil
@@ -107,5 +107,14 @@ func (r *runner) loadFailure(res result, err error) result {
 			RunID: r.o.RunID, LoginID: res.batch.LoginID, Product: p[pi].(string), Status: StatusFailed,
 			Error: out.Error, FinishedAt: out.FinishedAt}))
 	}
-	return result{batch: b, status: StatusFailed}
+	return result{batch: b, status: StatusFailed, cause: CauseLoad}
+}
+
+// committed counts a login whose outcome the sink has committed and tells
+// Options.OnFinished.
+func (r *runner) committed(res result) {
+	r.stats.committed(res)
+	if r.o.OnFinished != nil {
+		r.o.OnFinished(Finished{LoginID: res.batch.LoginID, Status: res.status, Cause: res.cause, QualityFailed: res.stats.QualityFailed})
+	}
 }

@@ -43,6 +43,12 @@ type Options struct {
 	Progress      func(Progress)
 	ProgressEvery time.Duration
 
+	// OnFinished, when set, is called by the single loader goroutine for
+	// each login once its outcome is committed, in commit order: live
+	// figures (metrics) move during the run, not only at its end. It must
+	// not block.
+	OnFinished func(Finished)
+
 	// AfterFunc parks a pending login; default time.AfterFunc. Tests and
 	// benchmarks may inject a scaled clock.
 	AfterFunc func(d time.Duration, f func()) Timer

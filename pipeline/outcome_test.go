@@ -50,3 +50,39 @@ func TestOutcomeCarriesTheDecidingCode(t *testing.T) {
 		}
 	}
 }
+
+// Options.OnFinished hears of every login once its outcome is committed,
+// with a cause short enough to group failures by: the FlinksCode, else
+// what went wrong in a word.
+func TestOnFinishedGivesEachLoginsCause(t *testing.T) {
+	srv := newSandbox(t, flinkstest.Config{Seed: 12, Pending: flinkstest.FixedPending(2)})
+	client := fastClient(t, srv, func(c *extract.Config) { c.PollInterval, c.PollTimeout = time.Millisecond, 500*time.Millisecond })
+	type want struct{ status, cause string }
+	wants := map[string]want{
+		flinkstest.FaultLogin(flinkstest.FaultMFA, 1):              {StatusNeedsUserAction, "MFA"},
+		flinkstest.FaultLogin(flinkstest.FaultTruncatedJSON, 1):    {StatusRejected, CausePayload},
+		flinkstest.FaultLogin(flinkstest.FaultDisabledLogin, 1):    {StatusNeedsUserAction, "DISABLED_LOGIN"},
+		flinkstest.FaultLogin(flinkstest.FaultAggregationError, 1): {StatusFailed, "AGGREGATION_ERROR"},
+		flinkstest.FaultLogin(flinkstest.FaultNeverReady, 1):       {StatusTimedOut, CauseTimedOut},
+		flinkstest.FaultLogin(flinkstest.FaultDispatched, 1):       {StatusSucceeded, ""},
+	}
+	for _, id := range flinkstest.DemoLogins(12, 3) {
+		wants[id] = want{StatusSucceeded, ""}
+	}
+	got := map[string]Finished{}
+	opts := Options{RunID: runID(t), Concurrency: 4, OnFinished: func(f Finished) {
+		if _, twice := got[f.LoginID]; twice {
+			t.Errorf("login %s finished twice", extract.HashLogin(f.LoginID))
+		}
+		got[f.LoginID] = f
+	}}
+	if _, err := Run(context.Background(), client, &memSink{}, sortedKeys(wants), opts); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, id := range sortedKeys(wants) {
+		f, ok := got[id]
+		if w := wants[id]; !ok || f.Status != w.status || f.Cause != w.cause {
+			t.Errorf("login %s: finished %v (%+v); want status %s, cause %q", extract.HashLogin(id), ok, f, w.status, w.cause)
+		}
+	}
+}

@@ -42,7 +42,8 @@ type result struct {
 	batch  schema.Batch
 	status string
 	stats  transform.Stats
-	ending // why a login without data ended, for the run's verdict
+	cause  string // CauseOf the login's error; "" when it succeeded
+	ending        // why a login without data ended, for the run's verdict
 }
 
 // runner holds the state of one Run.
@@ -302,7 +303,7 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 	out := r.outcome(t, status, rep, err)
 	out.Stats = stats
 	batch.Rows[schema.SyncLogins.Name] = []schema.Row{transform.LoginRow(out)}
-	res := result{batch: batch, status: status, stats: stats}
+	res := result{batch: batch, status: status, stats: stats, cause: CauseOf(err)}
 	if err != nil {
 		res.ending = endingOf(err)
 	}
@@ -373,7 +374,7 @@ func (r *runner) finish(t *task, err error) {
 	for _, p := range r.o.productsOf(t.loginID) {
 		b.Rows[schema.SyncLoginProducts.Name] = append(b.Rows[schema.SyncLoginProducts.Name], r.productRow(t.loginID, p, err))
 	}
-	r.hand(result{batch: b, status: status, ending: endingOf(err)})
+	r.hand(result{batch: b, status: status, cause: CauseOf(err), ending: endingOf(err)})
 }
 
 func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {

@@ -129,7 +129,7 @@ func (r *runner) recordUnadmitted(cause error) {
 		out := transform.LoginOutcome{RunID: r.o.RunID, LoginID: id, Status: StatusFailed,
 			Error: "interrupted before the login started: " + cause.Error(), FinishedAt: now}
 		r.stats.queued.Add(-1)
-		r.results <- result{batch: transform.OutcomeBatch(out), status: StatusFailed, ending: ending{cut: true}}
+		r.results <- result{batch: transform.OutcomeBatch(out), status: StatusFailed, cause: CauseInterrupted, ending: ending{cut: true}}
 	}
 	r.unadmitted = nil
 }
