@@ -216,3 +216,19 @@ func (d *DuckDB) Close() error {
 	errs = append(errs, d.db.Close())
 	return errors.Join(errs...)
 }
+
+// DuckDBLibraryVersion returns the version of the DuckDB library linked
+// into the binary (e.g. "v1.5.6"), or "unknown" if an in-memory database
+// cannot say.
+func DuckDBLibraryVersion() string {
+	db, err := ddbOpen("", false)
+	if err != nil {
+		return "unknown"
+	}
+	defer db.Close()
+	var v string
+	if err := db.QueryRow(`SELECT library_version FROM pragma_version()`).Scan(&v); err != nil {
+		return "unknown"
+	}
+	return v
+}

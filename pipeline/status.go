@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/syncer/syncer/extract"
 )
@@ -27,6 +28,11 @@ const (
 	RunFailed      = "failed"
 	RunInterrupted = "interrupted"
 )
+
+// DefaultStaleAfter is the data age (since Flinks last refreshed a login's
+// data) past which status, the status page and the stale-logins gauge call a
+// login stale.
+const DefaultStaleAfter = 36 * time.Hour
 
 // RetryableStatuses are the login statuses `syncer retry` picks up again.
 var RetryableStatuses = []string{StatusFailed, StatusTimedOut}

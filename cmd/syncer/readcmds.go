@@ -149,7 +149,7 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 			"first, then the last runs.\n"+
 			"Logins whose data was not refreshed within --stale are marked STALE.")
 	f.addFlags(fs, env)
-	stale := fs.Duration("stale", 36*time.Hour, "data age (since Flinks last refreshed it) past which a login is marked stale")
+	stale := fs.Duration("stale", pipeline.DefaultStaleAfter, "data age (since Flinks last refreshed it) past which a login is marked stale")
 	runs := fs.Int("runs", 10, "how many recent runs to show")
 	format := fs.String("format", "table", "output format: table, csv or json (logins only)")
 	if err := parse(fs, args); err != nil {
