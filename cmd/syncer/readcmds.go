@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"strings"
 	"time"
@@ -16,8 +17,9 @@ import (
 // openReadOnly opens the warehouse for reading: the DuckDB file read-only,
 // or with --no-db the Parquet dataset as views. Nothing run through it can
 // write, attach, install, load or change a setting; it reads no file but
-// the warehouse's and, with --parquet, the dataset's.
-func openReadOnly(ctx context.Context, f *warehouseFlags) (*sql.DB, error) {
+// the warehouse's and, with --parquet, the dataset's. Waiting for a held
+// file is logged to log.
+func openReadOnly(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*sql.DB, error) {
 	if f.noDB {
 		return load.OpenParquetCatalog(ctx, f.parquet)
 	}
@@ -25,7 +27,7 @@ func openReadOnly(ctx context.Context, f *warehouseFlags) (*sql.DB, error) {
 	if f.parquet != "" {
 		readDirs = append(readDirs, f.parquet)
 	}
-	return load.OpenDuckDBReadOnly(ctx, f.db, f.lockWait, readDirs...)
+	return load.OpenDuckDBReader(ctx, load.ReaderOptions{Path: f.db, LockWait: f.lockWait, ReadDirs: readDirs, Logger: log})
 }
 
 func runSQL(ctx context.Context, env *environment, args []string) error {
@@ -48,7 +50,7 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return usagef("--format must be table, csv or json")
 	}
-	db, err := openReadOnly(ctx, &f)
+	db, err := openReadOnly(ctx, &f, f.logger(env.stderr))
 	if err != nil {
 		return err
 	}
@@ -161,7 +163,7 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
-	db, err := openReadOnly(ctx, &f)
+	db, err := openReadOnly(ctx, &f, f.logger(env.stderr))
 	if err != nil {
 		return err
 	}
