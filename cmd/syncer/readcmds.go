@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/big"
 	"strings"
 	"time"
 
@@ -37,7 +36,7 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 			"attach, install, load or change settings are refused; with --parquet DIR, read_parquet can read DIR.\n"+
 			"Example: syncer sql \"SELECT type, count(*) FROM accounts GROUP BY type\"")
 	f.addFlags(fs, env)
-	format := fs.String("format", "table", "output format: table, csv or json")
+	format := fs.String("format", "table", "output format: table, csv or json (typed values: numbers with every digit, nested values as JSON)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -62,85 +61,14 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 		}
 		return err
 	}
-	t, err := query(ctx, db, fs.Arg(0))
+	res, err := query(ctx, db, fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	return t.write(env.stdout, strings.Replace(*format, "table", "text", 1))
-}
-
-// query runs q and renders every value as text: NULL as empty in tables,
-// dates as YYYY-MM-DD, instants in RFC 3339, decimals exactly.
-func query(ctx context.Context, db *sql.DB, q string) (*table, error) {
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
+	if *format == "json" {
+		return res.writeJSON(env.stdout)
 	}
-	defer rows.Close()
-	cols, err := rows.ColumnTypes()
-	if err != nil {
-		return nil, err
-	}
-	// The driver decodes JSON values, numbers through float64; ask again
-	// with JSON columns cast to text so they print exactly as stored.
-	var casts []string
-	for _, c := range cols {
-		if c.DatabaseTypeName() == "JSON" {
-			name := `"` + strings.ReplaceAll(c.Name(), `"`, `""`) + `"`
-			casts = append(casts, fmt.Sprintf("CAST(%s AS VARCHAR) AS %s", name, name))
-		}
-	}
-	if len(casts) > 0 {
-		rows.Close()
-		wrapped := fmt.Sprintf("SELECT * REPLACE (%s) FROM (%s)", strings.Join(casts, ", "), strings.TrimRight(strings.TrimSpace(q), ";"))
-		if rows, err = db.QueryContext(ctx, wrapped); err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-	}
-	t := &table{right: make([]bool, len(cols))}
-	for i, c := range cols {
-		t.header = append(t.header, c.Name())
-		switch kind := c.DatabaseTypeName(); {
-		case strings.HasPrefix(kind, "DECIMAL"), strings.Contains(kind, "INT"), kind == "DOUBLE", kind == "FLOAT":
-			t.right[i] = true
-		}
-	}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		cells := make([]string, len(cols))
-		for i, v := range vals {
-			cells[i] = render(v, cols[i].DatabaseTypeName())
-		}
-		t.add(cells...)
-	}
-	return t, rows.Err()
-}
-
-func render(v any, dbType string) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case time.Time:
-		if dbType == "DATE" {
-			return x.Format(time.DateOnly)
-		}
-		return x.UTC().Format(time.RFC3339Nano)
-	case []byte:
-		return string(x)
-	case *big.Int:
-		return x.String()
-	case fmt.Stringer:
-		return x.String()
-	}
-	return fmt.Sprint(v)
+	return res.table().write(env.stdout, strings.Replace(*format, "table", "text", 1))
 }
 
 func runStatus(ctx context.Context, env *environment, args []string) error {
