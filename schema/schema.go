@@ -162,14 +162,7 @@ type Table struct {
 type Row []any
 
 // Index returns the position of the named column, or -1.
-func (t *Table) Index(name string) int {
-	for i, c := range t.Columns {
-		if c.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func (t *Table) Index(name string) int { return columnIndex(t.Columns, name) }
 
 // ColumnNames returns the column names in order.
 func (t *Table) ColumnNames() []string {
