@@ -1,8 +1,9 @@
 package schema
 
-// The banking product's tables and views (GetAccountsDetail; CONTRACT.md,
-// "Banking data"). They are in Tables and Views like every other; this file
-// only keeps them together. Every column is new in schema version 2.
+// The banking product's tables and views (GetAccountsDetail; the rules that
+// fill them are in transform's package doc, "Banking"). They are in Tables
+// and Views like every other; this file only keeps them together. Every
+// column is new in schema version 2.
 var (
 	BankAccounts = &Table{
 		Name: "bank_accounts",
