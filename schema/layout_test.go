@@ -120,3 +120,31 @@ func TestLayoutAllocations(t *testing.T) {
 	}
 	_ = sink
 }
+
+var benchRow Row
+
+// BenchmarkRow compares building an accounts row (18 columns) by a Row
+// literal, as the transform did, with a Layout in table order and one in
+// another order.
+func BenchmarkRow(b *testing.B) {
+	names := Accounts.ColumnNames()
+	inOrder := Accounts.Layout(names...)
+	slices.Reverse(names)
+	reversed := Accounts.Layout(names...)
+	var v any = "value"
+	for _, bb := range []struct {
+		name string
+		row  func() Row
+	}{
+		{"literal", func() Row { return Row{v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v} }},
+		{"layout", func() Row { return inOrder.Row(v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v) }},
+		{"layout_reordered", func() Row { return reversed.Row(v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v) }},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				benchRow = bb.row()
+			}
+		})
+	}
+}
