@@ -81,31 +81,62 @@ func TestReleasedVersions(t *testing.T) {
 			t.Errorf("the tables of schema version %d are no longer those recorded in %s:\n%s\n"+
 				"A version's tables never change once a warehouse may hold them: declare a new column with a version "+
 				"no warehouse holds yet (%d). Only if version %d was never released, delete %s and run go test ./schema -update.",
-				v, path, statementDiff(string(want), got), Version()+1, v, path)
+				v, path, tableDiff(string(want), got), Version()+1, v, path)
 		}
 	}
 }
 
-// tablesAt renders the CREATE TABLE statements of the tables at version v.
+// tablesAt describes the tables at version v, with nothing of any engine:
+// each table's name and key, then its columns with their types and NOT NULL.
 func tablesAt(tables []*Table, v int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "-- The tables of schema version %d, as a new warehouse of that version creates them (TestReleasedVersions).\n", v)
+	fmt.Fprintf(&b, "-- The tables of schema version %d, as a new warehouse of that version has them (TestReleasedVersions).\n", v)
 	for _, t := range tables {
-		if ddl := CreateTableSQLAt(t, v); ddl != "" {
-			b.WriteString("\n" + ddl + ";\n")
+		cols := t.ColumnsAt(v)
+		if len(cols) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s key (%s)\n", t.Name, strings.Join(t.Key, ", "))
+		for _, c := range cols {
+			fmt.Fprintf(&b, "\t%s %s", c.Name, typeName(c.Type))
+			if !c.Nullable {
+				b.WriteString(" not null")
+			}
+			b.WriteString("\n")
 		}
 	}
 	return b.String()
 }
 
-// statementDiff lists, statement by statement, the lines only in want (-)
-// and only in got (+), each after the first line of its statement.
-func statementDiff(want, got string) string {
+// typeName names a column type for the records of TestReleasedVersions.
+func typeName(t Type) string {
+	switch t.Kind {
+	case KindVarchar:
+		return "varchar"
+	case KindDecimal:
+		return fmt.Sprintf("decimal(%d,%d)", t.Width, t.Scale)
+	case KindDate:
+		return "date"
+	case KindTimestamp:
+		return "timestamp"
+	case KindBoolean:
+		return "boolean"
+	case KindBigInt:
+		return "bigint"
+	case KindJSON:
+		return "json"
+	}
+	return fmt.Sprintf("kind %d", t.Kind)
+}
+
+// tableDiff lists, table by table, the lines only in want (-)
+// and only in got (+), each after its table's name and key.
+func tableDiff(want, got string) string {
 	byHead := func(text string) (heads []string, lines map[string][]string) {
 		lines = map[string][]string{}
-		for _, stmt := range strings.Split(text, "\n\n") {
-			head, _, _ := strings.Cut(stmt, "\n")
-			heads, lines[head] = append(heads, head), strings.Split(stmt, "\n")
+		for _, block := range strings.Split(text, "\n\n") {
+			head, _, _ := strings.Cut(block, "\n")
+			heads, lines[head] = append(heads, head), strings.Split(block, "\n")
 		}
 		return heads, lines
 	}
@@ -116,12 +147,12 @@ func statementDiff(want, got string) string {
 		var diff []string
 		for _, l := range w[head] {
 			if !slices.Contains(g[head], l) {
-				diff = append(diff, "\t- "+l)
+				diff = append(diff, "\t- "+strings.TrimSpace(l))
 			}
 		}
 		for _, l := range g[head] {
 			if !slices.Contains(w[head], l) {
-				diff = append(diff, "\t+ "+l)
+				diff = append(diff, "\t+ "+strings.TrimSpace(l))
 			}
 		}
 		if len(diff) > 0 {

@@ -1,133 +1,116 @@
--- The tables of schema version 1, as a new warehouse of that version creates them (TestReleasedVersions).
+-- The tables of schema version 1, as a new warehouse of that version has them (TestReleasedVersions).
 
-CREATE TABLE IF NOT EXISTS "logins" (
-	"login_id" VARCHAR NOT NULL,
-	"registered_at" TIMESTAMP NOT NULL,
-	"registered_by" VARCHAR,
-	"run_id" VARCHAR,
-	PRIMARY KEY ("login_id")
-);
+logins key (login_id)
+	login_id varchar not null
+	registered_at timestamp not null
+	registered_by varchar
+	run_id varchar
 
-CREATE TABLE IF NOT EXISTS "accounts" (
-	"login_id" VARCHAR NOT NULL,
-	"account_id" VARCHAR NOT NULL,
-	"institution" VARCHAR,
-	"institution_id" VARCHAR,
-	"name" VARCHAR,
-	"type" VARCHAR,
-	"registered" BOOLEAN,
-	"currency" VARCHAR,
-	"cash" DECIMAL(38,18),
-	"account_value" DECIMAL(38,18),
-	"currency_value" DECIMAL(38,18),
-	"account_number" VARCHAR,
-	"full_account_label" VARCHAR,
-	"run_id" VARCHAR NOT NULL,
-	"synced_at" TIMESTAMP NOT NULL,
-	"extra" JSON,
-	PRIMARY KEY ("login_id", "account_id")
-);
+accounts key (login_id, account_id)
+	login_id varchar not null
+	account_id varchar not null
+	institution varchar
+	institution_id varchar
+	name varchar
+	type varchar
+	registered boolean
+	currency varchar
+	cash decimal(38,18)
+	account_value decimal(38,18)
+	currency_value decimal(38,18)
+	account_number varchar
+	full_account_label varchar
+	run_id varchar not null
+	synced_at timestamp not null
+	extra json
 
-CREATE TABLE IF NOT EXISTS "securities" (
-	"security_key" VARCHAR NOT NULL,
-	"flinks_security_id" VARCHAR,
-	"symbol" VARCHAR,
-	"isin" VARCHAR,
-	"cusip" VARCHAR,
-	"name" VARCHAR,
-	"type" VARCHAR,
-	"currency" VARCHAR,
-	"run_id" VARCHAR NOT NULL,
-	"extra" JSON,
-	PRIMARY KEY ("security_key")
-);
+securities key (security_key)
+	security_key varchar not null
+	flinks_security_id varchar
+	symbol varchar
+	isin varchar
+	cusip varchar
+	name varchar
+	type varchar
+	currency varchar
+	run_id varchar not null
+	extra json
 
-CREATE TABLE IF NOT EXISTS "positions" (
-	"login_id" VARCHAR NOT NULL,
-	"account_id" VARCHAR NOT NULL,
-	"security_key" VARCHAR NOT NULL,
-	"as_of_date" DATE NOT NULL,
-	"quantity" DECIMAL(38,18),
-	"price" DECIMAL(38,18),
-	"market_value" DECIMAL(38,18),
-	"book_value" DECIMAL(38,18),
-	"average_cost" DECIMAL(38,18),
-	"currency" VARCHAR,
-	"run_id" VARCHAR NOT NULL,
-	"synced_at" TIMESTAMP NOT NULL,
-	"extra" JSON
-);
+positions key (login_id, account_id, security_key, as_of_date)
+	login_id varchar not null
+	account_id varchar not null
+	security_key varchar not null
+	as_of_date date not null
+	quantity decimal(38,18)
+	price decimal(38,18)
+	market_value decimal(38,18)
+	book_value decimal(38,18)
+	average_cost decimal(38,18)
+	currency varchar
+	run_id varchar not null
+	synced_at timestamp not null
+	extra json
 
-CREATE TABLE IF NOT EXISTS "transactions" (
-	"login_id" VARCHAR NOT NULL,
-	"account_id" VARCHAR NOT NULL,
-	"transaction_id" VARCHAR NOT NULL,
-	"date" DATE,
-	"settlement_date" DATE,
-	"type" VARCHAR,
-	"type_raw" VARCHAR,
-	"description" VARCHAR,
-	"security_key" VARCHAR,
-	"quantity" DECIMAL(38,18),
-	"price" DECIMAL(38,18),
-	"fees" DECIMAL(38,18),
-	"net_amount" DECIMAL(38,18),
-	"currency" VARCHAR,
-	"run_id" VARCHAR NOT NULL,
-	"synced_at" TIMESTAMP NOT NULL,
-	"extra" JSON,
-	PRIMARY KEY ("login_id", "account_id", "transaction_id")
-);
+transactions key (login_id, account_id, transaction_id)
+	login_id varchar not null
+	account_id varchar not null
+	transaction_id varchar not null
+	date date
+	settlement_date date
+	type varchar
+	type_raw varchar
+	description varchar
+	security_key varchar
+	quantity decimal(38,18)
+	price decimal(38,18)
+	fees decimal(38,18)
+	net_amount decimal(38,18)
+	currency varchar
+	run_id varchar not null
+	synced_at timestamp not null
+	extra json
 
-CREATE TABLE IF NOT EXISTS "rejected_records" (
-	"run_id" VARCHAR NOT NULL,
-	"login_id" VARCHAR NOT NULL,
-	"path" VARCHAR NOT NULL,
-	"table_name" VARCHAR,
-	"reason" VARCHAR NOT NULL,
-	"fragment" JSON,
-	PRIMARY KEY ("run_id", "login_id", "path")
-);
+rejected_records key (run_id, login_id, path)
+	run_id varchar not null
+	login_id varchar not null
+	path varchar not null
+	table_name varchar
+	reason varchar not null
+	fragment json
 
-CREATE TABLE IF NOT EXISTS "data_quality" (
-	"run_id" VARCHAR NOT NULL,
-	"login_id" VARCHAR NOT NULL,
-	"account_id" VARCHAR NOT NULL,
-	"check_name" VARCHAR NOT NULL,
-	"expected" DECIMAL(38,18),
-	"actual" DECIMAL(38,18),
-	"difference" DECIMAL(38,18),
-	"passed" BOOLEAN NOT NULL,
-	PRIMARY KEY ("run_id", "login_id", "account_id", "check_name")
-);
+data_quality key (run_id, login_id, account_id, check_name)
+	run_id varchar not null
+	login_id varchar not null
+	account_id varchar not null
+	check_name varchar not null
+	expected decimal(38,18)
+	actual decimal(38,18)
+	difference decimal(38,18)
+	passed boolean not null
 
-CREATE TABLE IF NOT EXISTS "sync_logins" (
-	"run_id" VARCHAR NOT NULL,
-	"login_id" VARCHAR NOT NULL,
-	"status" VARCHAR NOT NULL,
-	"flinks_code" VARCHAR,
-	"attempts" BIGINT NOT NULL,
-	"polls" BIGINT NOT NULL,
-	"error" VARCHAR,
-	"started_at" TIMESTAMP,
-	"finished_at" TIMESTAMP,
-	"accounts" BIGINT,
-	"positions" BIGINT,
-	"transactions" BIGINT,
-	"rejected" BIGINT,
-	PRIMARY KEY ("run_id", "login_id")
-);
+sync_logins key (run_id, login_id)
+	run_id varchar not null
+	login_id varchar not null
+	status varchar not null
+	flinks_code varchar
+	attempts bigint not null
+	polls bigint not null
+	error varchar
+	started_at timestamp
+	finished_at timestamp
+	accounts bigint
+	positions bigint
+	transactions bigint
+	rejected bigint
 
-CREATE TABLE IF NOT EXISTS "sync_runs" (
-	"run_id" VARCHAR NOT NULL,
-	"started_at" TIMESTAMP NOT NULL,
-	"finished_at" TIMESTAMP,
-	"status" VARCHAR NOT NULL,
-	"command" VARCHAR,
-	"logins_total" BIGINT,
-	"logins_succeeded" BIGINT,
-	"logins_failed" BIGINT,
-	"requests" BIGINT,
-	"error" VARCHAR,
-	PRIMARY KEY ("run_id")
-);
+sync_runs key (run_id)
+	run_id varchar not null
+	started_at timestamp not null
+	finished_at timestamp
+	status varchar not null
+	command varchar
+	logins_total bigint
+	logins_succeeded bigint
+	logins_failed bigint
+	requests bigint
+	error varchar
