@@ -42,17 +42,17 @@ func firstVersion(t *Table) int {
 	return v
 }
 
-// checkVersions returns what breaks, in tables, the rules by which
-// migrationSQL brings a warehouse of one version to the next, or nil:
+// checkVersions returns what breaks, in tables, the rules on which a
+// migration from one version to the next (MigrationSQL) relies, or nil:
 //
 //   - every column says the version that added it (Since at least 1), and
 //     every version up to the newest added a column (no version skipped);
 //   - a table's columns are listed in the order of their versions, its first
 //     column of the version that created it: a migration appends a newer
-//     column (ALTER TABLE ADD COLUMN), so only then does an upgraded
-//     warehouse have the columns in the order of a new one;
-//   - the key's columns are as old as their table: a migration cannot add
-//     to a primary key.
+//     column to the stored table, so only then does an upgraded warehouse
+//     have the columns in the order of a new one;
+//   - the key's columns are as old as their table: a migration adds
+//     columns, and cannot add them to a stored table's key.
 func checkVersions(tables []*Table) error {
 	var errs []error
 	added := map[int]bool{}
