@@ -158,7 +158,8 @@ type Table struct {
 }
 
 // Row is one row of a table: one value per column, in Table.Columns order.
-// A nil element is SQL NULL.
+// A nil element is SQL NULL. Build rows with a Layout, which places values by
+// column name, rather than by position.
 type Row []any
 
 // Index returns the position of the named column, or -1.
