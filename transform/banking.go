@@ -538,7 +538,7 @@ func (t *bankTransformer) finish() (schema.Batch, Stats) {
 	sortRows(t.transactions, bankTransactionsKey)
 	sortRows(t.holders, holdersKey)
 	sortRows(t.quality, qualityKey)
-	sortRows(t.txScopes, bankTransactionScopeKey)
+	sortRows(t.txScopes, bankTransactionsScopeKey)
 	rej := t.rejected.sorted()
 
 	t.stats.BankAccounts = len(t.accounts)

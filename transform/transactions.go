@@ -15,8 +15,8 @@ var transactionCols = schema.Transactions.Layout(
 	"first_seen_at", "updated_at", "removed_at",
 )
 
-// transactionScopeCols is the order of a transactions scope's columns.
-var transactionScopeCols = schema.Transactions.ScopeLayout("login_id", "account_id", schema.ScopeFrom, schema.ScopeTo, schema.ScopeAt)
+// transactionsScopeCols is the order of a transactions scope's columns.
+var transactionsScopeCols = schema.Transactions.ScopeLayout("login_id", "account_id", schema.ScopeFrom, schema.ScopeTo, schema.ScopeAt)
 
 // transactionRows loads the account's transactions. One without an Id, or
 // with a member that cannot be read, is quarantined; of several readable
@@ -96,7 +96,7 @@ func (t *transformer) transactionScope(a *account) schema.Row {
 	if !a.transactionsWhole || a.firstDate.IsZero() {
 		return nil
 	}
-	return transactionScopeCols.Row(t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt)
+	return transactionsScopeCols.Row(t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt)
 }
 
 func hasErr(errs []fieldErr, path string) bool {

@@ -147,7 +147,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 	sortRows(t.positions, positionsKey)
 	sortRows(t.transactions, transactionsKey)
 	sortRows(t.quality, qualityKey)
-	sortRows(t.txScopes, transactionScopeKey)
+	sortRows(t.txScopes, transactionsScopeKey)
 	rej := t.rejected.sorted()
 
 	t.stats.Accounts = len(t.accounts)
@@ -203,16 +203,16 @@ func refreshRow(loginID, runID, syncedAt any, refreshed time.Time) schema.Row {
 // The positions, in their rows, of the columns by which finish sorts each
 // table's rows (its key) and scope tuples (its ScopeBy columns).
 var (
-	accountsKey             = keyPositions(schema.Accounts)
-	positionsKey            = keyPositions(schema.Positions)
-	transactionsKey         = keyPositions(schema.Transactions)
-	qualityKey              = keyPositions(schema.DataQuality)
-	transactionScopeKey     = scopeKeyPositions(schema.Transactions)
-	bankAccountsKey         = keyPositions(schema.BankAccounts)
-	bankBalancesKey         = keyPositions(schema.BankBalances)
-	bankTransactionsKey     = keyPositions(schema.BankTransactions)
-	holdersKey              = keyPositions(schema.AccountHolders)
-	bankTransactionScopeKey = scopeKeyPositions(schema.BankTransactions)
+	accountsKey              = keyPositions(schema.Accounts)
+	positionsKey             = keyPositions(schema.Positions)
+	transactionsKey          = keyPositions(schema.Transactions)
+	qualityKey               = keyPositions(schema.DataQuality)
+	transactionsScopeKey     = scopeKeyPositions(schema.Transactions)
+	bankAccountsKey          = keyPositions(schema.BankAccounts)
+	bankBalancesKey          = keyPositions(schema.BankBalances)
+	bankTransactionsKey      = keyPositions(schema.BankTransactions)
+	holdersKey               = keyPositions(schema.AccountHolders)
+	bankTransactionsScopeKey = scopeKeyPositions(schema.BankTransactions)
 )
 
 // keyPositions returns the positions of t's key columns in its rows.
