@@ -53,7 +53,8 @@ type environment struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	isTerminal     bool // stderr is a terminal
+	isTerminal     bool       // stderr is a terminal
+	width          func() int // stderr's terminal width in columns, 0 when unknown; may be nil
 }
 
 var commands = []command{
@@ -67,7 +68,8 @@ var commands = []command{
 }
 
 func main() {
-	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		isTerminal: isTerminal(os.Stderr), width: terminalWidth(os.Stderr)}
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, env, os.Args[1:]))

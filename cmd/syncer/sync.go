@@ -132,6 +132,11 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	}
 	f.parquetDefaults(fs)
 	f.sandboxDefaults(fs, env)
+	if env.isTerminal {
+		// Logs and the live progress line share stderr (liveLine).
+		env = &environment{stdin: env.stdin, stdout: env.stdout, stderr: &liveLine{w: env.stderr},
+			getenv: env.getenv, isTerminal: true, width: env.width}
+	}
 	log := f.logger(env.stderr)
 	cfg, closeSandbox, err := clientConfig(env, fs, f, log)
 	if err != nil {
@@ -208,14 +213,14 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 			return nil, nil, err
 		}
 	}
-	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
+	var endProgress func()
+	opts.Progress, opts.ProgressEvery, endProgress = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
 	sum, err = pipeline.Run(ctx, client, w.sink, logins, opts)
-	if env.isTerminal {
-		fmt.Fprintln(env.stderr) // end the live progress line
-	}
+	endProgress()
 	if sum != nil {
-		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed, "wall", sum.Wall().Round(time.Millisecond))
+		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed,
+			"requests", sum.Requests, "duration_s", seconds(sum.Wall()))
 	}
 	if w.counter != nil {
 		counts = w.counter.MergeCounts()
@@ -360,25 +365,4 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
 	}
 	return w, nil
-}
-
-// progressReporter shows progress on a terminal as a live line on stderr,
-// and otherwise as a log line every 10 seconds.
-func progressReporter(env *environment, log *slog.Logger) (func(pipeline.Progress), time.Duration) {
-	if env.isTerminal {
-		return func(p pipeline.Progress) { fmt.Fprint(env.stderr, "\r"+progressLine(p)+"\033[K") }, 500 * time.Millisecond
-	}
-	return func(p pipeline.Progress) {
-		log.Info("progress", "done", p.Done, "total", p.Total, "failed", p.Failed, "pending", p.Pending,
-			"in_flight", p.InFlight, "req_per_s", fmt.Sprintf("%.1f", p.ReqPerSec), "eta", p.ETA.Round(time.Second))
-	}, 10 * time.Second
-}
-
-func progressLine(p pipeline.Progress) string {
-	eta := "—"
-	if p.ETA > 0 {
-		eta = p.ETA.Round(time.Second).String()
-	}
-	return fmt.Sprintf("done %d/%d · failed %d · pending %d · in flight %d · %.1f req/s · ETA %s",
-		p.Done, p.Total, p.Failed, p.Pending, p.InFlight, p.ReqPerSec, eta)
 }
