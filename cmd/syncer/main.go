@@ -112,25 +112,39 @@ func run(ctx context.Context, env *environment, args []string) int {
 	return exitUsage
 }
 
+// exitCode says err on stderr, when there is something to say, and
+// returns the exit status it means (codeOf).
 func exitCode(env *environment, name string, err error) int {
-	if err == nil {
-		return exitOK
-	}
+	code := codeOf(err)
 	var ue *usageError
 	var ee *exitError
 	switch {
+	case err == nil || errors.Is(err, errHelp):
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.stderr, "syncer %s: %v\nRun 'syncer %s --help' for usage.\n", name, err, name)
-		return exitUsage
 	case errors.As(err, &ee):
 		if ee.err != nil && ee.code != exitOK && ee.code != exitPartial {
 			fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, ee.err)
 		}
-		return ee.code
-	case errors.Is(err, errHelp):
-		return exitOK
+	default:
+		fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, err)
 	}
-	fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, err)
+	return code
+}
+
+// codeOf is the exit status a command's error means: 0 for none (or
+// --help), 2 for a usage error, an exitError's own code, else 1.
+func codeOf(err error) int {
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil || errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ee):
+		return ee.code
+	}
 	return exitFailed
 }
 
