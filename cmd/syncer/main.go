@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -65,6 +66,7 @@ var commands = []command{
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
 	{"sql", "run read-only SQL against the warehouse", runSQL},
 	{"sandbox", "serve the built-in Flinks imitation over HTTP", runSandbox},
+	{"version", "print the module version, VCS revision, Go and DuckDB library versions", runVersion},
 }
 
 func main() {
@@ -99,6 +101,9 @@ func run(ctx context.Context, env *environment, args []string) int {
 			return exitUsage
 		}
 		return exitOK
+	}
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
 	for _, c := range commands {
 		if c.name != args[0] {
@@ -156,4 +161,35 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'syncer COMMAND --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit status: 0 all synced, 1 the run could not proceed, 2 usage error, 3 some logins failed.")
+}
+
+// runVersion prints what this binary is (currentBuild): as text, or with
+// --format json as one JSON object.
+func runVersion(_ context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "version", "[--format text|json]",
+		"Prints the module version, the VCS revision when the build recorded it, and the Go and DuckDB library versions.")
+	format := fs.String("format", "text", "text, or json (one JSON object)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	b := currentBuild()
+	switch *format {
+	case "json":
+		return json.NewEncoder(env.stdout).Encode(b)
+	case "text":
+		fmt.Fprintf(env.stdout, "syncer   %s\n", b.Version)
+		if b.Revision != "" {
+			modified := ""
+			if b.Modified {
+				modified = " (with changes not committed)"
+			}
+			fmt.Fprintf(env.stdout, "revision %s%s\n", b.Revision, modified)
+		}
+		fmt.Fprintf(env.stdout, "go       %s\nduckdb   %s\n", b.GoVersion, b.DuckDB)
+		return nil
+	}
+	return usagef("--format must be text or json, not %q", *format)
 }
