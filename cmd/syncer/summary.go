@@ -163,8 +163,8 @@ func nextSteps(s *pipeline.Summary, r rerun) []nextStep {
 	}
 	if retryable > 0 {
 		steps = append(steps, nextStep{Command: command("retry", r.warehouse, r.flinks),
-			Reason: fmt.Sprintf("%d %s failed for a retryable reason (%s): retry syncs them again",
-				retryable, plural(retryable, "login", "logins"), strings.Join(pipeline.RetryableStatuses, ", "))})
+			Reason: fmt.Sprintf("%d %s failed for a retryable reason (%s): retry syncs %s again",
+				retryable, plural(retryable, "login", "logins"), strings.Join(pipeline.RetryableStatuses, ", "), plural(retryable, "it", "them"))})
 	}
 	if s.Committed > s.ByStatus[pipeline.StatusSucceeded] {
 		steps = append(steps, nextStep{Command: command("status", []string{"--failed"}, r.warehouse),
