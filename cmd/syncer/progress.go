@@ -73,22 +73,22 @@ func round(x float64, digits int) float64 {
 
 // Bar widths, in columns.
 const (
-	minBar = 10
+	minBar = 6
 	maxBar = 30
 )
 
 // progressLine renders a snapshot in fewer than width columns:
 //
-//	[████░░░░░░]  41% 10400/25000 · 12m34s · 34.6 req/s · ETA 17m35s · ok 10000, failed 200 · pending 270, working 16, waiting 300, queued 14000
+//	[████░░░░░░]  41% 10400/25000 · 12m34s · 34.6 req/s · ETA 17m35s · ok 10000 failed 200 · pending 270 working 16 waiting 300 queued 14000
 //
 // ok counts the logins that succeeded, needs_user those that need the
 // person's action (needs_user_action); the statuses that have no login yet,
 // and the committing state while empty, are left out. When the terminal is
-// narrow the bar shrinks to minBar, then, in this order, the states lose
-// committing, elapsed and the rate go, the statuses and then the states take
-// their short forms ("fail 200 t/o 100 user 60 rej 40", "pend 270 work 16
-// wait 300 queue 14000"), the bar, the states and the statuses go; the
-// percent, done/total and ETA stay, cut to fit at worst.
+// narrow the bar shrinks to minBar, then, in this order, the statuses take
+// their short form ("ok 10000 fail 200 t/o 100 user 60 rej 40"), the states
+// lose committing and take their short form ("pend 270 work 16 wait 300
+// queue 14000"), elapsed, the rate, the bar, the states and the statuses
+// go; the percent, done/total and ETA stay, cut to fit at worst.
 func progressLine(p pipeline.Progress, width int) string {
 	room := width - 1 // a line that fills the last column wraps on some terminals
 	percent := 100
@@ -98,11 +98,11 @@ func progressLine(p pipeline.Progress, width int) string {
 	const never = 99
 	fields := []*field{
 		{forms: []form{{fmt.Sprintf("%3d%% %d/%d", percent, p.Done, p.Total), never}}},
-		{forms: []form{{compactDuration(p.Elapsed), 2}}},
-		{forms: []form{{fmt.Sprintf("%.1f req/s", p.ReqPerSec), 3}}},
+		{forms: []form{{compactDuration(p.Elapsed), 4}}},
+		{forms: []form{{fmt.Sprintf("%.1f req/s", p.ReqPerSec), 5}}},
 		{forms: []form{{etaText(p), never}}},
-		{forms: []form{{statusCounts(p, false), 4}, {statusCounts(p, true), 8}}},
-		{forms: []form{{stateCounts(p, true, false), 1}, {stateCounts(p, false, false), 5}, {stateCounts(p, false, true), 7}}},
+		{forms: []form{{statusCounts(p, false), 1}, {statusCounts(p, true), 8}}},
+		{forms: []form{{stateCounts(p, true, false), 2}, {stateCounts(p, false, false), 3}, {stateCounts(p, false, true), 7}}},
 	}
 	bar := &field{forms: []form{{"bar", 6}}}
 	for {
@@ -199,10 +199,7 @@ func statusCounts(p pipeline.Progress, short bool) string {
 			parts = append(parts, fmt.Sprintf("%s %d", cmp.Or(statusLabels[status], status), n))
 		}
 	}
-	if short {
-		return strings.Join(parts, " ")
-	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, " ")
 }
 
 // stateCounts lists the logins not finished by state (none once all are):
@@ -219,7 +216,7 @@ func stateCounts(p pipeline.Progress, committing, short bool) string {
 	if committing && p.Committing > 0 {
 		parts = append(parts, fmt.Sprintf("committing %d", p.Committing))
 	}
-	return strings.Join(append(parts, fmt.Sprintf("queued %d", p.Queued)), ", ")
+	return strings.Join(append(parts, fmt.Sprintf("queued %d", p.Queued)), " ")
 }
 
 // etaText is "ETA" and the time left rounded up to the second, so that a
