@@ -239,7 +239,7 @@ const statusNothingToRetry = "nothing_to_retry"
 func newRunReport(command string, started time.Time, sum *pipeline.Summary, counts map[string]load.TableCounts, next []nextStep, code int, err error) runReport {
 	finished := time.Now()
 	rep := runReport{Command: command, Status: pipeline.RunFailed, ExitCode: code,
-		Rows: map[string]tableRows{}, Failures: []failureGroup{}, DataQuality: []qualityGroup{}, Next: next}
+		Rows: reportRows(nil, nil), Failures: []failureGroup{}, DataQuality: []qualityGroup{}, Next: next}
 	if rep.Next == nil {
 		rep.Next = []nextStep{}
 	}
@@ -266,8 +266,8 @@ func newRunReport(command string, started time.Time, sum *pipeline.Summary, coun
 }
 
 // reportRows are the rows per data table: every table but the logins
-// registry and the run ledger, 0 when the run received none, so that a
-// script finds each key.
+// registry and the run ledger, 0 when the run received none (or with s nil,
+// when no run took place), so that a script finds each key.
 func reportRows(s *pipeline.Summary, counts map[string]load.TableCounts) map[string]tableRows {
 	out := map[string]tableRows{}
 	for _, t := range schema.Tables {
@@ -275,7 +275,10 @@ func reportRows(s *pipeline.Summary, counts map[string]load.TableCounts) map[str
 		case schema.Logins, schema.SyncLogins, schema.SyncLoginProducts, schema.SyncRuns:
 			continue
 		}
-		r := tableRows{Received: s.Rows[t.Name]}
+		var r tableRows
+		if s != nil {
+			r.Received = s.Rows[t.Name]
+		}
 		if counts != nil {
 			c := counts[t.Name]
 			r.Inserted, r.Updated, r.Deleted = &c.Inserted, &c.Updated, &c.Deleted

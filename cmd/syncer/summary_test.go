@@ -285,6 +285,9 @@ func TestFormatJSONWithoutSummary(t *testing.T) {
 			for _, status := range pipeline.Statuses {
 				integer(t, "logins."+status, counts[status])
 			}
+			rows, _ := obj["rows"].(map[string]any)
+			accounts, _ := rows["accounts"].(map[string]any)
+			integer(t, "rows.accounts.received", accounts["received"])
 		})
 	}
 	r := runInProcess(t, "sync", "--format", "yaml", "--login", "x")
