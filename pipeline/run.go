@@ -35,6 +35,8 @@ type task struct {
 	login   *extract.Login
 	started time.Time
 	timer   Timer
+	due     time.Time // when a parked task's next step is due
+	phase   phase     // where the task is; counters.move changes it
 }
 
 // result is a finished login on its way to the loader.
@@ -182,16 +184,15 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 			r.unadmitted = logins[i:]
 			return
 		}
-		r.stats.queued.Add(-1)
 		r.open.Add(1)
 		t := &task{loginID: id, started: r.o.Now().UTC()}
+		r.stats.move(t, phaseWaiting)
 		login, err := r.client.Begin(id, r.o.productsOf(id)...)
 		if err != nil {
 			r.finish(t, err)
 			continue
 		}
 		t.login = login
-		r.stats.inFlight.Add(1)
 		r.ready <- t
 	}
 }
@@ -200,27 +201,33 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 func (r *runner) work(ctx context.Context) {
 	for t := range r.ready {
 		if ctx.Err() != nil {
-			r.stats.inFlight.Add(-1)
 			r.finish(t, context.Cause(ctx))
 			continue
 		}
+		r.stats.move(t, phaseWorking)
+		polls := t.login.Report().Polls
 		step := t.login.Step(ctx)
 		if step.Done {
-			r.stats.inFlight.Add(-1)
 			if step.Err != nil && extract.ClassOf(step.Err) == extract.Fatal {
 				r.abort(fmt.Errorf("%w: %w", ErrFatal, step.Err))
 			}
 			r.finishStep(t, step)
 			continue
 		}
-		r.park(t, step.Wait)
+		// A login that Flinks answered 202 is pending; one held back by the
+		// rate limit or a retry's backoff is waiting its turn.
+		next := phaseWaiting
+		if t.login.Report().Polls > polls {
+			next = phasePending
+		}
+		r.park(t, step.Wait, next)
 	}
 }
 
-// park holds t on a timer until its next step is due. Once the run is
-// cancelled nothing is parked any more: the task is finished at once.
-func (r *runner) park(t *task, wait time.Duration) {
-	r.stats.inFlight.Add(-1)
+// park holds t, in phase next, on a timer until its next step is due. Once
+// the run is cancelled nothing is parked any more: the task is finished at
+// once.
+func (r *runner) park(t *task, wait time.Duration, next phase) {
 	r.mu.Lock()
 	if r.cancelled != nil {
 		err := r.cancelled
@@ -228,8 +235,9 @@ func (r *runner) park(t *task, wait time.Duration) {
 		r.finish(t, err)
 		return
 	}
-	r.stats.parked.Add(1)
+	r.stats.move(t, next)
 	r.parked[t] = struct{}{}
+	t.due = r.o.Now().Add(wait)
 	t.timer = r.o.AfterFunc(wait, func() { r.unpark(t) })
 	r.mu.Unlock()
 }
@@ -242,8 +250,7 @@ func (r *runner) unpark(t *task) {
 	if !ok {
 		return // watchCancel took it
 	}
-	r.stats.parked.Add(-1)
-	r.stats.inFlight.Add(1)
+	r.stats.move(t, phaseWaiting)
 	r.ready <- t
 }
 
@@ -268,7 +275,6 @@ func (r *runner) watchCancel(ctx context.Context, over <-chan struct{}) {
 	}
 	r.mu.Unlock()
 	for _, t := range taken {
-		r.stats.parked.Add(-1)
 		r.finish(t, cause)
 	}
 }
@@ -307,7 +313,7 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 	if err != nil {
 		res.ending = endingOf(err)
 	}
-	r.hand(res)
+	r.hand(t, res)
 }
 
 // transformOutcome turns a product's data into rows. A body that cannot be
@@ -374,7 +380,7 @@ func (r *runner) finish(t *task, err error) {
 	for _, p := range r.o.productsOf(t.loginID) {
 		b.Rows[schema.SyncLoginProducts.Name] = append(b.Rows[schema.SyncLoginProducts.Name], r.productRow(t.loginID, p, err))
 	}
-	r.hand(result{batch: b, status: status, cause: CauseOf(err), ending: endingOf(err)})
+	r.hand(t, result{batch: b, status: status, cause: CauseOf(err), ending: endingOf(err)})
 }
 
 func (r *runner) outcome(t *task, status string, rep extract.Report, err error) transform.LoginOutcome {
@@ -398,8 +404,9 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// hand passes a finished login to the loader and frees its admission slot.
-func (r *runner) hand(res result) {
+// hand passes t's finished login to the loader and frees its admission slot.
+func (r *runner) hand(t *task, res result) {
+	r.stats.move(t, phaseCommitting)
 	r.results <- res
 	<-r.slots
 	r.open.Done()

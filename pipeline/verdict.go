@@ -128,7 +128,7 @@ func (r *runner) recordUnadmitted(cause error) {
 	for _, id := range r.unadmitted {
 		out := transform.LoginOutcome{RunID: r.o.RunID, LoginID: id, Status: StatusFailed,
 			Error: "interrupted before the login started: " + cause.Error(), FinishedAt: now}
-		r.stats.queued.Add(-1)
+		r.stats.shift(phaseQueued, phaseCommitting)
 		r.results <- result{batch: transform.OutcomeBatch(out), status: StatusFailed, cause: CauseInterrupted, ending: ending{cut: true}}
 	}
 	r.unadmitted = nil

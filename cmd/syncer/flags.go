@@ -96,6 +96,8 @@ type syncFlags struct {
 
 	loginsFile string
 	logins     []string
+
+	format string // the summary's: text or json (sync, backfill, retry); "" for schedule
 }
 
 func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins bool) {
@@ -128,11 +130,19 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	}
 }
 
+// addFormatFlag adds --format, the summary's format, for the commands that
+// print one (sync, backfill, retry).
+func (s *syncFlags) addFormatFlag(fs *pflag.FlagSet) {
+	fs.StringVar(&s.format, "format", "text", "summary on stdout: text, or json (exactly one JSON object; logs stay on stderr)")
+}
+
 func (s *syncFlags) validate() error {
 	if err := s.warehouseFlags.validate(); err != nil {
 		return err
 	}
 	switch {
+	case s.format != "" && s.format != "text" && s.format != "json":
+		return usagef("--format must be text or json, not %q", s.format)
 	case s.concurrency < 1:
 		return usagef("--concurrency must be at least 1")
 	case s.rate <= 0:

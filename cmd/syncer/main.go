@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,7 +54,8 @@ type environment struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	isTerminal     bool // stderr is a terminal
+	isTerminal     bool       // stderr is a terminal
+	width          func() int // stderr's terminal width in columns, 0 when unknown; may be nil
 }
 
 var commands = []command{
@@ -64,10 +66,12 @@ var commands = []command{
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
 	{"sql", "run read-only SQL against the warehouse", runSQL},
 	{"sandbox", "serve the built-in Flinks imitation over HTTP", runSandbox},
+	{"version", "print the module version, VCS revision, Go and DuckDB library versions", runVersion},
 }
 
 func main() {
-	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, isTerminal: isTerminal(os.Stderr)}
+	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		isTerminal: isTerminal(os.Stderr), width: terminalWidth(os.Stderr)}
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, env, os.Args[1:]))
@@ -98,6 +102,9 @@ func run(ctx context.Context, env *environment, args []string) int {
 		}
 		return exitOK
 	}
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
@@ -110,25 +117,39 @@ func run(ctx context.Context, env *environment, args []string) int {
 	return exitUsage
 }
 
+// exitCode says err on stderr, when there is something to say, and
+// returns the exit status it means (codeOf).
 func exitCode(env *environment, name string, err error) int {
-	if err == nil {
-		return exitOK
-	}
+	code := codeOf(err)
 	var ue *usageError
 	var ee *exitError
 	switch {
+	case err == nil || errors.Is(err, errHelp):
 	case errors.As(err, &ue):
 		fmt.Fprintf(env.stderr, "syncer %s: %v\nRun 'syncer %s --help' for usage.\n", name, err, name)
-		return exitUsage
 	case errors.As(err, &ee):
 		if ee.err != nil && ee.code != exitOK && ee.code != exitPartial {
 			fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, ee.err)
 		}
-		return ee.code
-	case errors.Is(err, errHelp):
-		return exitOK
+	default:
+		fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, err)
 	}
-	fmt.Fprintf(env.stderr, "syncer %s: %v\n", name, err)
+	return code
+}
+
+// codeOf is the exit status a command's error means: 0 for none (or
+// --help), 2 for a usage error, an exitError's own code, else 1.
+func codeOf(err error) int {
+	var ue *usageError
+	var ee *exitError
+	switch {
+	case err == nil || errors.Is(err, errHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.As(err, &ee):
+		return ee.code
+	}
 	return exitFailed
 }
 
@@ -140,4 +161,35 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nRun 'syncer COMMAND --help' for a command's flags.")
 	fmt.Fprintln(w, "Exit status: 0 all synced, 1 the run could not proceed, 2 usage error, 3 some logins failed.")
+}
+
+// runVersion prints what this binary is (currentBuild): as text, or with
+// --format json as one JSON object.
+func runVersion(_ context.Context, env *environment, args []string) error {
+	fs := newFlagSet(env, "version", "[--format text|json]",
+		"Prints the module version, the VCS revision when the build recorded it, and the Go and DuckDB library versions.")
+	format := fs.String("format", "text", "text, or json (one JSON object)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	b := currentBuild()
+	switch *format {
+	case "json":
+		return json.NewEncoder(env.stdout).Encode(b)
+	case "text":
+		fmt.Fprintf(env.stdout, "syncer   %s\n", b.Version)
+		if b.Revision != "" {
+			modified := ""
+			if b.Modified {
+				modified = " (with changes not committed)"
+			}
+			fmt.Fprintf(env.stdout, "revision %s%s\n", b.Revision, modified)
+		}
+		fmt.Fprintf(env.stdout, "go       %s\nduckdb   %s\n", b.GoVersion, b.DuckDB)
+		return nil
+	}
+	return usagef("--format must be text or json, not %q", *format)
 }

@@ -6,12 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 	"unicode/utf8"
-
-	"github.com/syncer/syncer/load"
-	"github.com/syncer/syncer/pipeline"
-	"github.com/syncer/syncer/schema"
 )
 
 // table is rows of text under a header, printed aligned, as CSV or as JSON.
@@ -120,58 +115,4 @@ func uniqueNames(names []string) []string {
 		out[i] = unique
 	}
 	return out
-}
-
-// printSummary writes the end-of-run summary on stdout. Its row counts say
-// what the run received and, when the DuckDB sink can tell (counts not nil),
-// what its merges did to each table.
-func printSummary(w io.Writer, s *pipeline.Summary, counts map[string]load.TableCounts, f *syncFlags) {
-	fmt.Fprintf(w, "run %s: %s in %s, %d requests\n", s.RunID, s.Status, s.Wall().Round(time.Millisecond), s.Requests)
-	if !f.noDB {
-		fmt.Fprintf(w, "warehouse: %s", f.db)
-		if f.parquet != "" {
-			fmt.Fprintf(w, " and Parquet dataset %s", f.parquet)
-		}
-		fmt.Fprintln(w)
-	} else {
-		fmt.Fprintf(w, "Parquet dataset: %s\n", f.parquet)
-	}
-	fmt.Fprintln(w)
-	st := &table{header: []string{"login status", "logins"}, right: []bool{false, true}}
-	for _, status := range pipeline.Statuses {
-		st.add(status, fmt.Sprint(s.ByStatus[status]))
-	}
-	if n := s.Total - s.Committed; n > 0 {
-		st.add("not recorded", fmt.Sprint(n))
-	}
-	st.add("total", fmt.Sprint(s.Total))
-	_ = st.write(w, "text")
-	fmt.Fprintln(w)
-	_ = rowsTable(s, counts).write(w, "text")
-	if counts != nil {
-		fmt.Fprintln(w, "\nreceived: rows in the run's payloads; inserted, updated, deleted: what the run did to the DuckDB tables")
-		fmt.Fprintln(w, "(updated: rows already there, given the latest values, changed or not; a positions snapshot is replaced: deleted, inserted).")
-	}
-}
-
-// rowsTable has a line per data table: the rows received and, with counts,
-// the rows inserted, updated and deleted.
-func rowsTable(s *pipeline.Summary, counts map[string]load.TableCounts) *table {
-	rt := &table{header: []string{"table", "rows received"}, right: []bool{false, true, true, true, true}}
-	if counts != nil {
-		rt.header = append(rt.header, "inserted", "updated", "deleted")
-	}
-	for _, t := range schema.Tables {
-		n, ok := s.Rows[t.Name]
-		if !ok || t == schema.Logins {
-			continue
-		}
-		cells := []string{t.Name, fmt.Sprint(n)}
-		if counts != nil {
-			c := counts[t.Name]
-			cells = append(cells, fmt.Sprint(c.Inserted), fmt.Sprint(c.Updated), fmt.Sprint(c.Deleted))
-		}
-		rt.add(cells...)
-	}
-	return rt
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -332,9 +331,6 @@ func (r *statusReport) json() statusJSON {
 	}
 	return out
 }
-
-// seconds is d in seconds, to the millisecond.
-func seconds(d time.Duration) float64 { return math.Round(d.Seconds()*1000) / 1000 }
 
 func timeOrNil(t sql.NullTime) *time.Time {
 	if !t.Valid {

@@ -26,6 +26,7 @@ func runSync(ctx context.Context, env *environment, args []string) error {
 		"Syncs the given LoginIds, or with none every LoginId the warehouse knows, into the warehouse.\n"+
 			"With --sandbox (and no LoginIds, none known) it syncs the built-in sandbox's demo logins.")
 	f.addFlags(fs, env, true)
+	f.addFormatFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -80,6 +81,7 @@ func runBackfill(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "backfill", "--logins FILE [flags]",
 		"Registers the LoginIds of FILE in the warehouse and syncs only them.")
 	f.addFlags(fs, env, true)
+	f.addFormatFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -103,6 +105,7 @@ func runRetry(ctx context.Context, env *environment, args []string) error {
 	fs := newFlagSet(env, "retry", "[flags]",
 		"Re-syncs the logins whose last attempt ended failed or timed_out (not needs_user_action or rejected).")
 	f.addFlags(fs, env, false)
+	f.addFormatFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -125,28 +128,59 @@ var errNothingToRetry = errors.New("nothing to retry: no login's last attempt en
 // loginSource decides which LoginIds a run syncs, once the warehouse is open.
 type loginSource func(ctx context.Context, w *warehouse) ([]string, error)
 
-// syncCommand runs one sync and maps its outcome to an exit status.
+// syncCommand runs one sync, prints its summary (--format) and maps its
+// outcome to an exit status.
 func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *syncFlags, command string, source loginSource) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
+	started := time.Now()
 	f.parquetDefaults(fs)
 	f.sandboxDefaults(fs, env)
+	if env.isTerminal {
+		// Logs and the live progress line share stderr (liveLine).
+		env = &environment{stdin: env.stdin, stdout: env.stdout, stderr: &liveLine{w: env.stderr},
+			getenv: env.getenv, isTerminal: true, width: env.width}
+	}
 	log := f.logger(env.stderr)
 	cfg, closeSandbox, err := clientConfig(env, fs, f, log)
 	if err != nil {
-		return &exitError{code: exitFailed, err: err}
+		return report(env, f, command, started, nil, nil, nil, &exitError{code: exitFailed, err: err})
 	}
 	defer closeSandbox()
 	sum, counts, err := syncOnce(ctx, env, f, cfg, command, source, log)
 	if errors.Is(err, errNothingToRetry) {
+		if f.format == "json" {
+			rep := newRunReport(command, started, nil, nil, nil, exitOK, nil)
+			rep.Status = statusNothingToRetry
+			return rep.write(env.stdout)
+		}
 		fmt.Fprintln(env.stdout, err)
 		return nil
 	}
+	var next []nextStep
 	if sum != nil {
-		printSummary(env.stdout, sum, counts, f)
+		next = nextSteps(sum, rerunFlags(fs))
 	}
-	return runExit(sum, err)
+	return report(env, f, command, started, sum, counts, next, runExit(sum, err))
+}
+
+// report prints a run's outcome on stdout, as --format says, and returns
+// err: with text, the summary when there is one (an error goes to stderr);
+// with json, one JSON object whatever happened, but for a usage error.
+func report(env *environment, f *syncFlags, command string, started time.Time, sum *pipeline.Summary,
+	counts map[string]load.TableCounts, next []nextStep, err error) error {
+	var ue *usageError
+	switch {
+	case errors.As(err, &ue):
+	case f.format == "json":
+		if werr := newRunReport(command, started, sum, counts, next, codeOf(err), err).write(env.stdout); werr != nil && err == nil {
+			return &exitError{code: exitFailed, err: fmt.Errorf("writing the summary: %w", werr)}
+		}
+	case sum != nil:
+		printSummary(env.stdout, sum, counts, f, next)
+	}
+	return err
 }
 
 // runExit maps a run's outcome to the exit status of CONTRACT.md.
@@ -208,14 +242,14 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 			return nil, nil, err
 		}
 	}
-	opts.Progress, opts.ProgressEvery = progressReporter(env, log)
+	var endProgress func()
+	opts.Progress, opts.ProgressEvery, endProgress = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
 	sum, err = pipeline.Run(ctx, client, w.sink, logins, opts)
-	if env.isTerminal {
-		fmt.Fprintln(env.stderr) // end the live progress line
-	}
+	endProgress()
 	if sum != nil {
-		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed, "wall", sum.Wall().Round(time.Millisecond))
+		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed,
+			"requests", sum.Requests, "duration_s", seconds(sum.Wall()))
 	}
 	if w.counter != nil {
 		counts = w.counter.MergeCounts()
@@ -360,25 +394,4 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
 	}
 	return w, nil
-}
-
-// progressReporter shows progress on a terminal as a live line on stderr,
-// and otherwise as a log line every 10 seconds.
-func progressReporter(env *environment, log *slog.Logger) (func(pipeline.Progress), time.Duration) {
-	if env.isTerminal {
-		return func(p pipeline.Progress) { fmt.Fprint(env.stderr, "\r"+progressLine(p)+"\033[K") }, 500 * time.Millisecond
-	}
-	return func(p pipeline.Progress) {
-		log.Info("progress", "done", p.Done, "total", p.Total, "failed", p.Failed, "pending", p.Pending,
-			"in_flight", p.InFlight, "req_per_s", fmt.Sprintf("%.1f", p.ReqPerSec), "eta", p.ETA.Round(time.Second))
-	}, 10 * time.Second
-}
-
-func progressLine(p pipeline.Progress) string {
-	eta := "—"
-	if p.ETA > 0 {
-		eta = p.ETA.Round(time.Second).String()
-	}
-	return fmt.Sprintf("done %d/%d · failed %d · pending %d · in flight %d · %.1f req/s · ETA %s",
-		p.Done, p.Total, p.Failed, p.Pending, p.InFlight, p.ReqPerSec, eta)
 }
