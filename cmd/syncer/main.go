@@ -54,6 +54,8 @@ type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool // stderr is a terminal
+	// schedule, when set, lets a test drive `schedule` (see scheduleHooks).
+	schedule *scheduleHooks
 }
 
 var commands = []command{
@@ -74,14 +76,14 @@ func main() {
 }
 
 // signalContext is cancelled by the first SIGINT or SIGTERM; a second one
-// exits at once.
+// exits at once. The command says what stopping means for it (a sync
+// finishes its commits, an idle scheduler just stops).
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "syncer: stopping: finishing commits in progress (signal again to exit at once)")
 		cancel()
 		<-sigs
 		fmt.Fprintln(os.Stderr, "syncer: exiting at once")
