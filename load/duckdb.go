@@ -142,35 +142,55 @@ func (d *DuckDB) start(ctx context.Context) error {
 	return d.createStaging(ctx)
 }
 
-// OpenDuckDBReadOnly opens an existing warehouse for reading (syncer sql and
+// ReaderOptions configures OpenDuckDBReader.
+type ReaderOptions struct {
+	// Path of an existing .duckdb file.
+	Path string
+	// LockWait is how long to wait for a file another process holds for
+	// writing (DefaultLockWait if zero).
+	LockWait time.Duration
+	// ReadDirs are the directories, besides the file, that queries may read
+	// (such as the Parquet dataset); none if empty.
+	ReadDirs []string
+	// Logger receives the lock waiting messages (slog.Default() if nil).
+	Logger *slog.Logger
+	// Clock times the lock waiting (SystemClock if its fields are nil).
+	Clock Clock
+}
+
+// OpenDuckDBReadOnly opens an existing warehouse for reading: it is
+// OpenDuckDBReader with these options, logging to slog.Default().
+func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration, readDirs ...string) (*sql.DB, error) {
+	return OpenDuckDBReader(ctx, ReaderOptions{Path: path, LockWait: lockWait, ReadDirs: readDirs})
+}
+
+// OpenDuckDBReader opens an existing warehouse for reading (syncer sql and
 // status), waiting for a writer to release it as OpenDuckDB does. The
 // warehouse is not migrated: queries see the schema it has. Within a process
 // that has the warehouse open for writing, read through DuckDB.DB() instead:
 // DuckDB refuses a second, read-only, instance of the same file.
 //
 // Nothing run through it can write: the file is opened read-only, and no
-// statement can write or read another file (except reading under readDirs,
-// such as the Parquet dataset), attach a database, install or load an
-// extension, or change a setting. Temporary tables, in memory, remain
-// possible: a reader running a person's SQL refuses every statement that is
-// not a query with CheckReadOnly.
-func OpenDuckDBReadOnly(ctx context.Context, path string, lockWait time.Duration, readDirs ...string) (*sql.DB, error) {
-	if lockWait == 0 {
-		lockWait = DefaultLockWait
+// statement can write or read another file (except reading under
+// o.ReadDirs), attach a database, install or load an extension, or change a
+// setting. Temporary tables, in memory, remain possible: a reader running a
+// person's SQL refuses every statement that is not a query with
+// CheckReadOnly.
+func OpenDuckDBReader(ctx context.Context, o ReaderOptions) (*sql.DB, error) {
+	opts := DuckDBOptions{Path: o.Path, LockWait: o.LockWait, Logger: o.Logger, Clock: o.Clock}.withDefaults()
+	if _, err := os.Stat(o.Path); err != nil {
+		return nil, fmt.Errorf("no warehouse at %s: %w", o.Path, err)
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no warehouse at %s: %w", path, err)
-	}
-	db, err := waitForLock(ctx, path, lockWait, SystemClock, slog.Default(), func() (*sql.DB, error) {
-		return ddbOpen(path, true)
+	db, err := waitForLock(ctx, o.Path, opts.LockWait, opts.Clock, opts.Logger, func() (*sql.DB, error) {
+		return ddbOpen(o.Path, true)
 	})
 	if err != nil && strings.Contains(err.Error(), "different configuration than existing connections") {
-		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its DuckDB.DB(): %w", path, err)
+		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its DuckDB.DB(): %w", o.Path, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := lockDown(ctx, db, readDirs); err != nil {
+	if err := lockDown(ctx, db, o.ReadDirs); err != nil {
 		db.Close()
 		return nil, err
 	}

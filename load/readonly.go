@@ -108,3 +108,52 @@ func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 		return &ReadOnlyError{Statement: name}
 	})
 }
+
+// QueryColumn is one column of a query's result: its name and its DuckDB
+// type, nested types included (struct fields in their order, JSON by its
+// alias), or nil when the driver cannot describe it.
+type QueryColumn struct {
+	Name string
+	Type duckdb.TypeInfo
+}
+
+// DescribeQuery returns the columns query's result has, in order, by
+// preparing it without running it. Use it on a statement CheckReadOnly let
+// through.
+func DescribeQuery(ctx context.Context, db *sql.DB, query string) ([]QueryColumn, error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	var cols []QueryColumn
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*duckdb.Conn)
+		if !ok {
+			return errors.New("load: not a DuckDB connection")
+		}
+		prepared, err := c.Prepare(query)
+		if err != nil {
+			return err
+		}
+		defer prepared.Close()
+		stmt := prepared.(*duckdb.Stmt)
+		n, err := stmt.ColumnCount()
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			name, err := stmt.ColumnName(i)
+			if err != nil {
+				return err
+			}
+			info, err := stmt.ColumnTypeInfo(i)
+			if err != nil {
+				info = nil // a type the driver cannot describe: the caller renders what it scans
+			}
+			cols = append(cols, QueryColumn{Name: name, Type: info})
+		}
+		return nil
+	})
+	return cols, err
+}

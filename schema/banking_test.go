@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestBankingTables pins the banking tables' contract (CONTRACT.md, "Banking
-// data"): names, keys, the columns listed there, money columns exact, and
-// every column new in schema version 2.
+// TestBankingTables pins the banking tables' public contract (what
+// docs/data-dictionary.md shows of them): names, keys, the columns below,
+// money columns exact, and every column new in schema version 2.
 func TestBankingTables(t *testing.T) {
 	money := []string{"balance_available", "balance_current", "balance_limit", "overdraft_limit", "available", "current", "limit_amount", "debit", "credit", "amount", "balance"}
 	for _, tt := range []struct {

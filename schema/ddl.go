@@ -11,31 +11,6 @@ func QuoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`,
 // QuoteLiteral quotes a SQL string literal for DuckDB.
 func QuoteLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
-// Version is the schema version this build writes: the highest Column.Since
-// of any table. A warehouse records the version it was last migrated to.
-func Version() int { return versionOf(Tables) }
-
-func versionOf(tables []*Table) int {
-	v := 1
-	for _, t := range tables {
-		for _, c := range t.Columns {
-			v = max(v, c.Since)
-		}
-	}
-	return v
-}
-
-// ColumnsAt returns t's columns that exist at schema version v, in order.
-func (t *Table) ColumnsAt(v int) []Column {
-	var cols []Column
-	for _, c := range t.Columns {
-		if c.Since <= v {
-			cols = append(cols, c)
-		}
-	}
-	return cols
-}
-
 // CreateTableSQL returns the CREATE TABLE statement for t at the current
 // version: every column with its DuckDB type, NOT NULL unless nullable, and
 // the primary key where IndexedKey says so.

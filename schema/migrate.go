@@ -59,14 +59,3 @@ func migrationSQL(tables []*Table, views []*View, from, to int) []string {
 	stmts = append(stmts, fmt.Sprintf("INSERT INTO %s (version) VALUES (%d)", QuoteIdent(VersionTable), to))
 	return stmts
 }
-
-// firstVersion is the version that created t: its columns' lowest Since.
-func firstVersion(t *Table) int {
-	v := 0
-	for i, c := range t.Columns {
-		if i == 0 || c.Since < v {
-			v = c.Since
-		}
-	}
-	return v
-}

@@ -158,18 +158,12 @@ type Table struct {
 }
 
 // Row is one row of a table: one value per column, in Table.Columns order.
-// A nil element is SQL NULL.
+// A nil element is SQL NULL. Build rows with a Layout, which places values by
+// column name, rather than by position.
 type Row []any
 
 // Index returns the position of the named column, or -1.
-func (t *Table) Index(name string) int {
-	for i, c := range t.Columns {
-		if c.Name == name {
-			return i
-		}
-	}
-	return -1
-}
+func (t *Table) Index(name string) int { return columnIndex(t.Columns, name) }
 
 // ColumnNames returns the column names in order.
 func (t *Table) ColumnNames() []string {

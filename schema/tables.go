@@ -1,23 +1,15 @@
 package schema
 
-// Column helpers keep the table definitions below readable.
-func col(name string, t Type, doc string) Column {
-	return Column{Name: name, Type: t, Doc: doc, Since: 1}
+// col and null declare a NOT NULL and a nullable column added by schema
+// version since: 1 for a column of the first version. A column added now
+// takes a version no warehouse holds yet (Version()+1 once Version() is
+// released) and goes after its table's other columns (TestColumnVersions,
+// TestReleasedVersions).
+func col(since int, name string, t Type, doc string) Column {
+	return Column{Name: name, Type: t, Doc: doc, Since: since}
 }
-func null(name string, t Type, doc string) Column {
-	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: 1}
-}
-
-// colSince and nullSince are col and null for a column added by schema version v.
-func colSince(v int, name string, t Type, doc string) Column {
-	c := col(name, t, doc)
-	c.Since = v
-	return c
-}
-func nullSince(v int, name string, t Type, doc string) Column {
-	c := null(name, t, doc)
-	c.Since = v
-	return c
+func null(since int, name string, t Type, doc string) Column {
+	return Column{Name: name, Type: t, Nullable: true, Doc: doc, Since: since}
 }
 
 var (
@@ -29,8 +21,10 @@ var (
 	jsonExtra = Type{Kind: KindJSON}
 )
 
-// The warehouse tables. Names and the columns CONTRACT.md lists are a public
-// promise; new columns may be added (with Since set to the new version).
+// The warehouse tables. Their names and columns are a public promise, the
+// data dictionary (docs/data-dictionary.md) is generated from them: a column
+// is never renamed, retyped or dropped; new columns may be added, each
+// declared with the version that adds it.
 var (
 	Accounts = &Table{
 		Name: "accounts",
@@ -42,24 +36,24 @@ var (
 		ScopeBy: []string{"login_id"},
 		Marks:   &Marks{SeenAt: "synced_at", LastSeen: "last_seen_at", Gone: "closed_at", Lineage: []string{"run_id", "synced_at"}},
 		Columns: []Column{
-			col("login_id", text, "Flinks LoginId the account was synced through."),
-			col("account_id", text, "Flinks' stable id of the investment account (payload Accounts[].Id)."),
-			null("institution", text, "Institution name (payload Investments[].Name)."),
-			null("institution_id", text, "Flinks institution id (payload Investments[].Id)."),
-			null("name", text, "Account name as the institution shows it."),
-			null("type", text, "Account type as Flinks sends it (tfsa, rrsp, margin, ...)."),
-			null("registered", boolean, "True for a tax-sheltered account."),
-			null("currency", text, "Settlement currency, upper-case ISO code."),
-			null("cash", Exact, "Cash balance."),
-			null("account_value", Exact, "Cash plus securities at market value."),
-			null("currency_value", Exact, "Account value in the account currency."),
-			null("account_number", text, "Account number, masked to its last four digits unless full numbers are kept."),
-			null("full_account_label", text, "Institution's label (name, number, currency), account number masked likewise."),
-			col("run_id", text, "Run that last wrote this row's values: the last succeeded sync that carried the account (closing it does not change it)."),
-			col("synced_at", instant, "When that run fetched the data (UTC)."),
-			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
-			nullSince(2, "last_seen_at", instant, "When the last succeeded sync that carried the account fetched it (UTC); NULL in a row written before schema version 2 until the account is seen again."),
-			nullSince(2, "closed_at", instant, "When the first succeeded sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns."),
+			col(1, "login_id", text, "Flinks LoginId the account was synced through."),
+			col(1, "account_id", text, "Flinks' stable id of the investment account (payload Accounts[].Id)."),
+			null(1, "institution", text, "Institution name (payload Investments[].Name)."),
+			null(1, "institution_id", text, "Flinks institution id (payload Investments[].Id)."),
+			null(1, "name", text, "Account name as the institution shows it."),
+			null(1, "type", text, "Account type as Flinks sends it (tfsa, rrsp, margin, ...)."),
+			null(1, "registered", boolean, "True for a tax-sheltered account."),
+			null(1, "currency", text, "Settlement currency, upper-case ISO code."),
+			null(1, "cash", Exact, "Cash balance."),
+			null(1, "account_value", Exact, "Cash plus securities at market value."),
+			null(1, "currency_value", Exact, "Account value in the account currency."),
+			null(1, "account_number", text, "Account number, masked to its last four digits unless full numbers are kept."),
+			null(1, "full_account_label", text, "Institution's label (name, number, currency), account number masked likewise."),
+			col(1, "run_id", text, "Run that last wrote this row's values: the last succeeded sync that carried the account (closing it does not change it)."),
+			col(1, "synced_at", instant, "When that run fetched the data (UTC)."),
+			null(1, "extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			null(2, "last_seen_at", instant, "When the last succeeded sync that carried the account fetched it (UTC); NULL in a row written before schema version 2 until the account is seen again."),
+			null(2, "closed_at", instant, "When the first succeeded sync of the login that no longer carried the account fetched its payload (UTC); NULL while the account is carried, and again when it returns."),
 		},
 	}
 
@@ -71,20 +65,20 @@ var (
 		ScopeBy:     []string{"login_id", "as_of_date"},
 		PartitionBy: []string{"as_of_date"},
 		Columns: []Column{
-			col("login_id", text, "Flinks LoginId."),
-			col("account_id", text, "Account holding the position (accounts.account_id)."),
-			col("security_key", text, "The security held (securities.security_key)."),
-			col("as_of_date", date, "Snapshot date: the UTC date of the session's Login.LastRefresh (when Flinks last refreshed the login's data), the same for every position of the sync; the sync's UTC date only when Flinks gave none."),
-			null("quantity", Exact, "Units held; negative for a short position."),
-			null("price", Exact, "Price per unit."),
-			null("market_value", Exact, "Quantity times price, as reported."),
-			null("book_value", Exact, "Cost basis, as reported."),
-			null("average_cost", Exact, "Average cost per unit, as reported."),
-			null("currency", text, "Currency of price and values, upper-case ISO code."),
-			col("run_id", text, "Run that wrote this snapshot."),
-			col("synced_at", instant, "When that run fetched the data (UTC)."),
-			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
-			nullSince(2, "price_date", date, "The position's own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "account_id", text, "Account holding the position (accounts.account_id)."),
+			col(1, "security_key", text, "The security held (securities.security_key)."),
+			col(1, "as_of_date", date, "Snapshot date: the UTC date of the session's Login.LastRefresh (when Flinks last refreshed the login's data), the same for every position of the sync; the sync's UTC date only when Flinks gave none."),
+			null(1, "quantity", Exact, "Units held; negative for a short position."),
+			null(1, "price", Exact, "Price per unit."),
+			null(1, "market_value", Exact, "Quantity times price, as reported."),
+			null(1, "book_value", Exact, "Cost basis, as reported."),
+			null(1, "average_cost", Exact, "Average cost per unit, as reported."),
+			null(1, "currency", text, "Currency of price and values, upper-case ISO code."),
+			col(1, "run_id", text, "Run that wrote this snapshot."),
+			col(1, "synced_at", instant, "When that run fetched the data (UTC)."),
+			null(1, "extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			null(2, "price_date", date, "The position's own AsOfDate: the date its price and values are of, which may differ from as_of_date (a fund priced a day behind); NULL when the payload has none."),
 		},
 	}
 
@@ -94,16 +88,16 @@ var (
 		Merge: Coalesce,
 		Key:   []string{"security_key"},
 		Columns: []Column{
-			col("security_key", text, "Deterministic key from the strongest identifier the security's references carry that the payload gives no other security: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go)."),
-			null("flinks_security_id", text, "Flinks' id of the security, when sent."),
-			null("symbol", text, "Ticker symbol."),
-			null("isin", text, "ISIN."),
-			null("cusip", text, "CUSIP."),
-			null("name", text, "Security name."),
-			null("type", text, "Security type as sent (etf, stock, bond, mutualfund, crypto, ...)."),
-			null("currency", text, "Trading currency, upper-case ISO code."),
-			col("run_id", text, "Run that last updated this row."),
-			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			col(1, "security_key", text, "Deterministic key from the strongest identifier the security's references carry that the payload gives no other security: id:<Flinks Id>, else isin:<ISIN>, cusip:<CUSIP>, symbol:<SYMBOL>@<CCY> (rule in transform/doc.go)."),
+			null(1, "flinks_security_id", text, "Flinks' id of the security, when sent."),
+			null(1, "symbol", text, "Ticker symbol."),
+			null(1, "isin", text, "ISIN."),
+			null(1, "cusip", text, "CUSIP."),
+			null(1, "name", text, "Security name."),
+			null(1, "type", text, "Security type as sent (etf, stock, bond, mutualfund, crypto, ...)."),
+			null(1, "currency", text, "Trading currency, upper-case ISO code."),
+			col(1, "run_id", text, "Run that last updated this row."),
+			null(1, "extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
 		},
 	}
 
@@ -115,10 +109,10 @@ var (
 		Merge: InsertIfNew,
 		Key:   []string{"alias_key", "security_key"},
 		Columns: []Column{
-			colSince(2, "alias_key", text, "An identifier a security reference carried: id:<Flinks Id>, isin:<ISIN>, cusip:<CUSIP> or symbol:<SYMBOL>@<CCY> (never a symbol without currency)."),
-			colSince(2, "security_key", text, "The key the transform gave the security carrying it in that payload (securities.security_key)."),
-			colSince(2, "run_id", text, "Run that first recorded the link."),
-			colSince(2, "first_seen_at", instant, "When that run fetched the payload (UTC)."),
+			col(2, "alias_key", text, "An identifier a security reference carried: id:<Flinks Id>, isin:<ISIN>, cusip:<CUSIP> or symbol:<SYMBOL>@<CCY> (never a symbol without currency)."),
+			col(2, "security_key", text, "The key the transform gave the security carrying it in that payload (securities.security_key)."),
+			col(2, "run_id", text, "Run that first recorded the link."),
+			col(2, "first_seen_at", instant, "When that run fetched the payload (UTC)."),
 		},
 	}
 
@@ -133,26 +127,26 @@ var (
 		Marks: &Marks{SeenAt: "synced_at", FirstSeen: "first_seen_at", Changed: "updated_at", Gone: "removed_at",
 			Lineage: []string{"run_id", "synced_at"}},
 		Columns: []Column{
-			col("login_id", text, "Flinks LoginId."),
-			col("account_id", text, "Account of the transaction (accounts.account_id)."),
-			col("transaction_id", text, "Flinks' id of the transaction."),
-			null("date", date, "Trade or booking date."),
-			null("settlement_date", date, "Settlement date."),
-			null("type", text, "Normalised type: buy, sell, dividend, interest, deposit, withdrawal, fee, transfer, split, reinvestment, other."),
-			null("type_raw", text, "Type exactly as Flinks sent it."),
-			null("description", text, "Description as sent, with every account number of the payload and any run of seven digits or more masked to its last four (rule in transform/doc.go, Masking)."),
-			null("security_key", text, "Security traded (securities.security_key); NULL for cash movements."),
-			null("quantity", Exact, "Units; negative when units leave the account."),
-			null("price", Exact, "Price per unit."),
-			null("fees", Exact, "Fees charged."),
-			null("net_amount", Exact, "Net cash effect on the account."),
-			null("currency", text, "Currency of the amounts, upper-case ISO code."),
-			col("run_id", text, "Run that last wrote this row's values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it)."),
-			col("synced_at", instant, "When that run fetched the data (UTC)."),
-			null("extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
-			nullSince(2, "first_seen_at", instant, "When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting's)."),
-			nullSince(2, "updated_at", instant, "When the latest run whose payload changed one of the transaction's values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed."),
-			nullSince(2, "removed_at", instant, "When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "account_id", text, "Account of the transaction (accounts.account_id)."),
+			col(1, "transaction_id", text, "Flinks' id of the transaction."),
+			null(1, "date", date, "Trade or booking date."),
+			null(1, "settlement_date", date, "Settlement date."),
+			null(1, "type", text, "Normalised type: buy, sell, dividend, interest, deposit, withdrawal, fee, transfer, split, reinvestment, other."),
+			null(1, "type_raw", text, "Type exactly as Flinks sent it."),
+			null(1, "description", text, "Description as sent, with every account number of the payload and any run of seven digits or more masked to its last four (rule in transform/doc.go, Masking)."),
+			null(1, "security_key", text, "Security traded (securities.security_key); NULL for cash movements."),
+			null(1, "quantity", Exact, "Units; negative when units leave the account."),
+			null(1, "price", Exact, "Price per unit."),
+			null(1, "fees", Exact, "Fees charged."),
+			null(1, "net_amount", Exact, "Net cash effect on the account."),
+			null(1, "currency", text, "Currency of the amounts, upper-case ISO code."),
+			col(1, "run_id", text, "Run that last wrote this row's values: the first run that carried the transaction, or a later one whose payload changed a value or brought it back after removed_at (a re-sighting with the same values, or marking it removed, does not change it)."),
+			col(1, "synced_at", instant, "When that run fetched the data (UTC)."),
+			null(1, "extra", jsonExtra, "Payload fields with no column of their own, as JSON."),
+			null(2, "first_seen_at", instant, "When the first run that carried the transaction fetched it (UTC). A row written before schema version 2 holds NULL until seen again, then its synced_at of then (version 1 kept the first sighting's)."),
+			null(2, "updated_at", instant, "When the latest run whose payload changed one of the transaction's values (any column but the key, run_id, synced_at and these marks) fetched it (UTC); NULL while no value ever changed."),
+			null(2, "removed_at", instant, "When the first run whose payload lacked the transaction, though it covered its date, fetched that payload (UTC); NULL while the source carries it, and again when it returns. The row keeps its last values."),
 		},
 	}
 
@@ -162,16 +156,16 @@ var (
 		Merge: Upsert,
 		Key:   []string{"run_id"},
 		Columns: []Column{
-			col("run_id", text, "Unique id of the run."),
-			col("started_at", instant, "When the run started (UTC)."),
-			null("finished_at", instant, "When the run finished (UTC); NULL while running or after a crash."),
-			col("status", text, "running, succeeded, partial, failed or interrupted."),
-			null("command", text, "sync, backfill, retry or schedule."),
-			null("logins_total", count, "Logins the run set out to sync."),
-			null("logins_succeeded", count, "Logins committed."),
-			null("logins_failed", count, "Logins that ended in any other status."),
-			null("requests", count, "HTTP requests made to Flinks."),
-			null("error", text, "Why the run could not proceed, if it could not."),
+			col(1, "run_id", text, "Unique id of the run."),
+			col(1, "started_at", instant, "When the run started (UTC)."),
+			null(1, "finished_at", instant, "When the run finished (UTC); NULL while running or after a crash."),
+			col(1, "status", text, "running, succeeded, partial, failed or interrupted."),
+			null(1, "command", text, "sync, backfill, retry or schedule."),
+			null(1, "logins_total", count, "Logins the run set out to sync."),
+			null(1, "logins_succeeded", count, "Logins committed."),
+			null(1, "logins_failed", count, "Logins that ended in any other status."),
+			null(1, "requests", count, "HTTP requests made to Flinks."),
+			null(1, "error", text, "Why the run could not proceed, if it could not."),
 		},
 	}
 
@@ -181,19 +175,19 @@ var (
 		Merge: Upsert,
 		Key:   []string{"run_id", "login_id"},
 		Columns: []Column{
-			col("run_id", text, "Run (sync_runs.run_id)."),
-			col("login_id", text, "Flinks LoginId."),
-			col("status", text, "succeeded, failed, timed_out, needs_user_action, rejected or interrupted."),
-			null("flinks_code", text, "FlinksCode of the answer that decided the outcome; NULL on success or when that answer had none."),
-			col("attempts", count, "Sessions opened and requests retried for this login."),
-			col("polls", count, "Data calls answered 202 (pending)."),
-			null("error", text, "Why the login did not sync; never contains secrets or payload values."),
-			null("started_at", instant, "First request for the login (UTC)."),
-			null("finished_at", instant, "When the outcome was decided (UTC)."),
-			null("accounts", count, "Account rows written (investment and bank accounts)."),
-			null("positions", count, "Position rows written."),
-			null("transactions", count, "Transaction rows in the payload (investment and bank transactions)."),
-			null("rejected", count, "Fragments quarantined in rejected_records."),
+			col(1, "run_id", text, "Run (sync_runs.run_id)."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "status", text, "succeeded, failed, timed_out, needs_user_action, rejected or interrupted."),
+			null(1, "flinks_code", text, "FlinksCode of the answer that decided the outcome; NULL on success or when that answer had none."),
+			col(1, "attempts", count, "Sessions opened and requests retried for this login."),
+			col(1, "polls", count, "Data calls answered 202 (pending)."),
+			null(1, "error", text, "Why the login did not sync; never contains secrets or payload values."),
+			null(1, "started_at", instant, "First request for the login (UTC)."),
+			null(1, "finished_at", instant, "When the outcome was decided (UTC)."),
+			null(1, "accounts", count, "Account rows written (investment and bank accounts)."),
+			null(1, "positions", count, "Position rows written."),
+			null(1, "transactions", count, "Transaction rows in the payload (investment and bank transactions)."),
+			null(1, "rejected", count, "Fragments quarantined in rejected_records."),
 		},
 	}
 
@@ -204,13 +198,13 @@ var (
 		Merge: Upsert,
 		Key:   []string{"run_id", "login_id", "product"},
 		Columns: []Column{
-			colSince(2, "run_id", text, "Run (sync_runs.run_id)."),
-			colSince(2, "login_id", text, "Flinks LoginId."),
-			colSince(2, "product", text, "investments or banking."),
-			colSince(2, "status", text, "succeeded, failed, timed_out, needs_user_action or rejected, as sync_logins.status, for this product alone."),
-			nullSince(2, "flinks_code", text, "FlinksCode of the answer that decided the product's outcome; NULL on success or when that answer had none."),
-			nullSince(2, "error", text, "Why the product did not sync; never contains secrets, personal data or payload values."),
-			nullSince(2, "finished_at", instant, "When the outcome was decided (UTC)."),
+			col(2, "run_id", text, "Run (sync_runs.run_id)."),
+			col(2, "login_id", text, "Flinks LoginId."),
+			col(2, "product", text, "investments or banking."),
+			col(2, "status", text, "succeeded, failed, timed_out, needs_user_action or rejected, as sync_logins.status, for this product alone."),
+			null(2, "flinks_code", text, "FlinksCode of the answer that decided the product's outcome; NULL on success or when that answer had none."),
+			null(2, "error", text, "Why the product did not sync; never contains secrets, personal data or payload values."),
+			null(2, "finished_at", instant, "When the outcome was decided (UTC)."),
 		},
 	}
 
@@ -220,12 +214,12 @@ var (
 		Merge: Upsert,
 		Key:   []string{"run_id", "login_id", "path"},
 		Columns: []Column{
-			col("run_id", text, "Run that saw the fragment."),
-			col("login_id", text, "Flinks LoginId."),
-			col("path", text, "JSON path of the fragment, e.g. $.Investments[0].Accounts[1].Positions[3]."),
-			null("table_name", text, "Table the fragment would have gone to."),
-			col("reason", text, "What is wrong; never the sensitive value itself."),
-			null("fragment", jsonExtra, "The fragment with sensitive fields masked, when it is safe to keep."),
+			col(1, "run_id", text, "Run that saw the fragment."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "path", text, "JSON path of the fragment, e.g. $.Investments[0].Accounts[1].Positions[3]."),
+			null(1, "table_name", text, "Table the fragment would have gone to."),
+			col(1, "reason", text, "What is wrong; never the sensitive value itself."),
+			null(1, "fragment", jsonExtra, "The fragment with sensitive fields masked, when it is safe to keep."),
 		},
 	}
 
@@ -236,11 +230,11 @@ var (
 		Key:      []string{"login_id"},
 		Greatest: []string{"last_refresh_at"},
 		Columns: []Column{
-			col("login_id", text, "Flinks LoginId."),
-			col("registered_at", instant, "When a run first registered the LoginId (UTC)."),
-			null("registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
-			null("run_id", text, "Run that registered it."),
-			nullSince(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync's time when Flinks gave none), so the date of the login's newest snapshot; NULL until a sync succeeds. syncer status ages logins by it."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "registered_at", instant, "When a run first registered the LoginId (UTC)."),
+			null(1, "registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
+			null(1, "run_id", text, "Run that registered it."),
+			null(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync's time when Flinks gave none), so the date of the login's newest snapshot; NULL until a sync succeeds. syncer status ages logins by it."),
 		},
 	}
 
@@ -250,14 +244,14 @@ var (
 		Merge: Upsert,
 		Key:   []string{"run_id", "login_id", "account_id", "check_name"},
 		Columns: []Column{
-			col("run_id", text, "Run."),
-			col("login_id", text, "Flinks LoginId."),
-			col("account_id", text, "Account checked."),
-			col("check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security; balance_reconciles: a bank account's last transaction's running balance = its Balance.Current."),
-			null("expected", Exact, "Value reported by Flinks (for security_ambiguous: 1 key; for balance_reconciles: Balance.Current)."),
-			null("actual", Exact, "Value computed from the rows (for security_ambiguous: the keys the identifier is carried under; for balance_reconciles: the last transaction's running balance)."),
-			null("difference", Exact, "actual - expected."),
-			col("passed", boolean, "Whether the difference is within tolerance."),
+			col(1, "run_id", text, "Run."),
+			col(1, "login_id", text, "Flinks LoginId."),
+			col(1, "account_id", text, "Account checked."),
+			col(1, "check_name", text, "Check, e.g. value_reconciles: cash + sum(market_value) = account_value; security_ambiguous:<identifier>: the payload gives the identifier (e.g. symbol:ABC@CAD) to more than one security; balance_reconciles: a bank account's last transaction's running balance = its Balance.Current."),
+			null(1, "expected", Exact, "Value reported by Flinks (for security_ambiguous: 1 key; for balance_reconciles: Balance.Current)."),
+			null(1, "actual", Exact, "Value computed from the rows (for security_ambiguous: the keys the identifier is carried under; for balance_reconciles: the last transaction's running balance)."),
+			null(1, "difference", Exact, "actual - expected."),
+			col(1, "passed", boolean, "Whether the difference is within tolerance."),
 		},
 	}
 )

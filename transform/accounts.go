@@ -7,6 +7,17 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// accountCols is the order in which accountRow gives the accounts columns.
+var accountCols = schema.Accounts.Layout(
+	"login_id", "account_id", "institution", "institution_id", "name", "type", "registered", "currency",
+	"cash", "account_value", "currency_value", "account_number", "full_account_label",
+	"run_id", "synced_at", "extra",
+	"last_seen_at", "closed_at",
+)
+
+// accountsScopeCols is the order of the accounts scope's columns.
+var accountsScopeCols = schema.Accounts.ScopeLayout("login_id", schema.ScopeAt)
+
 // accountRow builds the accounts row. A member that cannot be read is loaded
 // as NULL and quarantined by path: the account still loads, since its
 // positions and transactions hang on it.
@@ -44,12 +55,12 @@ func (t *transformer) accountRow(a *account, in *payload.Institution) schema.Row
 		// The institution's unknown members ride along on each of its accounts.
 		more = map[string]any{"_institution": rawJSON(a.mask.extra(in.Extra, nil))}
 	}
-	return schema.Row{
+	return accountCols.Row(
 		t.loginID, a.id, institution, institutionID, name, typ, registered, currency,
 		cash, value, currencyValue, a.mask.accountNumber(), label,
 		t.runID, t.syncedAt, a.mask.extra(src.Extra, more),
 		t.syncedAt, nil, // last_seen_at, closed_at: as a first sighting leaves them (the sink derives them)
-	}
+	)
 }
 
 // rawJSON embeds a JSON string produced by masker.extra in another document.

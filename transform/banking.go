@@ -36,6 +36,34 @@ func TransformBanking(bk *payload.Banking, c Context) (schema.Batch, Stats) {
 	return t.finish()
 }
 
+// The orders in which the banking transform gives the columns of its tables
+// and scopes.
+var (
+	bankAccountCols = schema.BankAccounts.Layout(
+		"login_id", "account_id", "institution", "institution_id", "title", "category", "type", "currency", "account_type",
+		"balance_available", "balance_current", "balance_limit", "overdraft_limit",
+		"transit_number", "institution_number", "account_number", "last_four_digits",
+		"run_id", "synced_at", "extra",
+		"last_seen_at", "closed_at",
+	)
+	bankBalanceCols = schema.BankBalances.Layout(
+		"login_id", "account_id", "as_of_date", "available", "current", "limit_amount", "currency", "run_id", "synced_at", "extra",
+	)
+	bankTransactionCols = schema.BankTransactions.Layout(
+		"login_id", "account_id", "transaction_id", "date", "description", "code", "debit", "credit", "amount", "balance", "currency",
+		"run_id", "synced_at", "extra",
+		"first_seen_at", "updated_at", "removed_at",
+	)
+	holderCols = schema.AccountHolders.Layout(
+		"login_id", "account_id", "holder_key", "province", "country",
+		"name", "email", "phone", "civic_address", "city", "postal_code", "po_box",
+		"run_id", "synced_at", "extra",
+	)
+	bankAccountsScopeCols     = schema.BankAccounts.ScopeLayout("login_id", schema.ScopeAt)
+	bankBalancesScopeCols     = schema.BankBalances.ScopeLayout("login_id", "as_of_date")
+	bankTransactionsScopeCols = schema.BankTransactions.ScopeLayout("login_id", "account_id", schema.ScopeFrom, schema.ScopeTo, schema.ScopeAt)
+)
+
 // bankTransformer holds the state of one TransformBanking call.
 type bankTransformer struct {
 	c Context
@@ -124,7 +152,7 @@ func (t *bankTransformer) run(bk *payload.Banking) {
 		t.transactionRows(a)
 		t.reconcile(a)
 		if a.transactionsWhole && !a.firstDate.IsZero() {
-			t.txScopes = append(t.txScopes, schema.Row{t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt})
+			t.txScopes = append(t.txScopes, bankTransactionsScopeCols.Row(t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt))
 		}
 	}
 }
@@ -243,9 +271,9 @@ func (t *bankTransformer) accountRow(a *bankAccount) schema.Row {
 	if d, ok := current.(schema.Decimal); ok {
 		a.current = &d
 	}
-	t.balances = append(t.balances, schema.Row{
+	t.balances = append(t.balances, bankBalanceCols.Row(
 		t.loginID, a.id, t.asOf, available, current, limit, a.currency, t.runID, t.syncedAt, balanceExtra,
-	})
+	))
 	var more map[string]any
 	if t.payloadExtra != nil || t.loginExtra != nil {
 		more = map[string]any{}
@@ -256,12 +284,12 @@ func (t *bankTransformer) accountRow(a *bankAccount) schema.Row {
 			more["_login"] = rawJSON(t.loginExtra)
 		}
 	}
-	return schema.Row{
+	return bankAccountCols.Row(
 		t.loginID, a.id, t.institution, t.institutionID, title, category, typ, a.currency, accountType,
 		available, current, limit, overdraft, transit, institutionNumber, a.mask.accountNumber(), lastFour,
 		t.runID, t.syncedAt, a.mask.extra(src.Extra, more),
 		t.syncedAt, nil, // last_seen_at, closed_at: as a first sighting leaves them (the sink derives them)
-	}
+	)
 }
 
 // balance reads the account's Balance (all NULL when it has none).
@@ -365,11 +393,11 @@ func (t *bankTransformer) transactionRows(a *bankAccount) {
 				a.lastBalances = append(a.lastBalances, b)
 			}
 		}
-		t.transactions = append(t.transactions, schema.Row{
+		t.transactions = append(t.transactions, bankTransactionCols.Row(
 			t.loginID, a.id, id, date, description, code, debit, credit, amount, balance, a.currency,
 			t.runID, t.syncedAt, a.mask.extra(x.Extra, nil),
 			t.syncedAt, nil, nil, // first_seen_at, updated_at, removed_at: as a first sighting leaves them (the sink derives them)
-		})
+		))
 	}
 }
 
@@ -432,10 +460,10 @@ func (t *bankTransformer) holderRow(a *bankAccount) {
 			extra = a.mask.extra(nil, map[string]any{"withheld_members": n})
 		}
 	}
-	t.holders = append(t.holders, schema.Row{
+	t.holders = append(t.holders, holderCols.Row(
 		t.loginID, a.id, key, province, country, name, email, phone, civic, city, postal, poBox,
 		t.runID, t.syncedAt, extra,
-	})
+	))
 }
 
 // holderDetails returns the payload's holders' details that are masked in
@@ -498,19 +526,19 @@ func (t *bankTransformer) reconcile(a *bankAccount) {
 	if !passed {
 		t.stats.QualityFailed++
 	}
-	t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckBalanceReconciles, expected, actual, dif, passed})
+	t.quality = append(t.quality, qualityCols.Row(t.runID, t.loginID, a.id, CheckBalanceReconciles, expected, actual, dif, passed))
 }
 
 // finish assembles the batch in a deterministic order. Its bank_balances
 // scope is exactly (login, as-of date): the sync replaces that date's
 // balances whole and no other date.
 func (t *bankTransformer) finish() (schema.Batch, Stats) {
-	sortRows(t.accounts, 2)
-	sortRows(t.balances, 3)
-	sortRows(t.transactions, 3)
-	sortRows(t.holders, 2)
-	sortRows(t.quality, 4)
-	sortRows(t.txScopes, 2)
+	sortRows(t.accounts, bankAccountsKey)
+	sortRows(t.balances, bankBalancesKey)
+	sortRows(t.transactions, bankTransactionsKey)
+	sortRows(t.holders, holdersKey)
+	sortRows(t.quality, qualityKey)
+	sortRows(t.txScopes, bankTransactionsScopeKey)
 	rej := t.rejected.sorted()
 
 	t.stats.BankAccounts = len(t.accounts)
@@ -530,10 +558,10 @@ func (t *bankTransformer) finish() (schema.Batch, Stats) {
 			schema.RejectedRecords.Name:  rej,
 			schema.DataQuality.Name:      t.quality,
 		},
-		Scopes: map[string][]schema.Row{schema.BankBalances.Name: {{t.loginID, t.asOf}}},
+		Scopes: map[string][]schema.Row{schema.BankBalances.Name: {bankBalancesScopeCols.Row(t.loginID, t.asOf)}},
 	}
 	if t.accountsWhole {
-		b.Scopes[schema.BankAccounts.Name] = []schema.Row{{t.loginID, t.syncedAt}}
+		b.Scopes[schema.BankAccounts.Name] = []schema.Row{bankAccountsScopeCols.Row(t.loginID, t.syncedAt)}
 	}
 	if len(t.txScopes) > 0 {
 		b.Scopes[schema.BankTransactions.Name] = t.txScopes

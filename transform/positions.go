@@ -28,6 +28,16 @@ type lotKey struct {
 	date     time.Time
 }
 
+// positionCols is the order in which positionRows gives the positions
+// columns.
+var positionCols = schema.Positions.Layout(
+	"login_id", "account_id", "security_key", "as_of_date", "quantity", "price", "market_value", "book_value", "average_cost", "currency",
+	"run_id", "synced_at", "extra", "price_date",
+)
+
+// positionsScopeCols is the order of the positions scope's columns.
+var positionsScopeCols = schema.Positions.ScopeLayout("login_id", "as_of_date")
+
 // positionRows loads the account's positions into the login's snapshot. A
 // position that cannot be read whole is quarantined; lots of one security
 // on one date are merged, and of one security on several dates only the

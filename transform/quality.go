@@ -6,6 +6,10 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// qualityCols is the order in which the checks give the data_quality
+// columns.
+var qualityCols = schema.DataQuality.Layout("run_id", "login_id", "account_id", "check_name", "expected", "actual", "difference", "passed")
+
 // CheckValueReconciles is the data_quality check comparing an account's
 // reported value with cash plus the market values of its positions.
 const CheckValueReconciles = "value_reconciles"
@@ -45,7 +49,7 @@ func (t *transformer) reconcile(a *account) {
 	if !passed {
 		t.stats.QualityFailed++
 	}
-	t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckValueReconciles, expected, act, dif, passed})
+	t.quality = append(t.quality, qualityCols.Row(t.runID, t.loginID, a.id, CheckValueReconciles, expected, act, dif, passed))
 }
 
 // reportAmbiguous records a failed CheckSecurityAmbiguous row for each
@@ -63,7 +67,7 @@ func (t *transformer) reportAmbiguous(a *account) {
 	one := schema.Decimal{Unscaled: big.NewInt(1)}
 	for id, n := range keys {
 		actual := schema.Decimal{Unscaled: big.NewInt(int64(n))}
-		t.quality = append(t.quality, schema.Row{t.runID, t.loginID, a.id, CheckSecurityAmbiguous + ":" + id, one, actual, actual.Sub(one), false})
+		t.quality = append(t.quality, qualityCols.Row(t.runID, t.loginID, a.id, CheckSecurityAmbiguous+":"+id, one, actual, actual.Sub(one), false))
 		t.stats.QualityFailed++
 	}
 }

@@ -8,6 +8,14 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// rejectCols is the order in which rejects.add gives the rejected_records
+// columns; rejectPath and rejectReason are the positions of two of them.
+var (
+	rejectCols   = schema.RejectedRecords.Layout("run_id", "login_id", "path", "table_name", "reason", "fragment")
+	rejectPath   = schema.RejectedRecords.MustIndex("path")
+	rejectReason = schema.RejectedRecords.MustIndex("reason")
+)
+
 // rejects collects rejected_records rows, one per JSON path (the table's key
 // within a login and run): a second reason for the same path is appended to
 // the first.
@@ -25,8 +33,8 @@ type rejects struct {
 func (r *rejects) add(path, table, reason string, fragment any) {
 	if i, ok := r.byPath[path]; ok {
 		row := r.rows[i]
-		if !strings.Contains(row[4].(string), reason) {
-			row[4] = row[4].(string) + "; " + reason
+		if !strings.Contains(row[rejectReason].(string), reason) {
+			row[rejectReason] = row[rejectReason].(string) + "; " + reason
 		}
 		return
 	}
@@ -35,7 +43,7 @@ func (r *rejects) add(path, table, reason string, fragment any) {
 		tbl = table
 	}
 	r.byPath[path] = len(r.rows)
-	r.rows = append(r.rows, schema.Row{r.runID, r.loginID, path, tbl, reason, fragment})
+	r.rows = append(r.rows, rejectCols.Row(r.runID, r.loginID, path, tbl, reason, fragment))
 }
 
 // problems quarantines what the decoder recorded on the object at base.
@@ -72,7 +80,7 @@ func tableOfPath(rel, table string) string {
 }
 
 func (r *rejects) sorted() []schema.Row {
-	slices.SortFunc(r.rows, func(a, b schema.Row) int { return strings.Compare(a[2].(string), b[2].(string)) })
+	slices.SortFunc(r.rows, func(a, b schema.Row) int { return strings.Compare(a[rejectPath].(string), b[rejectPath].(string)) })
 	return r.rows
 }
 

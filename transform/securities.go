@@ -263,6 +263,15 @@ func (r *resolver) sharedAt(site int32, out map[string]int) {
 	}
 }
 
+// securityCols and aliasCols are the orders in which rows and aliasRows give
+// the securities and security_aliases columns.
+var (
+	securityCols = schema.Securities.Layout(
+		"security_key", "flinks_security_id", "symbol", "isin", "cusip", "name", "type", "currency", "run_id", "extra",
+	)
+	aliasCols = schema.SecurityAliases.Layout("alias_key", "security_key", "run_id", "first_seen_at")
+)
+
 // aliasRows returns the security_aliases rows of the payload, sorted: for
 // each identifier only one security carries, (identifier, its key) unless
 // that is its key; for each identifier several carry, (identifier, key) for
@@ -278,11 +287,11 @@ func (r *resolver) aliasRows(runID, seenAt any, box *interner) []schema.Row {
 	pairs = slices.DeleteFunc(pairs, func(p [2]string) bool { return strings.HasSuffix(p[0], "@") })
 	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
 	rows := make([]schema.Row, len(pairs))
-	width := len(schema.SecurityAliases.Columns)
-	cells := make([]any, 0, width*len(pairs)) // one backing array for all rows
+	width := aliasCols.Width()
+	cells := make([]any, width*len(pairs)) // one backing array for all rows
 	for i, p := range pairs {
-		cells = append(cells, p[0], box.str(p[1]), runID, seenAt)
 		rows[i] = cells[i*width : (i+1)*width : (i+1)*width]
+		aliasCols.Fill(rows[i], p[0], box.str(p[1]), runID, seenAt)
 	}
 	return rows
 }
@@ -347,7 +356,7 @@ func (r *resolver) rows(runID any, numbers *numberSet, keep bool) []schema.Row {
 				}
 			}
 		}
-		rows = append(rows, schema.Row{k, id, sym, isin, cusip, name, typ, cur, runID, mask.extra(extra, nil)})
+		rows = append(rows, securityCols.Row(k, id, sym, isin, cusip, name, typ, cur, runID, mask.extra(extra, nil)))
 	}
 	return rows
 }

@@ -7,6 +7,17 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// transactionCols is the order in which transactionRows gives the
+// transactions columns.
+var transactionCols = schema.Transactions.Layout(
+	"login_id", "account_id", "transaction_id", "date", "settlement_date", "type", "type_raw", "description", "security_key",
+	"quantity", "price", "fees", "net_amount", "currency", "run_id", "synced_at", "extra",
+	"first_seen_at", "updated_at", "removed_at",
+)
+
+// transactionsScopeCols is the order of a transactions scope's columns.
+var transactionsScopeCols = schema.Transactions.ScopeLayout("login_id", "account_id", schema.ScopeFrom, schema.ScopeTo, schema.ScopeAt)
+
 // transactionRows loads the account's transactions. One without an Id, or
 // with a member that cannot be read, is quarantined; of several readable
 // transactions with the same Id, the first in payload order loads and the
@@ -85,7 +96,7 @@ func (t *transformer) transactionScope(a *account) schema.Row {
 	if !a.transactionsWhole || a.firstDate.IsZero() {
 		return nil
 	}
-	return schema.Row{t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt}
+	return transactionsScopeCols.Row(t.loginID, a.id, a.firstDate, a.lastDate, t.syncedAt)
 }
 
 func hasErr(errs []fieldErr, path string) bool {

@@ -44,8 +44,8 @@ func newTransformer(c Context) *transformer {
 		syncedAt:    c.SyncedAt,
 		snapshot:    c.SnapshotDate(),
 		box:         newInterner(),
-		positionRow: newSlab(schema.Positions),
-		txRow:       newSlab(schema.Transactions),
+		positionRow: newSlab(positionCols),
+		txRow:       newSlab(transactionCols),
 	}
 	t.rejected = rejects{runID: t.runID, loginID: t.loginID, byPath: map[string]int{}}
 	return t
@@ -143,11 +143,11 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 		secs = t.securities.rows(t.runID, t.numbers, t.c.KeepAccountNumbers)
 		aliases = t.securities.aliasRows(t.runID, t.syncedAt, t.box)
 	}
-	sortRows(t.accounts, 2)
-	sortRows(t.positions, 4)
-	sortRows(t.transactions, 3)
-	sortRows(t.quality, 4)
-	sortRows(t.txScopes, 2)
+	sortRows(t.accounts, accountsKey)
+	sortRows(t.positions, positionsKey)
+	sortRows(t.transactions, transactionsKey)
+	sortRows(t.quality, qualityKey)
+	sortRows(t.txScopes, transactionsScopeKey)
 	rej := t.rejected.sorted()
 
 	t.stats.Accounts = len(t.accounts)
@@ -168,7 +168,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 			schema.RejectedRecords.Name: rej,
 			schema.DataQuality.Name:     t.quality,
 		},
-		Scopes: map[string][]schema.Row{schema.Positions.Name: {{t.loginID, t.snapshot}}},
+		Scopes: map[string][]schema.Row{schema.Positions.Name: {positionsScopeCols.Row(t.loginID, t.snapshot)}},
 	}
 	t.latestScopes(b.Scopes)
 	return b, t.stats
@@ -180,7 +180,7 @@ func (t *transformer) finish() (schema.Batch, Stats) {
 // transactions all loaded, all of its transactions over their date range.
 func (t *transformer) latestScopes(scopes map[string][]schema.Row) {
 	if t.accountsWhole {
-		scopes[schema.Accounts.Name] = []schema.Row{{t.loginID, t.syncedAt}}
+		scopes[schema.Accounts.Name] = []schema.Row{accountsScopeCols.Row(t.loginID, t.syncedAt)}
 	}
 	if len(t.txScopes) > 0 {
 		scopes[schema.Transactions.Name] = t.txScopes
@@ -197,19 +197,50 @@ func (t *transformer) refreshRow() schema.Row {
 
 // refreshRow is a login's logins row recording refreshed as last_refresh_at.
 func refreshRow(loginID, runID, syncedAt any, refreshed time.Time) schema.Row {
-	r := make(schema.Row, len(schema.Logins.Columns))
-	r[schema.Logins.Index("login_id")] = loginID
-	r[schema.Logins.Index("registered_at")] = syncedAt
-	r[schema.Logins.Index("run_id")] = runID
-	r[schema.Logins.Index("last_refresh_at")] = refreshed
-	return r
+	return loginCols.Row(loginID, syncedAt, nil, runID, refreshed)
 }
 
-// sortRows orders rows by their first n columns, which hold the key (login_id
+// The positions, in their rows, of the columns by which finish sorts each
+// table's rows (its key) and scope tuples (its ScopeBy columns).
+var (
+	accountsKey              = keyPositions(schema.Accounts)
+	positionsKey             = keyPositions(schema.Positions)
+	transactionsKey          = keyPositions(schema.Transactions)
+	qualityKey               = keyPositions(schema.DataQuality)
+	transactionsScopeKey     = scopeKeyPositions(schema.Transactions)
+	bankAccountsKey          = keyPositions(schema.BankAccounts)
+	bankBalancesKey          = keyPositions(schema.BankBalances)
+	bankTransactionsKey      = keyPositions(schema.BankTransactions)
+	holdersKey               = keyPositions(schema.AccountHolders)
+	bankTransactionsScopeKey = scopeKeyPositions(schema.BankTransactions)
+)
+
+// keyPositions returns the positions of t's key columns in its rows.
+func keyPositions(t *schema.Table) []int { return columnPositions(t.Name, t.Columns, t.Key) }
+
+// scopeKeyPositions returns the positions of t's ScopeBy columns in its scope tuples.
+func scopeKeyPositions(t *schema.Table) []int {
+	return columnPositions(t.Name+" scope", t.ScopeColumns(), t.ScopeBy)
+}
+
+// columnPositions returns the positions of the named columns in cols, the
+// columns of of; it panics, naming of and the column, if one is missing.
+func columnPositions(of string, cols []schema.Column, names []string) []int {
+	pos := make([]int, len(names))
+	for i, name := range names {
+		pos[i] = slices.IndexFunc(cols, func(c schema.Column) bool { return c.Name == name })
+		if pos[i] < 0 {
+			panic(fmt.Sprintf("transform: %s has no column %q", of, name))
+		}
+	}
+	return pos
+}
+
+// sortRows orders rows by the cells at positions by, in order (a key: login_id
 // first, then strings or dates).
-func sortRows(rows []schema.Row, n int) {
+func sortRows(rows []schema.Row, by []int) {
 	slices.SortFunc(rows, func(a, b schema.Row) int {
-		for i := range n {
+		for _, i := range by {
 			if c := compareCell(a[i], b[i]); c != 0 {
 				return c
 			}

@@ -52,8 +52,12 @@ func (w *warehouseFlags) validate() error {
 	return nil
 }
 
-func (w *warehouseFlags) logger(stderr io.Writer) *slog.Logger {
-	if w.logFormat == "json" {
+func (w *warehouseFlags) logger(stderr io.Writer) *slog.Logger { return newLogger(w.logFormat, stderr) }
+
+// newLogger is the logger of every command: slog on stderr, as JSON lines
+// with --log-format json, else as text.
+func newLogger(format string, stderr io.Writer) *slog.Logger {
+	if format == "json" {
 		return slog.New(slog.NewJSONHandler(stderr, nil))
 	}
 	return slog.New(slog.NewTextHandler(stderr, nil))

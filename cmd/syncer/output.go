@@ -1,8 +1,8 @@
 package main
 
 import (
+	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -31,17 +31,9 @@ func (t *table) write(w io.Writer, format string) error {
 		_ = cw.WriteAll(t.rows)
 		return cw.Error()
 	case "json":
-		out := make([]map[string]string, len(t.rows))
-		for i, r := range t.rows {
-			m := make(map[string]string, len(r))
-			for j, c := range r {
-				m[t.header[j]] = c
-			}
-			out[i] = m
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSONRows(w, t.header, len(t.rows), func(b []byte, row, col int) []byte {
+			return appendJSONString(b, t.rows[row][col])
+		})
 	}
 	widths := make([]int, len(t.header))
 	for i, h := range t.header {
@@ -77,6 +69,57 @@ func (t *table) write(w io.Writer, format string) error {
 		line(r)
 	}
 	return nil
+}
+
+// writeJSONRows writes n rows as a JSON array with an object per row, on a
+// line of its own: its keys are names, in their order (a name given again is
+// made unique, see uniqueNames); cell appends to b the JSON value of a row's
+// column. No rows is [].
+func writeJSONRows(w io.Writer, names []string, n int, cell func(b []byte, row, col int) []byte) error {
+	if n == 0 {
+		_, err := io.WriteString(w, "[]\n")
+		return err
+	}
+	keys := make([][]byte, len(names))
+	for i, name := range uniqueNames(names) {
+		keys[i] = append(appendJSONString(nil, name), ':')
+	}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[\n")
+	var b []byte
+	for row := range n {
+		b = append(b[:0], "  {"...)
+		for col, key := range keys {
+			if col > 0 {
+				b = append(b, ',')
+			}
+			b = cell(append(b, key...), row, col)
+		}
+		b = append(b, '}')
+		if row < n-1 {
+			b = append(b, ',')
+		}
+		bw.Write(append(b, '\n'))
+	}
+	bw.WriteString("]\n")
+	return bw.Flush()
+}
+
+// uniqueNames returns names with each name already taken given the first
+// free suffix _1, _2, ... (as DuckDB names the columns of a subquery):
+// a, a, a_1 become a, a_1, a_1_1.
+func uniqueNames(names []string) []string {
+	taken := make(map[string]bool, len(names))
+	out := make([]string, len(names))
+	for i, name := range names {
+		unique := name
+		for n := 1; taken[unique]; n++ {
+			unique = fmt.Sprintf("%s_%d", name, n)
+		}
+		taken[unique] = true
+		out[i] = unique
+	}
+	return out
 }
 
 // printSummary writes the end-of-run summary on stdout. Its row counts say

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -48,9 +49,14 @@ func runSandbox(ctx context.Context, env *environment, args []string) error {
 	pendingMax := fs.Int("pending-max", 2, "most 202 answers a login gets before its data")
 	rate := fs.Float64("rate", 0, "the sandbox's own rate limit in requests/s (0: none)")
 	retired := fs.Bool("retired-investments", false, "answer /Investments as Flinks' retired product (410), as Flinks does since 2026-04-30")
+	logFormat := fs.String("log-format", "text", "log format on stderr: text or json")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *logFormat != "text" && *logFormat != "json" {
+		return usagef("--log-format must be text or json, not %q", *logFormat)
+	}
+	log := newLogger(*logFormat, env.stderr)
 	var asOf time.Time
 	if *asOfText != "" {
 		t, err := time.Parse(time.DateOnly, *asOfText)
@@ -75,12 +81,15 @@ func runSandbox(ctx context.Context, env *environment, args []string) error {
 		return &exitError{code: exitFailed, err: err}
 	}
 	url := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: flinkstest.NewHandler(cfg), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: flinkstest.NewHandler(cfg), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
 	fmt.Fprintln(env.stdout, strings.TrimRight(flinkstest.DemoText(url, *seed), "\n"))
+	log.Info("sandbox listening", "url", url, "seed", *seed)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():
+		log.Info("sandbox stopping")
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		return srv.Shutdown(shutdown)

@@ -55,7 +55,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	f.addFlags(fs, env, true)
 	spec := fs.String("cron", "", "cron spec of the runs (required), e.g. '30 2 * * *' or '@every 1h30m'")
 	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on /metrics, a liveness check on /healthz and a status page on / at this address")
-	staleAfter := fs.Duration("stale", pipeline.DefaultStaleAfter, "data age (since Flinks last refreshed it) past which a login counts as stale in syncer_stale_logins and on the status page")
+	staleAfter := fs.Duration("stale-after", pipeline.DefaultStaleAfter, "data age (since Flinks last refreshed it) past which a login counts as stale in syncer_stale_logins and on the status page")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 		return usagef("--cron %q is not a cron spec: %v", *spec, err)
 	}
 	if *staleAfter <= 0 {
-		return usagef("--stale must be positive")
+		return usagef("--stale-after must be positive")
 	}
 	if err := f.validate(); err != nil {
 		return err
@@ -234,7 +234,7 @@ func (s *scheduler) loginFinished(f pipeline.Finished) {
 // read-only once the run has closed it, for the stale-logins gauge and the
 // status page. A failure is logged and keeps the previous figures.
 func (s *scheduler) readFreshness(ctx context.Context) {
-	db, err := openReadOnly(ctx, &s.f.warehouseFlags)
+	db, err := openReadOnly(ctx, &s.f.warehouseFlags, s.log)
 	if err != nil {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return

@@ -130,18 +130,11 @@ func (h *history) setLogins(logins []pipeline.LoginStatus, now time.Time) int {
 	h.logins, h.loginsAt = logins, now
 	n := 0
 	for _, l := range logins {
-		if h.stale(l, now) {
+		if l.Stale(now, h.staleAfter) {
 			n++
 		}
 	}
 	return n
-}
-
-// stale reports whether l's data is older than staleAfter at now, or was
-// never synced (as `syncer status` marks it).
-func (h *history) stale(l pipeline.LoginStatus, now time.Time) bool {
-	age := l.Age(now)
-	return age < 0 || age > h.staleAfter
 }
 
 //go:embed statuspage.html
@@ -210,7 +203,7 @@ func (h *history) page(now time.Time) pageData {
 	d.Chart = chartOf(h.runs)
 	d.Failures = failuresOf(h.runs)
 	for _, l := range h.logins {
-		stale := h.stale(l, now)
+		stale := l.Stale(now, h.staleAfter)
 		if stale {
 			d.LoginsStale++
 		}

@@ -1,0 +1,31 @@
+package load_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/load"
+)
+
+// TestDuckDBReaderLogsToItsLogger: a read-only open that waits for a held
+// warehouse logs the wait to the logger it is given, so that `syncer sql`
+// and `status` log in the format of --log-format.
+func TestDuckDBReaderLogsToItsLogger(t *testing.T) {
+	path := warehousePath(t.TempDir())
+	holdWarehouse(t, path)
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	var logs bytes.Buffer
+	_, err := load.OpenDuckDBReader(context.Background(), load.ReaderOptions{
+		Path: path, LockWait: time.Second, Clock: clock.clock(), Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
+	})
+	if !errors.Is(err, load.ErrLocked) {
+		t.Fatalf("OpenDuckDBReader of a held warehouse: %v, want ErrLocked", err)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte(`"msg":"warehouse is busy, waiting for it"`)) {
+		t.Errorf("the wait was not logged to the given logger:\n%s", logs.String())
+	}
+}
