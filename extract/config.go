@@ -71,6 +71,12 @@ type Config struct {
 	RequestTimeout time.Duration
 	MaxBodyBytes   int64 // largest response body read; bigger fails the login
 
+	// OnAnswer, when set, is called once per HTTP exchange with Flinks, as
+	// it ends, with the API call's name (one of Endpoints) and what it came
+	// to (one of AnswerOutcomes), from the goroutine of the login that made
+	// it. Live metrics count requests with it. It must not block.
+	OnAnswer func(endpoint, outcome string)
+
 	Clock  Clock          // nil means RealClock
 	Rand   func() float64 // in [0,1), for jitter; nil means math/rand/v2
 	Logger *slog.Logger   // nil discards

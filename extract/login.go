@@ -174,7 +174,7 @@ func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
 	cfg := &l.c.cfg
 	headers := map[string]string{}
 	if cfg.SecretKey != "" {
-		a := l.send(ctx, "token", l.c.tokenURL, struct{}{}, map[string]string{"flinks-auth-key": cfg.SecretKey})
+		a := l.send(ctx, "token", EndpointGenerateAuthorizeToken, l.c.tokenURL, struct{}{}, map[string]string{"flinks-auth-key": cfg.SecretKey})
 		if s, handled := l.judge(ctx, "token", a, sentAt); handled {
 			return s
 		}
@@ -189,7 +189,7 @@ func (l *Login) authorize(ctx context.Context, sentAt time.Time) Step {
 		MostRecentCached bool
 		Tag              string `json:",omitempty"`
 	}{l.id, true, cfg.Tag}
-	a := l.send(ctx, "authorize", l.c.authorizeURL, req, headers)
+	a := l.send(ctx, "authorize", EndpointAuthorize, l.c.authorizeURL, req, headers)
 	if s, handled := l.judge(ctx, "authorize", a, sentAt); handled {
 		return s
 	}
@@ -216,7 +216,7 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 	if l.c.cfg.APIKey != "" {
 		headers = map[string]string{"x-api-key": l.c.cfg.APIKey}
 	}
-	a := l.send(ctx, "investments", l.c.investmentsURL, req, headers)
+	a := l.send(ctx, "investments", EndpointInvestments, l.c.investmentsURL, req, headers)
 	if s, handled := l.judge(ctx, "investments", a, sentAt); handled {
 		return s
 	}
@@ -253,11 +253,12 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 	}
 }
 
-// send makes one request (a GET when body is nil) and logs its outcome (never the body or the LoginId).
-// The FlinksCode of a token or Authorize answer is read whatever its status:
-// Flinks may put an error object under 200. (A data call's 200 is decoded
-// by poll.)
-func (l *Login) send(ctx context.Context, op, url string, body any, headers map[string]string) answer {
+// send makes one request (a GET when body is nil) to the API call endpoint
+// at url, logs its outcome (never the body or the LoginId) and tells
+// Config.OnAnswer. The FlinksCode of a token or Authorize answer is read
+// whatever its status: Flinks may put an error object under 200. (A data
+// call's 200 is decoded by poll.)
+func (l *Login) send(ctx context.Context, op, endpoint, url string, body any, headers map[string]string) answer {
 	l.report.Requests++
 	start := time.Now()
 	var a answer
@@ -271,6 +272,9 @@ func (l *Login) send(ctx context.Context, op, url string, body any, headers map[
 	}
 	if a.code != "" {
 		l.report.LastFlinksCode = a.code
+	}
+	if l.c.cfg.OnAnswer != nil {
+		l.c.cfg.OnAnswer(endpoint, answerOutcome(ctx, a))
 	}
 	l.log.LogAttrs(ctx, slog.LevelDebug, "flinks answer", slog.String("op", op), slog.Int("status", a.status),
 		slog.String("code", a.code), slog.Duration("took", time.Since(start)), slog.Bool("error", a.err != nil))
@@ -467,7 +471,7 @@ func (l *Login) pollBanking(ctx context.Context, sentAt time.Time) Step {
 	const op = string(Banking)
 	var a answer
 	if l.accepted {
-		a = l.send(ctx, op, l.c.accountsAsyncURL+url.PathEscape(l.requestID), nil, headers)
+		a = l.send(ctx, op, EndpointGetAccountsDetailAsync, l.c.accountsAsyncURL+url.PathEscape(l.requestID), nil, headers)
 	} else {
 		req := struct {
 			RequestID           string `json:"RequestId"`
@@ -477,7 +481,7 @@ func (l *Login) pollBanking(ctx context.Context, sentAt time.Time) Step {
 			DaysOfTransactions  string
 			MostRecentCached    bool
 		}{l.requestID, true, true, true, daysOfTransactions(l.c.cfg.TransactionDays), true}
-		a = l.send(ctx, op, l.c.accountsURL, req, headers)
+		a = l.send(ctx, op, EndpointGetAccountsDetail, l.c.accountsURL, req, headers)
 	}
 	if a.err == nil && a.status != http.StatusOK && a.code == "" {
 		a.code = fieldsOf(a.body).FlinksCode

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
@@ -370,17 +372,19 @@ func summaryRows(t *testing.T, stdout string) map[string]map[string]int {
 // moves only on a run that synced at least one login, whatever its status.
 func TestMetricsLastSuccessNeedsASyncedLogin(t *testing.T) {
 	m := newMetrics()
-	ok := &pipeline.Summary{Status: pipeline.RunPartial, ByStatus: map[string]int{pipeline.StatusSucceeded: 1, pipeline.StatusFailed: 1}}
-	ok.FinishedAt = ok.FinishedAt.AddDate(2025, 0, 0)
-	m.runFinished(ok, nil)
-	for _, s := range []*pipeline.Summary{
+	at := time.Date(2026, 3, 2, 2, 30, 0, 0, time.UTC)
+	m.runFinished(runRecord{Status: pipeline.RunPartial, Finished: at,
+		ByStatus: map[string]int{pipeline.StatusSucceeded: 1, pipeline.StatusFailed: 1}})
+	for _, r := range []runRecord{
 		{Status: pipeline.RunPartial, ByStatus: map[string]int{pipeline.StatusNeedsUserAction: 3}},
 		{Status: pipeline.RunFailed, ByStatus: map[string]int{pipeline.StatusFailed: 3}},
 	} {
-		s.FinishedAt = ok.FinishedAt.AddDate(0, 0, 1)
-		m.runFinished(s, nil)
-		if !m.lastSuccess.Equal(ok.FinishedAt) {
-			t.Errorf("a %s run that synced nobody moved the last success to %v", s.Status, m.lastSuccess)
+		r.Finished = at.AddDate(0, 0, 1)
+		m.runFinished(r)
+		rec := httptest.NewRecorder()
+		m.handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if v, _ := metricValue(rec.Body.String(), "syncer_last_success_timestamp_seconds"); v != float64(at.Unix()) {
+			t.Errorf("a %s run that synced nobody moved the last success to %v", r.Status, v)
 		}
 	}
 }

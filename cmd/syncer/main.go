@@ -56,6 +56,8 @@ type environment struct {
 	getenv         func(string) string
 	isTerminal     bool       // stderr is a terminal
 	width          func() int // stderr's terminal width in columns, 0 when unknown; may be nil
+	// schedule, when set, lets a test drive `schedule` (see scheduleHooks).
+	schedule *scheduleHooks
 }
 
 var commands = []command{
@@ -78,14 +80,14 @@ func main() {
 }
 
 // signalContext is cancelled by the first SIGINT or SIGTERM; a second one
-// exits at once.
+// exits at once. The command says what stopping means for it (a sync
+// finishes its commits, an idle scheduler just stops).
 func signalContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sigs
-		fmt.Fprintln(os.Stderr, "syncer: stopping: finishing commits in progress (signal again to exit at once)")
 		cancel()
 		<-sigs
 		fmt.Fprintln(os.Stderr, "syncer: exiting at once")

@@ -7,25 +7,55 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/pipeline"
 )
 
 // cronParser accepts the standard 5-field spec, an optional leading seconds
-// field (6 fields, for tests and demos), descriptors like @hourly, and a
-// CRON_TZ= prefix.
+// field (6 fields, for tests and demos), descriptors like @hourly and
+// @every 1h30m, and a CRON_TZ= prefix.
 var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// scheduleHooks let a test drive the scheduler and watch it without
+// sleeping. Every field is optional; outside tests environment.schedule is nil.
+type scheduleHooks struct {
+	// tick starts a run at each value, as a cron tick would (a tick during
+	// a run is skipped the same way).
+	tick <-chan struct{}
+	// serving is told the address of the metrics and status page server
+	// once it listens (after "scheduler started" is logged).
+	serving func(addr string)
+	// finished is told of each committed login after the metrics and the
+	// status page counted it; it runs in the run's loader, so blocking in
+	// it holds the run.
+	finished func(pipeline.Finished)
+	// runDone is told of each run once the metrics and the status page
+	// have it (not of a tick that found nothing to sync).
+	runDone func(runRecord)
+	// stopping is told when the scheduler has said why it stops.
+	stopping func()
+}
 
 func runSchedule(ctx context.Context, env *environment, args []string) error {
 	var f syncFlags
 	fs := newFlagSet(env, "schedule", "--cron SPEC [flags]",
 		"Runs a sync at every tick of a cron spec until SIGINT/SIGTERM. Never two runs at once: a tick\n"+
 			"during a run is skipped and logged. The warehouse is opened only while a run loads.\n"+
-			"SPEC is a standard 5-field spec (\"0 2 * * *\"), optionally prefixed CRON_TZ=Zone/Name.")
+			"SPEC is a standard 5-field spec (\"30 2 * * *\"), optionally prefixed CRON_TZ=Zone/Name\n"+
+			"(\"CRON_TZ=America/Toronto 30 2 * * *\"), a descriptor (@daily, @hourly), or a fixed\n"+
+			"interval between the starts of runs (\"@every 1h30m\"); a leading seconds field is accepted.\n"+
+			"With --metrics-addr, serves Prometheus metrics on /metrics, a liveness check on /healthz\n"+
+			"(200 while the scheduler runs, whatever the last run's outcome) and a status page on /.")
 	f.addFlags(fs, env, true)
-	spec := fs.String("cron", "", "cron spec of the runs (required)")
-	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on /metrics and a health check on /healthz at this address")
+	spec := fs.String("cron", "", "cron spec of the runs (required), e.g. '30 2 * * *' or '@every 1h30m'")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics on /metrics, a liveness check on /healthz and a status page on / at this address")
+	staleAfter := fs.Duration("stale-after", pipeline.DefaultStaleAfter, "data age (since Flinks last refreshed it) past which a login counts as stale in syncer_stale_logins and on the status page")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,6 +68,9 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	sched, err := cronParser.Parse(*spec)
 	if err != nil {
 		return usagef("--cron %q is not a cron spec: %v", *spec, err)
+	}
+	if *staleAfter <= 0 {
+		return usagef("--stale-after must be positive")
 	}
 	if err := f.validate(); err != nil {
 		return err
@@ -58,49 +91,183 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	if err := checkWarehouse(ctx, &f.warehouseFlags, log); err != nil {
 		return &exitError{code: exitFailed, err: err}
 	}
-
-	m := newMetrics()
+	var ln net.Listener
 	if *metricsAddr != "" {
-		ln, err := net.Listen("tcp", *metricsAddr)
-		if err != nil {
+		if ln, err = net.Listen("tcp", *metricsAddr); err != nil {
 			return &exitError{code: exitFailed, err: fmt.Errorf("--metrics-addr: %v", err)}
 		}
-		srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 5 * time.Second}
+		defer ln.Close()
+	}
+	s := &scheduler{env: env, f: &f, cfg: cfg, source: givenOrKnown(ids, &f), log: log, metrics: newMetrics(),
+		history: newHistory(*spec, *staleAfter)}
+	if env.schedule != nil {
+		s.hooks = *env.schedule
+	}
+	s.cfg.OnAnswer = s.metrics.answer
+	return s.run(ctx, sched, ln)
+}
+
+// scheduler runs syncOnce at every cron tick and keeps what the metrics and
+// the status page show.
+type scheduler struct {
+	env     *environment
+	f       *syncFlags
+	cfg     extract.Config
+	source  loginSource
+	log     *slog.Logger
+	hooks   scheduleHooks
+	metrics *metrics
+	history *history
+
+	cron    *cron.Cron
+	entry   cron.EntryID
+	running atomic.Bool // a run is going
+	alive   atomic.Bool // the scheduler loop runs (liveness)
+}
+
+// run starts the cron loop (and the server on ln, if any) and returns once
+// ctx is done and the run in progress, if any, has finished.
+func (s *scheduler) run(ctx context.Context, sched cron.Schedule, ln net.Listener) error {
+	cl := cronLogger{log: s.log, metrics: s.metrics}
+	job := cron.NewChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)).Then(cron.FuncJob(func() { s.job(ctx) }))
+	s.cron = cron.New(cron.WithParser(cronParser), cron.WithLogger(cl))
+	s.entry = s.cron.Schedule(sched, job)
+	s.cron.Start()
+	s.alive.Store(true)
+	first := s.nextRun()
+	s.history.setNext(first)
+	s.log.Info("scheduler started", "cron", s.history.spec, "first_run", first.Format(time.RFC3339))
+	if ln != nil {
+		srv := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 5 * time.Second}
 		go func() { _ = srv.Serve(ln) }()
 		defer srv.Close()
-		log.Info("serving metrics", "addr", ln.Addr().String())
-	}
-
-	source := givenOrKnown(ids, &f)
-	job := func() {
-		m.runStarted()
-		sum, _, err := syncOnce(ctx, env, &f, cfg, "schedule", source, log)
-		switch {
-		case errors.Is(err, errNothingToSync):
-			m.runSkipped()
-			log.Warn("nothing to sync at this tick: no LoginId given and the warehouse knows none (register them with backfill)")
-		case err != nil:
-			m.runFinished(sum, err)
-			log.Error("run failed", "err", err)
-		default:
-			m.runFinished(sum, err)
-		}
-		if ctx.Err() == nil {
-			log.Info("next run", "at", sched.Next(time.Now()).Format(time.RFC3339))
+		s.log.Info("serving metrics", "addr", ln.Addr().String(), "paths", "/metrics /healthz / (status page)")
+		if s.hooks.serving != nil {
+			s.hooks.serving(ln.Addr().String())
 		}
 	}
-	cl := cronLogger{log: log, metrics: m}
-	c := cron.New(cron.WithParser(cronParser), cron.WithChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)))
-	if _, err := c.AddFunc(*spec, job); err != nil {
-		return usagef("--cron: %v", err)
-	}
-	c.Start()
-	log.Info("scheduler started", "cron", *spec, "first_run", sched.Next(time.Now()).Format(time.RFC3339))
+	stopTicks := s.manualTicks(job)
 	<-ctx.Done()
-	log.Info("scheduler stopping: waiting for the run in progress to finish its commits")
-	<-c.Stop().Done()
-	log.Info("scheduler stopped")
+	if s.running.Load() {
+		s.log.Info("scheduler stopping: waiting for the run in progress to finish its commits", "hint", "signal again to exit at once")
+	} else {
+		s.log.Info("scheduler idle: stopping")
+	}
+	s.alive.Store(false)
+	if s.hooks.stopping != nil {
+		s.hooks.stopping()
+	}
+	stopTicks()
+	<-s.cron.Stop().Done()
+	s.log.Info("scheduler stopped")
 	return nil
+}
+
+// manualTicks runs job at each value of hooks.tick until the returned
+// function is called, which waits for the runs it started (as cron's Stop
+// does for its own); the job's own wrappers skip a tick during a run.
+func (s *scheduler) manualTicks(job cron.Job) (stop func()) {
+	if s.hooks.tick == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var runs sync.WaitGroup
+	runs.Add(1)
+	go func() {
+		defer runs.Done()
+		for {
+			select {
+			case <-s.hooks.tick:
+				runs.Go(job.Run)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); runs.Wait() }
+}
+
+// nextRun is when cron will really start the next run: its entry's next
+// tick (not the spec's next time after now, which for @every counts from
+// the end of the last run rather than from its start).
+func (s *scheduler) nextRun() time.Time { return s.cron.Entry(s.entry).Next }
+
+// job is one tick: a run, recorded in the metrics and the history.
+func (s *scheduler) job(ctx context.Context) {
+	s.running.Store(true)
+	defer s.running.Store(false)
+	s.metrics.runStarted()
+	s.history.runStarted(time.Now())
+	sum, _, err := syncOnce(ctx, s.env, s.f, s.cfg, "schedule", s.source, s.log, s.loginFinished)
+	switch {
+	case errors.Is(err, errNothingToSync):
+		s.metrics.runEnded()
+		s.history.runDropped()
+		s.log.Warn("nothing to sync at this tick: no LoginId given and the warehouse knows none (register them with backfill)")
+		return
+	case err != nil:
+		s.log.Error("run failed", "err", err)
+	}
+	rec := s.history.runFinished(sum, err, time.Now())
+	s.metrics.runFinished(rec)
+	if ctx.Err() == nil {
+		s.readFreshness(ctx)
+		next := s.nextRun()
+		s.history.setNext(next)
+		s.log.Info("next run", "at", next.Format(time.RFC3339))
+	}
+	if s.hooks.runDone != nil {
+		s.hooks.runDone(rec)
+	}
+}
+
+// loginFinished is the run's pipeline.Options.OnFinished.
+func (s *scheduler) loginFinished(f pipeline.Finished) {
+	s.metrics.loginFinished(f)
+	s.history.loginFinished(f)
+	if s.hooks.finished != nil {
+		s.hooks.finished(f)
+	}
+}
+
+// readFreshness reads every login's freshness from the warehouse, opened
+// read-only once the run has closed it, for the stale-logins gauge and the
+// status page. A failure is logged and keeps the previous figures.
+func (s *scheduler) readFreshness(ctx context.Context) {
+	db, err := openReadOnly(ctx, &s.f.warehouseFlags, s.log)
+	if err != nil {
+		s.log.Warn("reading the logins' freshness", "err", err)
+		return
+	}
+	defer db.Close()
+	logins, err := pipeline.LoginStatuses(ctx, db)
+	if err != nil {
+		s.log.Warn("reading the logins' freshness", "err", err)
+		return
+	}
+	s.metrics.setStale(s.history.setLogins(logins, time.Now()))
+}
+
+// handler serves /metrics, /healthz and the status page on /.
+func (s *scheduler) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.metrics.handler())
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /{$}", s.history.serve)
+	return mux
+}
+
+// healthz is liveness: 200 while the scheduler loop runs, whatever the last
+// run's outcome (that is a metric to alert on, not a reason to restart the
+// process); 503 once it is stopping.
+func (s *scheduler) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.alive.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "stopping")
+		return
+	}
+	fmt.Fprintln(w, "ok")
 }
 
 // checkWarehouse opens and closes the warehouse once, so a wrong path or an

@@ -44,18 +44,20 @@ func TestInterruptClosesTheRunCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	started := make(chan struct{})
+	started, logged := make(chan struct{}), make(chan bool, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
-		once := false
+		once, saidStop := false, false
 		for sc.Scan() {
 			var m map[string]any
 			if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "run starting" && !once {
 				once = true
 				close(started)
 			}
+			saidStop = saidStop || m["msg"] == "interrupted: no new login starts; finishing the commits in progress (signal again to exit at once)"
 		}
 		_, _ = io.Copy(io.Discard, stderr)
+		logged <- saidStop
 	}()
 	select {
 	case <-started:
@@ -75,6 +77,9 @@ func TestInterruptClosesTheRunCleanly(t *testing.T) {
 	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
+	}
+	if !<-logged { // read to the end before Wait closes the pipe
+		t.Error("the interrupted sync did not log that it finishes the commits in progress")
 	}
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitFailed {

@@ -148,7 +148,11 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 		return report(env, f, command, started, nil, nil, nil, &exitError{code: exitFailed, err: err})
 	}
 	defer closeSandbox()
-	sum, counts, err := syncOnce(ctx, env, f, cfg, command, source, log)
+	// The run says what stopping means for it; the process says nothing more.
+	defer context.AfterFunc(ctx, func() {
+		log.Warn("interrupted: no new login starts; finishing the commits in progress (signal again to exit at once)")
+	})()
+	sum, counts, err := syncOnce(ctx, env, f, cfg, command, source, log, nil)
 	if errors.Is(err, errNothingToRetry) {
 		if f.format == "json" {
 			rep := newRunReport(command, started, nil, nil, nil, exitOK, nil)
@@ -202,7 +206,9 @@ func runExit(sum *pipeline.Summary, err error) error {
 // syncOnce opens the warehouse, decides the logins, runs the pipeline and
 // closes the warehouse, whatever happens. It returns the run's summary and
 // what the warehouse's merges did (nil when the sink cannot say).
-func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger) (sum *pipeline.Summary, counts map[string]load.TableCounts, err error) {
+// onFinished, when not nil, is the run's pipeline.Options.OnFinished.
+func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.Config, command string, source loginSource, log *slog.Logger,
+	onFinished func(pipeline.Finished)) (sum *pipeline.Summary, counts map[string]load.TableCounts, err error) {
 	w, err := openWarehouse(ctx, &f.warehouseFlags, log)
 	if err != nil {
 		return nil, nil, err
@@ -236,6 +242,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
 		CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
 		Products: f.products, KeepHolderPII: f.keepHolderPII, HolderSecret: w.holderSecret,
+		OnFinished: onFinished,
 	}
 	if command == "retry" {
 		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.catalog); err != nil {
