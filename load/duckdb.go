@@ -61,7 +61,7 @@ type DuckDB struct {
 	conn    *sql.Conn // the single writer; the staging tables live in its session
 	logger  *slog.Logger
 	release func() // of ddbPrivateFiles
-	// staged holds the tables Commit staged, with the rounds each merges (see latestRounds).
+	// staged holds the tables Commit staged, with the rounds each merges (see LatestRounds).
 	staged map[string]int
 	closed bool
 	counts map[string]TableCounts // what the committed merges did (MergeCounts)

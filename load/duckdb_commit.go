@@ -35,7 +35,7 @@ func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
 		return err
 	}
 	start := time.Now()
-	if err := ddbCheckTables(batches); err != nil {
+	if err := CheckBatches(batches); err != nil {
 		return err
 	}
 	if err := d.clearStaging(ctx); err != nil {
@@ -58,23 +58,6 @@ func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
 	}
 	d.keepWALPrivate()
 	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "staging", staged.Sub(start), "merge", time.Since(staged))
-	return nil
-}
-
-// ddbCheckTables refuses batches naming a table the schema does not have.
-func ddbCheckTables(batches []schema.Batch) error {
-	for i, b := range batches {
-		for name := range b.Rows {
-			if schema.Lookup(name) == nil {
-				return &ValueError{Batch: i, RunID: b.RunID, Table: name, Row: -1, Err: errors.New("no such table")}
-			}
-		}
-		for name := range b.Scopes {
-			if t := schema.Lookup(name); t == nil || !t.Scoped() {
-				return &ValueError{Batch: i, RunID: b.RunID, Table: name, Row: -1, Err: errors.New("scope for a table that takes none")}
-			}
-		}
-	}
 	return nil
 }
 
@@ -110,9 +93,9 @@ func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 	d.staged[t.Name] = 1
 	var rounds []int
 	if t.Merge == schema.Latest {
-		rounds, d.staged[t.Name] = latestRounds(t, batches)
+		rounds, d.staged[t.Name] = LatestRounds(t, batches)
 	}
-	rows := ddbWinners(t, batches)
+	rows := FoldRows(t, batches)
 	err := d.conn.Raw(func(dc any) error {
 		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
 			return err
@@ -140,26 +123,23 @@ func ddbAppend(dc driver.Conn, table string, fill func(a *duckdb.Appender) error
 	return fill(a)
 }
 
-func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []ddbRow) error {
+func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []FoldedRow) error {
 	return ddbAppend(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
 		vals := make([]driver.Value, len(t.Columns))
 		if t.Merge == schema.Latest {
 			vals = append(vals, nil) // _r
 		}
 		for _, r := range rows {
-			b := batches[r.batch]
-			if len(r.values) != len(t.Columns) {
-				return &ValueError{Batch: r.batch, RunID: b.RunID, Table: t.Name, Row: r.index, Err: errBadWidth}
-			}
+			b := batches[r.Batch]
 			for ci, c := range t.Columns {
-				v, err := ddbValue(c, r.values[ci])
+				v, err := ddbValue(c, r.Values[ci])
 				if err != nil {
-					return &ValueError{Batch: r.batch, RunID: b.RunID, Table: t.Name, Row: r.index, Column: c.Name, Err: err}
+					return &ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
 				}
 				vals[ci] = v
 			}
 			if t.Merge == schema.Latest {
-				vals[len(t.Columns)] = int32(r.round)
+				vals[len(t.Columns)] = int32(r.Round)
 			}
 			if err := a.AppendRow(vals...); err != nil {
 				return fmt.Errorf("staging %s: %w", t.Name, err)
@@ -170,22 +150,19 @@ func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Ba
 }
 
 // appendScopes stages the scope tuples of the call's batches: for a
-// ReplaceScope table the distinct tuples (ddbScopes), for a Latest table the
+// ReplaceScope table the distinct tuples (ReplacedScopes), for a Latest table the
 // declared ones with their batch's round (rounds[batch]).
 func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
 	cols := t.ScopeColumns()
 	perBatch := ddbDeclaredScopes(t, batches)
 	if t.Merge == schema.ReplaceScope {
-		perBatch = ddbScopes(t, batches)
+		perBatch = ReplacedScopes(t, batches)
 	}
 	return ddbAppend(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
 		seen := map[string]bool{}
 		for bi, tuples := range perBatch {
 			for ti, tuple := range tuples {
-				if len(tuple) != len(cols) {
-					return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Err: errBadWidth}
-				}
-				k := ddbKey(tuple)
+				k := Key(tuple)
 				if rounds != nil {
 					k = fmt.Sprint(rounds[bi]) + "\x00" + k
 				}
@@ -197,7 +174,7 @@ func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.
 				for i, v := range tuple {
 					dv, err := ddbValue(cols[i], v)
 					if err == nil && dv == nil {
-						err = errNull
+						err = ErrNull
 					}
 					if err != nil {
 						return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}

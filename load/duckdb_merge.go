@@ -11,9 +11,9 @@ import (
 // The DuckDB sink stages a commit's rows in temporary tables, in the writer
 // connection's session:
 //
-//	stage_<table>  the call's rows, at most one per key (see ddbWinners);
+//	stage_<table>  the call's rows, at most one per key (see FoldRows);
 //	               for Latest tables, one per key and round, with the round
-//	               in _r (see latestRounds)
+//	               in _r (see LatestRounds)
 //	scope_<table>  for ReplaceScope tables, the distinct ScopeBy tuples the
 //	               call's batches replace; for Latest tables, the scope
 //	               tuples the batches declare, with their round in _r
@@ -68,7 +68,7 @@ func ddbIdents(names []string, prefix string) string {
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
 // t.Merge says, within the commit's transaction: for a Latest table, those
 // of the given round (see ddbLatestSQL); other tables have one. The staged
-// rows have unique keys already (ddbWinners). Rows whose key t holds are
+// rows have unique keys already (FoldRows). Rows whose key t holds are
 // UPDATEd in place and the others INSERTed: measured here, this is several
 // times faster than INSERT OR REPLACE / OR IGNORE, whose conflict handling
 // in the primary key index dominated a re-sync, where most keys already

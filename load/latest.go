@@ -7,59 +7,8 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// The Latest merge (schema.Latest), the parts both sinks share.
-//
-// A Commit call must leave what committing its batches one at a time, in
-// order, would leave, and a call may hold several batches of one login (a
-// group commit that retries a login, the conformance suite's). For a Latest
-// table the outcome of a batch depends on the state the earlier ones left
-// (what changed, what went missing), so the call's batches are split into
-// rounds: a batch goes to the round after the last one that holds a batch
-// with an owner in common (the value of the table's first ScopeBy column,
-// login_id, in its rows and scopes). A round thus holds at most one batch per
-// owner, in call order, and the batches of one round never touch the same
-// rows, so each round merges set-based in one pass, and the rounds one after
-// the other, in the call's transaction. A call of one batch per login, a
-// run's, is one round.
-
-// latestRounds returns the round of each batch for t (-1 for a batch with
-// no rows or scopes for t) and the number of rounds.
-func latestRounds(t *schema.Table, batches []schema.Batch) ([]int, int) {
-	owner := t.Index(t.ScopeBy[0])
-	last := map[string]int{} // owner -> its last round
-	rounds := make([]int, len(batches))
-	n := 0
-	for bi, b := range batches {
-		rows, scopes := b.Rows[t.Name], b.Scopes[t.Name]
-		if len(rows)+len(scopes) == 0 {
-			rounds[bi] = -1
-			continue
-		}
-		owners := map[string]bool{}
-		for _, r := range rows {
-			if len(r) == len(t.Columns) {
-				owners[ddbKey([]any{r[owner]})] = true
-			}
-		}
-		for _, s := range scopes {
-			if len(s) > 0 {
-				owners[ddbKey([]any{s[0]})] = true
-			}
-		}
-		round := 0
-		for o := range owners {
-			if r, ok := last[o]; ok {
-				round = max(round, r+1)
-			}
-		}
-		for o := range owners {
-			last[o] = round
-		}
-		rounds[bi] = round
-		n = max(n, round+1)
-	}
-	return rounds, n
-}
+// The SQL of the Latest merge (schema.Latest), which both sinks' engines
+// share; LatestRounds splits a call's batches into the rounds it merges.
 
 // latestCovers is the condition that scope tuple s covers row r of t.
 func latestCovers(t *schema.Table, r, s string) string {

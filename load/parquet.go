@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -97,7 +98,7 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
 	}
-	if err := mkdirAll(dir); err != nil {
+	if err := durable.MkdirAll(dir); err != nil {
 		return nil, fmt.Errorf("parquet: create dataset directory: %w", err)
 	}
 	if o.LockWait == 0 {
@@ -182,7 +183,7 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := checkTables(batches); err != nil {
+	if err := CheckBatches(batches); err != nil {
 		return err
 	}
 	// A journal left by an earlier call whose publish failed is finished
@@ -254,23 +255,6 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	}
 
 	p.log.Debug("parquet commit", "batches", len(batches), "files", len(files), "removed", len(j.Removes), "elapsed", time.Since(start))
-	return nil
-}
-
-// checkTables rejects batches naming a table the schema does not define.
-func checkTables(batches []schema.Batch) error {
-	for _, b := range batches {
-		for name := range b.Rows {
-			if schema.Lookup(name) == nil {
-				return fmt.Errorf("parquet: unknown table %q", name)
-			}
-		}
-		for name := range b.Scopes {
-			if t := schema.Lookup(name); t == nil || !t.Scoped() {
-				return fmt.Errorf("parquet: scopes for %q, which takes none", name)
-			}
-		}
-	}
 	return nil
 }
 
@@ -365,10 +349,10 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 		default:
 			return j, fmt.Errorf("parquet: %s: the engine split one file into %d", t.Name, len(written))
 		}
-		if err := syncFile(written[0]); err != nil {
+		if err := durable.SyncFile(written[0]); err != nil {
 			return j, fmt.Errorf("parquet: write %s: %w", rel, err)
 		}
-		if err := mkdirAll(filepath.Dir(p.abs(rel))); err != nil {
+		if err := durable.MkdirAll(filepath.Dir(p.abs(rel))); err != nil {
 			return j, fmt.Errorf("parquet: %w", err)
 		}
 		tmp, _ := filepath.Rel(p.dir, written[0])
@@ -430,8 +414,8 @@ func (p *Parquet) fileColumns(ctx context.Context, files map[string]int32) (map[
 // newStaging creates the commit's private staging directory, where the
 // engine writes the new files before they are renamed into place.
 func (p *Parquet) newStaging() (string, error) {
-	rel := path.Join(stagingDir, tempName("commit"))
-	if err := mkdirAll(p.abs(rel)); err != nil {
+	rel := path.Join(stagingDir, durable.TempName("commit"))
+	if err := durable.MkdirAll(p.abs(rel)); err != nil {
 		return "", fmt.Errorf("parquet: %w", err)
 	}
 	return rel, nil

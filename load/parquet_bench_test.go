@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -91,14 +92,14 @@ func appendFilePerCommit(b *testing.B, p *Parquet, batches []schema.Batch, n int
 			b.Fatal(err)
 		}
 		path := filepath.Join(p.dir, t.Name, fmt.Sprintf("commit-%06d.parquet", n))
-		if err := mkdirAll(filepath.Dir(path)); err != nil {
+		if err := durable.MkdirAll(filepath.Dir(path)); err != nil {
 			b.Fatal(err)
 		}
 		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, schema.QuoteLiteral(path))
 		if _, err := p.exec(ctx, q); err != nil {
 			b.Fatal(err)
 		}
-		if err := syncFile(path); err != nil {
+		if err := durable.SyncFile(path); err != nil {
 			b.Fatal(err)
 		}
 	}

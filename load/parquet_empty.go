@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -89,10 +90,10 @@ func (p *Parquet) writeEmptyFiles(ctx context.Context) error {
 
 func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel string) error {
 	final := p.abs(rel)
-	if err := mkdirAll(filepath.Dir(final)); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(final)); err != nil {
 		return err
 	}
-	tmp := p.abs(tempName(rel))
+	tmp := p.abs(durable.TempName(rel))
 	typed := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name))
@@ -103,7 +104,7 @@ func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel strin
 		os.Remove(tmp)
 		return err
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := durable.SyncFile(tmp); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -111,7 +112,7 @@ func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel strin
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(filepath.Dir(final))
+	return durable.SyncDir(filepath.Dir(final))
 }
 
 // removeStaging removes the staging directory (and the engine's spill

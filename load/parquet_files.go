@@ -1,8 +1,6 @@
 package load
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,17 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-)
 
-// Files of the dataset are 0600 and directories 0700, whatever the umask.
-const (
-	parquetFileMode = 0o600
-	parquetDirMode  = 0o700
+	"github.com/syncer/syncer/load/internal/durable"
 )
-
-// tempMarker is in the name of every file being written. Readers' globs
-// (*.parquet) never match a temp file, and Open sweeps those a crash left.
-const tempMarker = ".tmp-"
 
 // stagingDir holds each commit's new files until they are renamed into
 // place; readers' globs (DIR/<table>/...) never reach it.
@@ -39,100 +29,6 @@ func step(name string) {
 	if stepHook != nil {
 		stepHook(name)
 	}
-}
-
-// tempName returns a fresh temp path next to rel (both dataset-relative).
-func tempName(rel string) string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return rel + tempMarker + hex.EncodeToString(b[:])
-}
-
-// mkdirAll creates dir and its parents as 0700, correcting the mode against
-// the umask for the directories it creates.
-func mkdirAll(dir string) error {
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, parquetDirMode); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return os.Chmod(dir, parquetDirMode)
-}
-
-// syncDir fsyncs a directory so the renames and removals in it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// syncFile makes a finished temp file durable and private.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Chmod(parquetFileMode)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// writeFileAtomic writes data to dir/rel: temp file in the same directory,
-// fsync, rename, fsync the directory. The temp is removed on any error.
-func writeFileAtomic(dir, rel string, data []byte) error {
-	final := filepath.Join(dir, filepath.FromSlash(rel))
-	if err := mkdirAll(filepath.Dir(final)); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dir, filepath.FromSlash(tempName(rel)))
-	if err := writeTemp(tmp, data); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return syncDir(filepath.Dir(final))
-}
-
-// writeTemp creates path with data, fsynced and 0600; removes it on error.
-func writeTemp(path string, data []byte) (err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, parquetFileMode)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(path)
-		}
-	}()
-	if _, err = f.Write(data); err == nil {
-		err = f.Chmod(parquetFileMode)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // journal is what a commit publishes: each temp file renamed over its final
@@ -157,7 +53,7 @@ func publish(dir string, j journal) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(dir, journalFile, raw); err != nil {
+	if err := durable.WriteAtomic(dir, journalFile, raw); err != nil {
 		return fmt.Errorf("parquet: write commit journal: %w", err)
 	}
 	step("journal")
@@ -167,7 +63,7 @@ func publish(dir string, j journal) error {
 	if err := os.Remove(filepath.Join(dir, journalFile)); err != nil {
 		return fmt.Errorf("parquet: remove commit journal: %w", err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // applyJournal does the journal's renames and removals; it is idempotent, so
@@ -194,7 +90,7 @@ func applyJournal(dir string, j journal) error {
 		dirs[filepath.Dir(final)] = true
 	}
 	for d := range dirs {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return fmt.Errorf("parquet: sync directory: %w", err)
 		}
 	}
@@ -222,7 +118,7 @@ func recoverJournal(dir string) (bool, error) {
 	if err := os.Remove(filepath.Join(dir, journalFile)); err != nil {
 		return true, err
 	}
-	return true, syncDir(dir)
+	return true, durable.SyncDir(dir)
 }
 
 // sweepTemps removes the temp files (and staging directories) a crashed
@@ -234,7 +130,7 @@ func sweepTemps(dir string) (int, error) {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || (!strings.Contains(d.Name(), tempMarker) && !strings.Contains(path, string(filepath.Separator)+stagingDir+string(filepath.Separator))) {
+		if d.IsDir() || (!strings.Contains(d.Name(), durable.TempMarker) && !strings.Contains(path, string(filepath.Separator)+stagingDir+string(filepath.Separator))) {
 			return nil
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

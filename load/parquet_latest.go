@@ -65,7 +65,7 @@ func (p *Parquet) foldRounds(ctx context.Context, t *schema.Table, batches []sch
 	if _, err := p.exec(ctx, "DROP TABLE IF EXISTS fold_0; DROP TABLE IF EXISTS fold_1"); err != nil {
 		return err
 	}
-	_, n := latestRounds(t, batches)
+	_, n := LatestRounds(t, batches)
 	for round := range n - 1 {
 		fold := fmt.Sprintf("fold_%d", round%2)
 		stmts := []string{

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -142,7 +143,7 @@ func openDataset(dir string, buckets int) (datasetInfo, error) {
 		}
 		info := datasetInfo{FormatVersion: 1, Buckets: buckets, BucketHash: bucketHashName}
 		raw, _ := json.MarshalIndent(info, "", "  ")
-		return info, writeFileAtomic(dir, datasetFile, append(raw, '\n'))
+		return info, durable.WriteAtomic(dir, datasetFile, append(raw, '\n'))
 	default:
 		return datasetInfo{}, fmt.Errorf("parquet: %w", err)
 	}

@@ -8,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/syncer/syncer/load/internal/durable"
 )
 
 // lockDataset takes the dataset's single-writer lock (DIR/_lock, flock), which
 // the kernel releases if the process dies. It does not wait: a held lock
 // fails with errDatasetHeld.
 func lockDataset(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "_lock"), os.O_RDWR|os.O_CREATE, parquetFileMode)
+	f, err := os.OpenFile(filepath.Join(dir, "_lock"), os.O_RDWR|os.O_CREATE, durable.FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: lock: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -59,11 +60,11 @@ func (p *Parquet) prepareManifests(batches []schema.Batch, files, removed []stri
 		m.Files = union(m.Files, files)
 		m.Removed = union(m.Removed, removed)
 		raw, _ = json.MarshalIndent(m, "", "  ")
-		if err := mkdirAll(filepath.Dir(p.abs(rel))); err != nil {
+		if err := durable.MkdirAll(filepath.Dir(p.abs(rel))); err != nil {
 			return out, fmt.Errorf("parquet: %w", err)
 		}
-		tmp := tempName(rel)
-		if err := writeTemp(p.abs(tmp), append(raw, '\n')); err != nil {
+		tmp := durable.TempName(rel)
+		if err := durable.WriteTemp(p.abs(tmp), append(raw, '\n')); err != nil {
 			return out, fmt.Errorf("parquet: run manifest: %w", err)
 		}
 		out = append(out, rename{Temp: tmp, Final: rel})

@@ -16,7 +16,7 @@ import (
 //	       commit's fileSet), _b (batch index) and _s (a sequence number over
 //	       the whole commit: later wins)
 //	scope  for ReplaceScope and Latest tables, the batches' scope tuples, with _b
-//	rounds for Latest tables, the round (_r) of each batch (_b): see latestRounds
+//	rounds for Latest tables, the round (_r) of each batch (_b): see LatestRounds
 //	cur    a view of the current rows of every touched file, with _pid
 //
 // mergeSQL selects the merged rows of the touched files, with _pid, and

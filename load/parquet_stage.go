@@ -55,9 +55,6 @@ func (p *Parquet) stage(ctx context.Context, tl tableLayout, batches []schema.Ba
 		vals := make([]driver.Value, len(t.Columns)+3)
 		for bi, b := range batches {
 			for ri, row := range b.Rows[t.Name] {
-				if len(row) != len(t.Columns) {
-					return fmt.Errorf("parquet: %s: batch %d row %d has %d values, want %d", t.Name, bi, ri, len(row), len(t.Columns))
-				}
 				part, err := p.layout.filePath(tl, func(i int) any { return row[i] })
 				if err != nil {
 					return fmt.Errorf("parquet: batch %d row %d: %w", bi, ri, err)
@@ -117,9 +114,6 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 		vals := make([]driver.Value, len(cols)+1)
 		for bi, b := range batches {
 			for ri, scope := range b.Scopes[t.Name] {
-				if len(scope) != len(cols) {
-					return fmt.Errorf("parquet: %s: batch %d scope %d has %d values, want %d", t.Name, bi, ri, len(scope), len(cols))
-				}
 				part, err := p.layout.filePath(tl, func(i int) any {
 					if si, ok := at[i]; ok {
 						return scope[si]
@@ -133,7 +127,7 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 				for si, c := range cols {
 					v, err := ddbValue(c, scope[si])
 					if err == nil && v == nil {
-						err = errNull
+						err = ErrNull
 					}
 					if err != nil {
 						return fmt.Errorf("parquet: %s: batch %d scope %d column %s: %w", t.Name, bi, ri, c.Name, err)
@@ -151,12 +145,12 @@ func (p *Parquet) stageScopes(ctx context.Context, tl tableLayout, batches []sch
 }
 
 // stageRounds loads the round of each batch of a Latest table (see
-// latestRounds) into the rounds scratch table.
+// LatestRounds) into the rounds scratch table.
 func (p *Parquet) stageRounds(ctx context.Context, t *schema.Table, batches []schema.Batch) error {
 	if _, err := p.conn.ExecContext(ctx, createRoundsSQL); err != nil {
 		return fmt.Errorf("parquet: %s: %w", t.Name, err)
 	}
-	rounds, _ := latestRounds(t, batches)
+	rounds, _ := LatestRounds(t, batches)
 	return p.appendTo(roundsTable, func(app *duckdb.Appender) error {
 		for bi, r := range rounds {
 			if r < 0 {

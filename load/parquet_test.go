@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -307,18 +308,18 @@ func TestParquetOpenRecovers(t *testing.T) {
 	// Stage a new accounts file as a crashed publish would leave it: journal
 	// durable, temp written, rename not done; plus an unrelated stale temp.
 	final := "accounts/part-b000.parquet"
-	staged := tempName(final)
+	staged := durable.TempName(final)
 	data, _ := os.ReadFile(filepath.Join(dir, final))
-	if err := writeTemp(filepath.Join(dir, staged), data); err != nil {
+	if err := durable.WriteTemp(filepath.Join(dir, staged), data); err != nil {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(dir, final))
-	stale := filepath.Join(dir, tempName("positions/as_of_date=2025-01-31/part-b000.parquet"))
-	if err := writeTemp(stale, []byte("torn")); err != nil {
+	stale := filepath.Join(dir, durable.TempName("positions/as_of_date=2025-01-31/part-b000.parquet"))
+	if err := durable.WriteTemp(stale, []byte("torn")); err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(journal{Renames: []rename{{Temp: staged, Final: final}}})
-	if err := writeFileAtomic(dir, journalFile, raw); err != nil {
+	if err := durable.WriteAtomic(dir, journalFile, raw); err != nil {
 		t.Fatal(err)
 	}
 

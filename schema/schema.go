@@ -57,6 +57,30 @@ func (t Type) DuckDB() string {
 	panic(fmt.Sprintf("schema: unknown kind %d", t.Kind))
 }
 
+// String names the type in the words of standard SQL, as the data
+// dictionary and error messages show it: VARCHAR, DECIMAL(38,18), DATE,
+// TIMESTAMP (a UTC instant), BOOLEAN, BIGINT, JSON. How an engine spells it
+// is the engine's sink's business.
+func (t Type) String() string {
+	switch t.Kind {
+	case KindVarchar:
+		return "VARCHAR"
+	case KindDecimal:
+		return fmt.Sprintf("DECIMAL(%d,%d)", t.Width, t.Scale)
+	case KindDate:
+		return "DATE"
+	case KindTimestamp:
+		return "TIMESTAMP"
+	case KindBoolean:
+		return "BOOLEAN"
+	case KindBigInt:
+		return "BIGINT"
+	case KindJSON:
+		return "JSON"
+	}
+	return fmt.Sprintf("kind %d", t.Kind)
+}
+
 // Column is one column of a table.
 type Column struct {
 	Name     string

@@ -1,34 +1,44 @@
 package load
 
 import (
-	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"time"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
-
 	"github.com/syncer/syncer/schema"
 )
 
 // Value errors name what is wrong, never the value: it may be personal data.
 var (
-	errNull     = errors.New("NULL in a NOT NULL column")
+	// ErrNull is a NULL in a NOT NULL column, or in a scope tuple.
+	ErrNull = errors.New("NULL in a NOT NULL column")
+	// ErrBadWidth is a row or scope tuple with the wrong number of values.
+	ErrBadWidth = errors.New("wrong number of values for the table's columns")
 	errNotDate  = errors.New("date is not midnight UTC (build it with schema.DateOf)")
 	errBadJSON  = errors.New("not a valid JSON document")
-	errBadWidth = errors.New("wrong number of values for the table's columns")
 )
 
-// ddbValue converts v, a row value of column c, to what the Appender stores
-// in c's staging column. Decimals are rescaled to the column's own scale
-// (the Appender ignores the scale of the value it is given) and rejected,
-// never rounded, when they do not fit.
-func ddbValue(c schema.Column, v any) (driver.Value, error) {
+// Value checks v, a value of column c, and returns it in the one form every
+// sink stores for c's type, or an error that says what is wrong and never
+// quotes the value:
+//
+//   - NULL is nil, refused (ErrNull) in a NOT NULL column;
+//   - VARCHAR is a string, JSON a string holding one valid JSON document;
+//   - DECIMAL is a schema.Decimal at the column's own scale (its Unscaled
+//     counts units of 10^-Scale), from a Decimal or *Decimal of any scale;
+//     one with more fractional digits than the column keeps (other than
+//     zeros) or more integer digits than it holds is refused, never rounded;
+//   - DATE is a time.Time at midnight UTC (schema.DateOf), TIMESTAMP a
+//     time.Time in UTC;
+//   - BOOLEAN is a bool, BIGINT an int64 (from an int64 or an int).
+//
+// Each sink converts these to its engine's own values, and nothing else.
+func Value(c schema.Column, v any) (any, error) {
 	if v == nil {
 		if !c.Nullable {
-			return nil, errNull
+			return nil, ErrNull
 		}
 		return nil, nil
 	}
@@ -50,11 +60,11 @@ func ddbValue(c schema.Column, v any) (driver.Value, error) {
 			d, ok = *p, true
 		}
 		if ok {
-			u, err := ddbUnscaled(d, c.Type)
+			u, err := unscaled(d, c.Type)
 			if err != nil {
 				return nil, err
 			}
-			return duckdb.Decimal{Width: uint8(c.Type.Width), Scale: uint8(c.Type.Scale), Value: u}, nil
+			return schema.Decimal{Unscaled: u, Scale: int32(c.Type.Scale)}, nil
 		}
 	case schema.KindDate:
 		if t, ok := v.(time.Time); ok {
@@ -79,7 +89,7 @@ func ddbValue(c schema.Column, v any) (driver.Value, error) {
 			return int64(n), nil
 		}
 	}
-	return nil, fmt.Errorf("a Go %T for a %s column", v, c.Type.DuckDB())
+	return nil, fmt.Errorf("a Go %T for a %s column", v, c.Type)
 }
 
 // ValueError locates a value a sink refused: by batch index in the Commit
@@ -106,34 +116,34 @@ func (e *ValueError) Error() string {
 
 func (e *ValueError) Unwrap() error { return e.Err }
 
-// ddbPow10 holds 10^0 ... 10^38, the range of DECIMAL widths and scales.
-var ddbPow10 = func() (p [39]*big.Int) {
+// pow10 holds 10^0 ... 10^38, the range of DECIMAL widths and scales.
+var pow10 = func() (p [39]*big.Int) {
 	for i := range p {
 		p[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(i)), nil)
 	}
 	return p
 }()
 
-// ddbUnscaled returns d's unscaled integer at t's scale, or an error if d
-// has more fractional digits than t keeps or more integer digits than t
-// holds. Nothing is ever rounded.
-func ddbUnscaled(d schema.Decimal, t schema.Type) (*big.Int, error) {
+// unscaled returns d's unscaled integer at t's scale, or an error if d has
+// more fractional digits than t keeps or more integer digits than t holds.
+// Nothing is ever rounded.
+func unscaled(d schema.Decimal, t schema.Type) (*big.Int, error) {
 	if t.Width < 1 || t.Width > 38 || t.Scale < 0 || t.Scale > t.Width {
-		return nil, fmt.Errorf("unsupported column type %s", t.DuckDB())
+		return nil, fmt.Errorf("unsupported column type %s", t)
 	}
 	var u *big.Int
 	switch {
 	case d.Unscaled == nil:
 		u = new(big.Int)
 	case d.Scale >= 0 && int(d.Scale) <= t.Scale:
-		u = new(big.Int).Mul(d.Unscaled, ddbPow10[t.Scale-int(d.Scale)])
+		u = new(big.Int).Mul(d.Unscaled, pow10[t.Scale-int(d.Scale)])
 	default: // more digits after the point than kept: fine only if they are zeros
 		var err error
 		if u, err = d.Rescale(int32(t.Scale)); err != nil {
 			return nil, err
 		}
 	}
-	if u.CmpAbs(ddbPow10[t.Width]) >= 0 {
+	if u.CmpAbs(pow10[t.Width]) >= 0 {
 		return nil, fmt.Errorf("more than %d integer digits", t.Width-t.Scale)
 	}
 	return u, nil

@@ -8,7 +8,7 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-func TestDDBWinners(t *testing.T) {
+func TestFoldRows(t *testing.T) {
 	kv := &schema.Table{Name: "kv", Key: []string{"k"}, Columns: []schema.Column{
 		{Name: "k", Type: schema.Type{Kind: schema.KindVarchar}},
 		{Name: "a", Type: schema.Type{Kind: schema.KindVarchar}, Nullable: true},
@@ -58,8 +58,8 @@ func TestDDBWinners(t *testing.T) {
 			table := *tt.table
 			table.Merge = tt.merge
 			var rows []schema.Row
-			for _, r := range ddbWinners(&table, tt.batches) {
-				rows = append(rows, r.values)
+			for _, r := range FoldRows(&table, tt.batches) {
+				rows = append(rows, r.Values)
 			}
 			if got := fmt.Sprint(rows); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
@@ -70,7 +70,7 @@ func TestDDBWinners(t *testing.T) {
 
 // TestLatestRounds: a batch goes to the round after the last one holding a
 // batch with an owner (login) in common, so each round holds at most one
-// batch per login, in call order; ddbWinners keeps the last row of a key per
+// batch per login, in call order; FoldRows keeps the last row of a key per
 // round.
 func TestLatestRounds(t *testing.T) {
 	tbl := &schema.Table{Name: "acct", Key: []string{"login", "k"}, ScopeBy: []string{"login"}, Merge: schema.Latest,
@@ -93,13 +93,13 @@ func TestLatestRounds(t *testing.T) {
 		rows(schema.Row{"C", "x", "2"}),                            // 2
 		scope("D"),                                                 // 0
 	}
-	got, n := latestRounds(tbl, batches)
+	got, n := LatestRounds(tbl, batches)
 	if want := []int{0, 0, -1, 1, 1, 2, 2, 0}; fmt.Sprint(got) != fmt.Sprint(want) || n != 3 {
 		t.Errorf("rounds %v (%d), want %v (3)", got, n, want)
 	}
 	var winners []string
-	for _, r := range ddbWinners(tbl, batches) {
-		winners = append(winners, fmt.Sprintf("%d:%v", r.round, r.values))
+	for _, r := range FoldRows(tbl, batches) {
+		winners = append(winners, fmt.Sprintf("%d:%v", r.Round, r.Values))
 	}
 	if got, want := fmt.Sprint(winners), "[0:[A x 2] 0:[B x 1] 1:[C x 1] 1:[B y 1] 2:[A x 3] 2:[C x 2]]"; got != want {
 		t.Errorf("winners %s, want %s", got, want)

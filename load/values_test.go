@@ -7,7 +7,9 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-func TestDDBUnscaled(t *testing.T) {
+// TestValueDecimals: a decimal lands at its column's scale, exactly, or is
+// refused; never rounded.
+func TestValueDecimals(t *testing.T) {
 	small := schema.Type{Kind: schema.KindDecimal, Width: 6, Scale: 2}
 	tests := []struct {
 		in      schema.Decimal
@@ -28,12 +30,13 @@ func TestDDBUnscaled(t *testing.T) {
 		{schema.MustDecimal("-0.5"), small, "-50", "negative half"},
 	}
 	for _, tt := range tests {
-		got, err := ddbUnscaled(tt.in, tt.typ)
+		v, err := Value(schema.Column{Name: "c", Type: tt.typ}, tt.in)
+		got, _ := v.(schema.Decimal)
 		switch {
 		case tt.want == "" && err == nil:
-			t.Errorf("%s: %s into %s = %s, want an error", tt.comment, tt.in, tt.typ.DuckDB(), got)
-		case tt.want != "" && (err != nil || got.String() != tt.want):
-			t.Errorf("%s: %s into %s = %v, %v; want %s", tt.comment, tt.in, tt.typ.DuckDB(), got, err, tt.want)
+			t.Errorf("%s: %s into %s = %s, want an error", tt.comment, tt.in, tt.typ, got.Unscaled)
+		case tt.want != "" && (err != nil || got.Unscaled.String() != tt.want || int(got.Scale) != tt.typ.Scale):
+			t.Errorf("%s: %s into %s = %v (scale %d), %v; want %s", tt.comment, tt.in, tt.typ, got.Unscaled, got.Scale, err, tt.want)
 		}
 	}
 }
