@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	ddb "github.com/syncer/syncer/load/duckdb"
 )
 
 // OpenParquetCatalog opens the Parquet dataset in dir for reading, as an
@@ -37,7 +39,7 @@ func OpenParquetCatalog(ctx context.Context, dir string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("reading the Parquet dataset at %s: %w", dir, err)
 	}
-	if err := lockDown(ctx, db, []string{abs}); err != nil {
+	if err := ddb.LockDown(ctx, db, []string{abs}); err != nil {
 		db.Close()
 		return nil, err
 	}

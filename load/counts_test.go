@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -24,7 +25,7 @@ func TestDuckDBMergeCounts(t *testing.T) {
 	defer sink.Close()
 	count := func(table string) int64 {
 		var n int64
-		if err := sink.DB().QueryRow("SELECT count(*) FROM " + schema.QuoteIdent(table)).Scan(&n); err != nil {
+		if err := sink.DB().QueryRow("SELECT count(*) FROM " + ddb.QuoteIdent(table)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	ddb "github.com/syncer/syncer/load/duckdb"
 )
 
 // DefaultLockWait is how long an open waits, by default, for a warehouse
@@ -190,7 +191,7 @@ func OpenDuckDBReader(ctx context.Context, o ReaderOptions) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockDown(ctx, db, o.ReadDirs); err != nil {
+	if err := ddb.LockDown(ctx, db, o.ReadDirs); err != nil {
 		db.Close()
 		return nil, err
 	}

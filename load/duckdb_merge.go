@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -22,8 +23,8 @@ import (
 // from the table's definition (per round for Latest tables), so a new
 // column needs no change here.
 
-func ddbStageName(t *schema.Table) string { return schema.QuoteIdent("stage_" + t.Name) }
-func ddbScopeName(t *schema.Table) string { return schema.QuoteIdent("scope_" + t.Name) }
+func ddbStageName(t *schema.Table) string { return ddb.QuoteIdent("stage_" + t.Name) }
+func ddbScopeName(t *schema.Table) string { return ddb.QuoteIdent("scope_" + t.Name) }
 
 // ddbStageType is the staging type of a column: JSON is staged as VARCHAR
 // (the Appender would JSON-encode a Go string again) and cast on merge.
@@ -31,14 +32,14 @@ func ddbStageType(c schema.Column) string {
 	if c.Type.Kind == schema.KindJSON {
 		return "VARCHAR"
 	}
-	return c.Type.DuckDB()
+	return ddb.TypeSQL(c.Type)
 }
 
 // ddbStagingSQL returns the statements that (re)create t's staging tables.
 func ddbStagingSQL(t *schema.Table) []string {
 	defs := make([]string, 0, len(t.Columns)+1)
 	for _, c := range t.Columns {
-		defs = append(defs, schema.QuoteIdent(c.Name)+" "+ddbStageType(c))
+		defs = append(defs, ddb.QuoteIdent(c.Name)+" "+ddbStageType(c))
 	}
 	if t.Merge == schema.Latest {
 		defs = append(defs, "_r INTEGER")
@@ -47,7 +48,7 @@ func ddbStagingSQL(t *schema.Table) []string {
 	if t.Scoped() {
 		var scope []string
 		for _, c := range t.ScopeColumns() {
-			scope = append(scope, schema.QuoteIdent(c.Name)+" "+c.Type.DuckDB())
+			scope = append(scope, ddb.QuoteIdent(c.Name)+" "+ddb.TypeSQL(c.Type))
 		}
 		if t.Merge == schema.Latest {
 			scope = append(scope, "_r INTEGER")
@@ -55,14 +56,6 @@ func ddbStagingSQL(t *schema.Table) []string {
 		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", ddbScopeName(t), strings.Join(scope, ", ")))
 	}
 	return stmts
-}
-
-func ddbIdents(names []string, prefix string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + schema.QuoteIdent(n)
-	}
-	return strings.Join(out, ", ")
 }
 
 // ddbMergeSQL returns the statements that merge t's staged rows into t as
@@ -86,10 +79,10 @@ func ddbMergeSQL(t *schema.Table, round int) []string {
 		// no key index (schema.Table.IndexedKey), so this is cheaper than an
 		// upsert, and the semi-join on the scopes lets DuckDB skip row
 		// groups of other dates.
-		target := schema.QuoteIdent(t.Name)
+		target := ddb.QuoteIdent(t.Name)
 		return []string{
-			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), ddbMatch(t.ScopeBy, "s", target)),
-			fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, ddbIdents(t.ColumnNames(), ""), ddbIdents(t.ColumnNames(), ""), ddbStageName(t)),
+			fmt.Sprintf("DELETE FROM %s WHERE EXISTS (SELECT 1 FROM %s AS s WHERE %s)", target, ddbScopeName(t), ddb.Match(t.ScopeBy, "s", target)),
+			fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", target, ddb.Idents(t.ColumnNames(), ""), ddb.Idents(t.ColumnNames(), ""), ddbStageName(t)),
 		}
 	case schema.Latest:
 		return ddbLatestSQL(t, round)
@@ -101,13 +94,13 @@ func ddbMergeSQL(t *schema.Table, round int) []string {
 // values (or, when coalesce, with the staged values that are not NULL), and
 // inserts the staged rows t lacks.
 func ddbUpsertSQL(t *schema.Table, coalesce bool) []string {
-	target := schema.QuoteIdent(t.Name)
+	target := ddb.QuoteIdent(t.Name)
 	var sets []string
 	for _, c := range t.Columns {
 		if slices.Contains(t.Key, c.Name) {
 			continue
 		}
-		q := schema.QuoteIdent(c.Name)
+		q := ddb.QuoteIdent(c.Name)
 		if coalesce {
 			sets = append(sets, fmt.Sprintf("%s = coalesce(n.%s, %s.%s)", q, q, target, q))
 		} else {
@@ -117,7 +110,7 @@ func ddbUpsertSQL(t *schema.Table, coalesce bool) []string {
 	stmts := []string{ddbInsertNewSQL(t)}
 	if len(sets) > 0 {
 		update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s",
-			target, strings.Join(sets, ", "), ddbStageName(t), ddbMatch(t.Key, "n", target))
+			target, strings.Join(sets, ", "), ddbStageName(t), ddb.Match(t.Key, "n", target))
 		stmts = append([]string{update}, stmts...)
 	}
 	return stmts
@@ -131,31 +124,21 @@ func ddbGreatestSQL(t *schema.Table) []string {
 	if len(t.Greatest) == 0 {
 		return nil
 	}
-	target := schema.QuoteIdent(t.Name)
+	target := ddb.QuoteIdent(t.Name)
 	sets := make([]string, len(t.Greatest))
 	for i, name := range t.Greatest {
-		q := schema.QuoteIdent(name)
+		q := ddb.QuoteIdent(name)
 		sets[i] = fmt.Sprintf("%[1]s = greatest(coalesce(n.%[1]s, %[2]s.%[1]s), coalesce(%[2]s.%[1]s, n.%[1]s))", q, target)
 	}
 	return []string{fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s",
-		target, strings.Join(sets, ", "), ddbStageName(t), ddbMatch(t.Key, "n", target))}
+		target, strings.Join(sets, ", "), ddbStageName(t), ddb.Match(t.Key, "n", target))}
 }
 
 // ddbInsertNewSQL inserts the staged rows whose key t does not hold.
 func ddbInsertNewSQL(t *schema.Table) string {
-	target := schema.QuoteIdent(t.Name)
+	target := ddb.QuoteIdent(t.Name)
 	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n WHERE NOT EXISTS (SELECT 1 FROM %s AS x WHERE %s)",
-		target, ddbIdents(t.ColumnNames(), ""), ddbIdents(t.ColumnNames(), "n."), ddbStageName(t), target, ddbMatch(t.Key, "x", "n"))
-}
-
-// ddbMatch is the condition a.c = b.c over the columns.
-func ddbMatch(columns []string, a, b string) string {
-	conds := make([]string, len(columns))
-	for i, name := range columns {
-		q := schema.QuoteIdent(name)
-		conds[i] = fmt.Sprintf("%s.%s = %s.%s", a, q, b, q)
-	}
-	return strings.Join(conds, " AND ")
+		target, ddb.Idents(t.ColumnNames(), ""), ddb.Idents(t.ColumnNames(), "n."), ddbStageName(t), target, ddb.Match(t.Key, "x", "n"))
 }
 
 // ddbLatestSQL returns the statements that merge round round of a Latest
@@ -164,29 +147,29 @@ func ddbMatch(columns []string, a, b string) string {
 // the stored rows the round sights (those latestRewrites selects), insert
 // the others. The first statement only marks rows the others do not touch.
 func ddbLatestSQL(t *schema.Table, round int) []string {
-	target := schema.QuoteIdent(t.Name)
+	target := ddb.QuoteIdent(t.Name)
 	stage := fmt.Sprintf("(SELECT * FROM %s WHERE _r = %d)", ddbStageName(t), round)
 	scope := fmt.Sprintf("(SELECT * FROM %s WHERE _r = %d)", ddbScopeName(t), round)
 	m := t.Marks
 	var stmts []string
 	if m.Gone != "" {
-		gone := schema.QuoteIdent(m.Gone)
+		gone := ddb.QuoteIdent(m.Gone)
 		stmts = append(stmts, fmt.Sprintf("UPDATE %s SET %s = g._at FROM (%s) AS g WHERE %s",
-			target, gone, latestGoneSQL(t, target, stage, scope), ddbMatch(t.Key, "g", target)))
+			target, gone, ddb.LatestGoneSQL(t, target, stage, scope), ddb.Match(t.Key, "g", target)))
 	}
 	var sets, inserts []string
 	for _, c := range t.Columns {
-		inserts = append(inserts, latestValue(t, c, "", "n", ""))
+		inserts = append(inserts, ddb.LatestValue(t, c, "", "n", ""))
 		if !slices.Contains(t.Key, c.Name) {
-			sets = append(sets, fmt.Sprintf("%s = %s", schema.QuoteIdent(c.Name), latestValue(t, c, target, "n", "")))
+			sets = append(sets, fmt.Sprintf("%s = %s", ddb.QuoteIdent(c.Name), ddb.LatestValue(t, c, target, "n", "")))
 		}
 	}
-	update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s", target, strings.Join(sets, ", "), stage, ddbMatch(t.Key, "n", target))
-	if rewrites := latestRewrites(t, target, "n"); rewrites != "true" {
+	update := fmt.Sprintf("UPDATE %s SET %s FROM %s AS n WHERE %s", target, strings.Join(sets, ", "), stage, ddb.Match(t.Key, "n", target))
+	if rewrites := ddb.LatestRewrites(t, target, "n"); rewrites != "true" {
 		update += " AND " + rewrites
 	}
 	stmts = append(stmts, update,
 		fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n WHERE NOT EXISTS (SELECT 1 FROM %s AS x WHERE %s)",
-			target, ddbIdents(t.ColumnNames(), ""), strings.Join(inserts, ", "), stage, target, ddbMatch(t.Key, "x", "n")))
+			target, ddb.Idents(t.ColumnNames(), ""), strings.Join(inserts, ", "), stage, target, ddb.Match(t.Key, "x", "n")))
 	return stmts
 }

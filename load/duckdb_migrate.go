@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"fmt"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
 // migrate brings the warehouse to schema.Version(): it runs
-// schema.MigrationSQL from the recorded version, in one transaction, when the
+// ddb.MigrationSQL from the recorded version, in one transaction, when the
 // recorded version is older or a table or view is missing. A warehouse of a
 // newer version is refused: this build could not fill its new columns.
 func (d *DuckDB) migrate(ctx context.Context) error {
@@ -33,7 +34,7 @@ func (d *DuckDB) migrate(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, stmt := range schema.MigrationSQL(from) {
+	for _, stmt := range ddb.MigrationSQL(from) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("warehouse %s: migrating from schema version %d: %w", d.path, from, err)
 		}
@@ -54,12 +55,12 @@ func (d *DuckDB) migrate(ctx context.Context) error {
 func ddbStoredVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 	var n int
 	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, schema.VersionTable).Scan(&n)
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, ddb.VersionTable).Scan(&n)
 	if err != nil || n == 0 {
 		return 0, err
 	}
 	var v sql.NullInt64
-	if err := conn.QueryRowContext(ctx, schema.CurrentVersionSQL).Scan(&v); err != nil {
+	if err := conn.QueryRowContext(ctx, ddb.CurrentVersionSQL).Scan(&v); err != nil {
 		return 0, err
 	}
 	return int(v.Int64), nil
@@ -87,7 +88,7 @@ func ddbMissingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
 			missing++
 		}
 	}
-	for _, v := range schema.Views {
+	for _, v := range ddb.Views {
 		if !have[v.Name] {
 			missing++
 		}

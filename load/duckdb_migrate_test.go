@@ -11,6 +11,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -59,13 +60,13 @@ VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CA
 	rows.Close()
 	for _, tbl := range schema.Tables {
 		for _, c := range tbl.Columns {
-			if got := types[tbl.Name+"."+c.Name]; got != c.Type.DuckDB() {
-				t.Errorf("after migration %s.%s has type %q, want %s", tbl.Name, c.Name, got, c.Type.DuckDB())
+			if got := types[tbl.Name+"."+c.Name]; got != ddb.TypeSQL(c.Type) {
+				t.Errorf("after migration %s.%s has type %q, want %s", tbl.Name, c.Name, got, ddb.TypeSQL(c.Type))
 			}
 		}
 	}
 	var version int
-	if err := db.QueryRow(schema.CurrentVersionSQL).Scan(&version); err != nil || version != schema.Version() {
+	if err := db.QueryRow(ddb.CurrentVersionSQL).Scan(&version); err != nil || version != schema.Version() {
 		t.Errorf("schema version %d (%v), want %d", version, err, schema.Version())
 	}
 	var cash, value string
@@ -75,7 +76,7 @@ VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CA
 	if cash != "1234.500000000000000000" || value != "99999999999999999999.999999999999999999" {
 		t.Errorf("old account values changed: cash %s, account_value %s", cash, value)
 	}
-	for _, v := range schema.Views {
+	for _, v := range ddb.Views {
 		if _, err := db.Exec("SELECT * FROM " + v.Name); err != nil {
 			t.Errorf("view %s: %v", v.Name, err)
 		}
@@ -148,7 +149,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 	}}
 	fresh := &schema.Table{Name: "fresh", Key: []string{"k"}, Columns: []schema.Column{{Name: "k", Type: text, Since: 2}}}
 	tables := []*schema.Table{old, fresh}
-	view := &schema.View{Name: "things_view", SQL: "SELECT * FROM things"}
+	view := &ddb.View{Name: "things_view", SQL: "SELECT * FROM things"}
 
 	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "w.duckdb"))
 	if err != nil {
@@ -161,7 +162,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, stmt := range schema.MigrationSQLFor(tables, []*schema.View{view}, from, to) {
+		for _, stmt := range ddb.MigrationSQLFor(tables, []*ddb.View{view}, from, to) {
 			if _, err := tx.Exec(stmt); err != nil {
 				t.Fatalf("migrating %d -> %d: %s: %v", from, to, stmt, err)
 			}
@@ -187,7 +188,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 		t.Errorf("writing the new column and table: %v", err)
 	}
 	var version int
-	if err := db.QueryRow(schema.CurrentVersionSQL).Scan(&version); err != nil || version != 2 {
+	if err := db.QueryRow(ddb.CurrentVersionSQL).Scan(&version); err != nil || version != 2 {
 		t.Errorf("version %d (%v), want 2", version, err)
 	}
 }

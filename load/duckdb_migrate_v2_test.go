@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -26,7 +27,7 @@ func TestMigrateKeepsSnapshots(t *testing.T) {
 	dir := t.TempDir()
 	// The frozen script predates the logins table; version 1 created it
 	// with its version 1 columns.
-	execScript(t, warehousePath(dir), string(v1)+";\n"+schema.CreateTableSQLAt(schema.Logins, 1)+`;
+	execScript(t, warehousePath(dir), string(v1)+";\n"+ddb.CreateTableSQLAt(schema.Logins, 1)+`;
 INSERT INTO logins (login_id, registered_at, registered_by, run_id) VALUES ('login-old', TIMESTAMP '2025-12-01 00:00:00', 'backfill', 'run-old');`)
 
 	const positionsQ = `SELECT string_agg(CAST(as_of_date AS VARCHAR) || ' ' || security_key || ' ' || coalesce(CAST(price_date AS VARCHAR), 'NULL'), ', ' ORDER BY as_of_date)

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -154,7 +155,7 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 	if err == nil {
 		// Should a large merge spill, it spills inside the private dataset
 		// directory (swept at open), not into the working directory.
-		_, err = p.exec(ctx, "SET temp_directory = "+schema.QuoteLiteral(p.abs(stagingDir+"/spill")))
+		_, err = p.exec(ctx, "SET temp_directory = "+ddb.QuoteLiteral(p.abs(stagingDir+"/spill")))
 	}
 	if err == nil {
 		// Instants are UTC: casts between TIMESTAMP and TIMESTAMPTZ must
@@ -393,7 +394,7 @@ func (p *Parquet) sizeEngine(ctx context.Context, batches []schema.Batch) error 
 func (p *Parquet) fileColumns(ctx context.Context, files map[string]int32) (map[string]bool, error) {
 	var quoted []string
 	for path := range files {
-		quoted = append(quoted, schema.QuoteLiteral(path))
+		quoted = append(quoted, ddb.QuoteLiteral(path))
 	}
 	rows, err := p.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -95,7 +96,7 @@ func appendFilePerCommit(b *testing.B, p *Parquet, batches []schema.Batch, n int
 		if err := durable.MkdirAll(filepath.Dir(path)); err != nil {
 			b.Fatal(err)
 		}
-		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, schema.QuoteLiteral(path))
+		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, ddb.QuoteLiteral(path))
 		if _, err := p.exec(ctx, q); err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -49,7 +50,7 @@ func storedInstants(t *schema.Table) string {
 	var cols []string
 	for _, c := range t.Columns {
 		if c.Type.Kind == schema.KindTimestamp {
-			id := schema.QuoteIdent(c.Name)
+			id := ddb.QuoteIdent(c.Name)
 			cols = append(cols, storedInstantSQL(id)+" AS "+id)
 		}
 	}
@@ -96,10 +97,10 @@ func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel strin
 	tmp := p.abs(durable.TempName(rel))
 	typed := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name))
+		typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", ddb.TypeSQL(c.Type), ddb.QuoteIdent(c.Name))
 	}
 	q := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		storedSQL(t, "SELECT "+strings.Join(typed, ", ")+" WHERE false"), schema.QuoteLiteral(tmp))
+		storedSQL(t, "SELECT "+strings.Join(typed, ", ")+" WHERE false"), ddb.QuoteLiteral(tmp))
 	if _, err := p.exec(ctx, q); err != nil {
 		os.Remove(tmp)
 		return err

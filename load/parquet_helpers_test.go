@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -137,7 +138,7 @@ func checksums(t testing.TB, dir string) map[string]string {
 	out := map[string]string{}
 	for _, tb := range schema.Tables {
 		got := queryStrings(t, db, fmt.Sprintf(
-			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", schema.QuoteIdent(tb.Name)))
+			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", ddb.QuoteIdent(tb.Name)))
 		out[tb.Name] = got[0]
 	}
 	return out

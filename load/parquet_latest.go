@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -25,12 +26,12 @@ func latestSelectSQL(t *schema.Table, round string) string {
 	inRound := fmt.Sprintf("_b IN (SELECT _b FROM %s WHERE _r = %s)", roundsTable, round)
 	stage := fmt.Sprintf("(SELECT * FROM %s WHERE %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1)",
 		stageTable, inRound, identList(t.Key, ""))
-	stored := "o." + schema.QuoteIdent(t.Key[0]) + " IS NOT NULL"
-	rewrites := latestRewrites(t, "o", "n")
+	stored := "o." + ddb.QuoteIdent(t.Key[0]) + " IS NOT NULL"
+	rewrites := ddb.LatestRewrites(t, "o", "n")
 	var sighted, kept []string
 	for _, c := range t.Columns {
-		q := schema.QuoteIdent(c.Name)
-		switch v := latestValue(t, c, "o", "n", stored); {
+		q := ddb.QuoteIdent(c.Name)
+		switch v := ddb.LatestValue(t, c, "o", "n", stored); {
 		case isKey(t, c.Name):
 			sighted = append(sighted, "n."+q)
 		case rewrites == "true":
@@ -47,13 +48,13 @@ func latestSelectSQL(t *schema.Table, round string) string {
 	gone := "(SELECT NULL AS _at WHERE false) AS g ON true"
 	if t.Marks.Gone != "" {
 		scope := fmt.Sprintf("(SELECT * FROM %s WHERE %s)", scopeTable, inRound)
-		gone = fmt.Sprintf("(%s) AS g ON %s", latestGoneSQL(t, curTable, stage, scope), ddbMatch(t.Key, "g", "o"))
+		gone = fmt.Sprintf("(%s) AS g ON %s", ddb.LatestGoneSQL(t, curTable, stage, scope), ddb.Match(t.Key, "g", "o"))
 	}
 	return fmt.Sprintf(`SELECT %[1]s, n._pid FROM %[2]s AS n LEFT JOIN %[3]s AS o ON %[4]s
 UNION ALL
 SELECT %[5]s, o._pid FROM %[3]s AS o LEFT JOIN %[6]s WHERE NOT EXISTS (SELECT 1 FROM %[2]s AS n WHERE %[7]s)`,
-		strings.Join(sighted, ", "), stage, curTable, ddbMatch(t.Key, "o", "n"),
-		strings.Join(kept, ", "), gone, ddbMatch(t.Key, "n", "o"))
+		strings.Join(sighted, ", "), stage, curTable, ddb.Match(t.Key, "o", "n"),
+		strings.Join(kept, ", "), gone, ddb.Match(t.Key, "n", "o"))
 }
 
 // foldRounds merges every round of a Latest table's commit but the last

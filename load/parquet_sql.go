@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -33,7 +34,7 @@ const (
 func columnDefs(cols []schema.Column) string {
 	defs := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = schema.QuoteIdent(c.Name) + " " + c.Type.DuckDB()
+		defs[i] = ddb.QuoteIdent(c.Name) + " " + ddb.TypeSQL(c.Type)
 	}
 	return strings.Join(defs, ", ")
 }
@@ -41,7 +42,7 @@ func columnDefs(cols []schema.Column) string {
 func identList(names []string, prefix string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		out[i] = prefix + schema.QuoteIdent(n)
+		out[i] = prefix + ddb.QuoteIdent(n)
 	}
 	return strings.Join(out, ", ")
 }
@@ -64,7 +65,7 @@ func typeStageSQL(t *schema.Table) []string {
 	var stmts []string
 	for _, c := range t.Columns {
 		if c.Type.Kind == schema.KindJSON {
-			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE JSON", stageTable, schema.QuoteIdent(c.Name)))
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE JSON", stageTable, ddb.QuoteIdent(c.Name)))
 		}
 	}
 	return stmts
@@ -80,16 +81,16 @@ func createScopeSQL(t *schema.Table) string {
 func curViewSQL(t *schema.Table, files map[string]int32, present map[string]bool) string {
 	var list, cases, cols []string
 	for _, path := range slices.Sorted(maps.Keys(files)) {
-		list = append(list, schema.QuoteLiteral(path))
-		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", schema.QuoteLiteral(path), files[path]))
+		list = append(list, ddb.QuoteLiteral(path))
+		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ddb.QuoteLiteral(path), files[path]))
 	}
 	for _, c := range t.Columns {
 		if present[c.Name] && c.Type.Kind == schema.KindTimestamp {
-			cols = append(cols, readInstantSQL(schema.QuoteIdent(c.Name))+" AS "+schema.QuoteIdent(c.Name))
+			cols = append(cols, readInstantSQL(ddb.QuoteIdent(c.Name))+" AS "+ddb.QuoteIdent(c.Name))
 		} else if present[c.Name] {
-			cols = append(cols, schema.QuoteIdent(c.Name))
+			cols = append(cols, ddb.QuoteIdent(c.Name))
 		} else {
-			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.DuckDB(), schema.QuoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", ddb.TypeSQL(c.Type), ddb.QuoteIdent(c.Name)))
 		}
 	}
 	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, CASE filename %s END AS _pid FROM %s",
@@ -134,7 +135,7 @@ func mergeSQL(t *schema.Table) string {
 		scope := identList(t.ScopeBy, "")
 		var match []string
 		for _, c := range t.ScopeBy {
-			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, schema.QuoteIdent(c)))
+			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, ddb.QuoteIdent(c)))
 		}
 		// Existing rows survive unless a scope of the commit or a new row
 		// with their key replaces them; a batch's rows survive unless a
@@ -155,7 +156,7 @@ QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
 func coalesceSQL(t *schema.Table) string {
 	var agg, pick []string
 	for _, c := range t.Columns {
-		id := schema.QuoteIdent(c.Name)
+		id := ddb.QuoteIdent(c.Name)
 		if isKey(t, c.Name) {
 			pick = append(pick, id)
 			continue
@@ -178,7 +179,7 @@ func insertGreatestSQL(t *schema.Table) string {
 	key := identList(t.Key, "")
 	var greatest, stored, first []string
 	for _, c := range t.Columns {
-		id := schema.QuoteIdent(c.Name)
+		id := ddb.QuoteIdent(c.Name)
 		switch {
 		case isKey(t, c.Name):
 			stored, first = append(stored, id), append(first, id)
@@ -214,5 +215,5 @@ func isKey(t *schema.Table, name string) bool {
 // prunable by login_id.
 func writeSQL(t *schema.Table, dir string) string {
 	return fmt.Sprintf("COPY (%s ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
-		storedSQL(t, mergeSQL(t)), identList(t.Key, ""), schema.QuoteLiteral(dir))
+		storedSQL(t, mergeSQL(t)), identList(t.Key, ""), ddb.QuoteLiteral(dir))
 }

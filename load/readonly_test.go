@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -90,8 +91,8 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 		db   *sql.DB
 	}{{"warehouse", warehouse}, {"Parquet catalog", catalog}} {
 		for _, q := range writes {
-			err := load.CheckReadOnly(ctx, c.db, q)
-			var ro *load.ReadOnlyError
+			err := ddb.CheckReadOnly(ctx, c.db, q)
+			var ro *ddb.ReadOnlyError
 			if !errors.As(err, &ro) && !strings.Contains(err.Error(), "Permission Error") {
 				t.Errorf("%s: CheckReadOnly(%q) = %v, want it refused", c.name, q, err)
 			}
@@ -102,12 +103,12 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 				_, _ = c.db.ExecContext(ctx, q)
 			}
 		}
-		if err := load.CheckReadOnly(ctx, c.db, "SELECT * FROM read_csv('/etc/passwd')"); err == nil {
+		if err := ddb.CheckReadOnly(ctx, c.db, "SELECT * FROM read_csv('/etc/passwd')"); err == nil {
 			t.Errorf("%s: a query reading /etc/passwd passed", c.name)
 		}
 		for _, q := range []string{"SELECT count(*) FROM accounts", "DESCRIBE accounts", "SHOW TABLES", "SUMMARIZE positions",
 			"FROM read_parquet(" + quote(filepath.ToSlash(dataset)+"/positions/**/*.parquet") + ", hive_partitioning = true)"} {
-			if err := load.CheckReadOnly(ctx, c.db, q); err != nil {
+			if err := ddb.CheckReadOnly(ctx, c.db, q); err != nil {
 				t.Errorf("%s: CheckReadOnly(%q) = %v, want nil", c.name, q, err)
 			}
 			rows, err := c.db.QueryContext(ctx, q)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -311,13 +312,13 @@ func checkExactColumns(t *testing.T, db *sql.DB, tbl *schema.Table, batches []sc
 	var cols, keys []string
 	for _, c := range tbl.Columns {
 		if c.Type.Kind == schema.KindDecimal {
-			cols = append(cols, fmt.Sprintf("CAST(%s AS VARCHAR)", schema.QuoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(%s AS VARCHAR)", ddb.QuoteIdent(c.Name)))
 		}
 	}
 	for _, k := range tbl.Key {
-		keys = append(keys, fmt.Sprintf("CAST(%s AS VARCHAR)", schema.QuoteIdent(k)))
+		keys = append(keys, fmt.Sprintf("CAST(%s AS VARCHAR)", ddb.QuoteIdent(k)))
 	}
-	rows, err := db.Query(fmt.Sprintf("SELECT concat_ws('|', %s), %s FROM %s", strings.Join(keys, ", "), strings.Join(cols, ", "), schema.QuoteIdent(tbl.Name)))
+	rows, err := db.Query(fmt.Sprintf("SELECT concat_ws('|', %s), %s FROM %s", strings.Join(keys, ", "), strings.Join(cols, ", "), ddb.QuoteIdent(tbl.Name)))
 	if err != nil {
 		t.Fatal(err)
 	}

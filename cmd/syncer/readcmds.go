@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 )
 
 // openReadOnly opens the warehouse for reading: the DuckDB file read-only,
@@ -51,8 +52,8 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := load.CheckReadOnly(ctx, db, fs.Arg(0)); err != nil {
-		var ro *load.ReadOnlyError
+	if err := ddb.CheckReadOnly(ctx, db, fs.Arg(0)); err != nil {
+		var ro *ddb.ReadOnlyError
 		if errors.As(err, &ro) {
 			return usagef("%v", err)
 		}

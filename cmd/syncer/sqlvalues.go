@@ -18,7 +18,7 @@ import (
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
 )
 
 // resultColumn is one column of a query's result.
@@ -39,7 +39,7 @@ type resultSet struct {
 // result. The driver decodes JSON values, numbers through float64: columns
 // holding JSON are cast so that each JSON value arrives as its text.
 func query(ctx context.Context, db *sql.DB, q string) (*resultSet, error) {
-	described, err := load.DescribeQuery(ctx, db, q)
+	described, err := ddb.DescribeQuery(ctx, db, q)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func query(ctx context.Context, db *sql.DB, q string) (*resultSet, error) {
 // q wrapped so that each such column is cast to the same type with VARCHAR
 // in place of JSON. Columns are renamed by position, so a name given twice
 // or a trailing comment does no harm.
-func jsonAsText(q string, cols []load.QueryColumn) string {
+func jsonAsText(q string, cols []ddb.QueryColumn) string {
 	exprs := make([]string, len(cols))
 	aliases := make([]string, len(cols))
 	wrap := false

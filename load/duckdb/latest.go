@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"fmt"
@@ -7,15 +7,16 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// The SQL of the Latest merge (schema.Latest), which both sinks' engines
-// share; LatestRounds splits a call's batches into the rounds it merges.
+// The SQL of the Latest merge (schema.Latest), which the DuckDB sink and
+// the Parquet engine share; load.LatestRounds splits a call's batches into
+// the rounds they merge one after the other.
 
 // latestCovers is the condition that scope tuple s covers row r of t.
 func latestCovers(t *schema.Table, r, s string) string {
-	cond := ddbMatch(t.ScopeBy, r, s)
+	cond := Match(t.ScopeBy, r, s)
 	if t.ScopeRange != "" {
-		cond += fmt.Sprintf(" AND %s.%s BETWEEN %s.%s AND %s.%s", r, schema.QuoteIdent(t.ScopeRange),
-			s, schema.QuoteIdent(schema.ScopeFrom), s, schema.QuoteIdent(schema.ScopeTo))
+		cond += fmt.Sprintf(" AND %s.%s BETWEEN %s.%s AND %s.%s", r, QuoteIdent(t.ScopeRange),
+			s, QuoteIdent(schema.ScopeFrom), s, QuoteIdent(schema.ScopeTo))
 	}
 	return cond
 }
@@ -26,10 +27,10 @@ func latestCovers(t *schema.Table, r, s string) string {
 func latestChanged(t *schema.Table, o, n string) string {
 	var conds []string
 	for _, name := range t.Compared() {
-		q := schema.QuoteIdent(name)
+		q := QuoteIdent(name)
 		nv := n + "." + q
 		if c := t.Columns[t.Index(name)]; c.Type.Kind == schema.KindJSON {
-			nv = fmt.Sprintf("CAST(%s AS %s)", nv, c.Type.DuckDB())
+			nv = fmt.Sprintf("CAST(%s AS %s)", nv, TypeSQL(c.Type))
 		}
 		conds = append(conds, fmt.Sprintf("%s.%s IS DISTINCT FROM %s", o, q, nv))
 	}
@@ -39,39 +40,39 @@ func latestChanged(t *schema.Table, o, n string) string {
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
-// latestRewrites is the condition that the sighting n rewrites the stored
+// LatestRewrites is the condition that the sighting n rewrites the stored
 // row o: always when t keeps a LastSeen mark, which every sighting moves;
 // otherwise only when a compared value changed or the row was gone. A
 // sighting that would change nothing but the lineage leaves the row as it
 // is: run_id and synced_at keep naming the run that wrote its values, and a
 // re-sync of unchanged transactions writes nothing.
-func latestRewrites(t *schema.Table, o, n string) string {
+func LatestRewrites(t *schema.Table, o, n string) string {
 	m := t.Marks
 	if m.LastSeen != "" {
 		return "true"
 	}
 	cond := latestChanged(t, o, n)
 	if m.Gone != "" {
-		cond = fmt.Sprintf("(%s OR %s.%s IS NOT NULL)", cond, o, schema.QuoteIdent(m.Gone))
+		cond = fmt.Sprintf("(%s OR %s.%s IS NOT NULL)", cond, o, QuoteIdent(m.Gone))
 	}
 	return cond
 }
 
-// latestValue is the expression of column c of the row that the sighting n
+// LatestValue is the expression of column c of the row that the sighting n
 // leaves, given the stored row o: o is "" when there is none, and stored,
 // when not "", is the condition that o is a stored row (for an outer join).
 // Values and lineage come from n; the marks follow schema.Marks. It applies
-// where latestRewrites holds.
-func latestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
-	m, q := t.Marks, schema.QuoteIdent(c.Name)
-	seen := n + "." + schema.QuoteIdent(m.SeenAt)
-	null := fmt.Sprintf("CAST(NULL AS %s)", c.Type.DuckDB())
+// where LatestRewrites holds.
+func LatestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
+	m, q := t.Marks, QuoteIdent(c.Name)
+	seen := n + "." + QuoteIdent(m.SeenAt)
+	null := fmt.Sprintf("CAST(NULL AS %s)", TypeSQL(c.Type))
 	switch c.Name {
 	case m.FirstSeen:
 		if o == "" {
 			return seen
 		}
-		return fmt.Sprintf("coalesce(%s.%s, %s.%s, %s)", o, q, o, schema.QuoteIdent(m.SeenAt), seen)
+		return fmt.Sprintf("coalesce(%s.%s, %s.%s, %s)", o, q, o, QuoteIdent(m.SeenAt), seen)
 	case m.LastSeen:
 		return seen
 	case m.Changed:
@@ -89,11 +90,11 @@ func latestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
 	return n + "." + q
 }
 
-// latestGoneSQL is the query of the stored rows of cur (alias o) that are
+// LatestGoneSQL is the query of the stored rows of cur (alias o) that are
 // not gone yet, that a scope of scope covers and that stage does not carry,
 // with their key and _at, the earliest instant of the scopes covering them.
-func latestGoneSQL(t *schema.Table, cur, stage, scope string) string {
-	keys := ddbIdents(t.Key, "o.")
+func LatestGoneSQL(t *schema.Table, cur, stage, scope string) string {
+	keys := Idents(t.Key, "o.")
 	return fmt.Sprintf("SELECT %[1]s, min(s.%[2]s) AS _at FROM %[3]s AS o JOIN %[4]s AS s ON %[5]s WHERE o.%[8]s IS NULL AND NOT EXISTS (SELECT 1 FROM %[6]s AS n WHERE %[7]s) GROUP BY %[1]s",
-		keys, schema.QuoteIdent(schema.ScopeAt), cur, scope, latestCovers(t, "o", "s"), stage, ddbMatch(t.Key, "n", "o"), schema.QuoteIdent(t.Marks.Gone))
+		keys, QuoteIdent(schema.ScopeAt), cur, scope, latestCovers(t, "o", "s"), stage, Match(t.Key, "n", "o"), QuoteIdent(t.Marks.Gone))
 }

@@ -1,6 +1,10 @@
-package schema
+package duckdb
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/syncer/syncer/schema"
+)
 
 // VersionTable is the table in which a warehouse records its schema version:
 // one row per migration applied; the highest version is the current one.
@@ -19,7 +23,7 @@ var versionTableSQL = fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s (
 var CurrentVersionSQL = fmt.Sprintf("SELECT max(version) FROM %s", QuoteIdent(VersionTable))
 
 // MigrationSQL returns the statements that bring a warehouse from schema
-// version from (0 for an empty database) to Version(), to be run in order in
+// version from (0 for an empty database) to schema.Version(), to be run in order in
 // one transaction. Every statement is idempotent, so running the plan on a
 // warehouse that is already partly or wholly migrated is harmless.
 //
@@ -27,21 +31,23 @@ var CurrentVersionSQL = fmt.Sprintf("SELECT max(version) FROM %s", QuoteIdent(Ve
 // see AddColumnSQL); descriptions and views are (re)defined; and the new
 // version is recorded. Changes are additive only: a column is never dropped
 // or retyped by a migration.
-func MigrationSQL(from int) []string { return migrationSQL(Tables, Views, from, Version()) }
+func MigrationSQL(from int) []string {
+	return migrationSQL(schema.Tables, Views, from, schema.Version())
+}
 
 // MigrationSQLFor is MigrationSQL over the given definitions and target
 // version, for tests that need a schema with more than one version.
-func MigrationSQLFor(tables []*Table, views []*View, from, to int) []string {
+func MigrationSQLFor(tables []*schema.Table, views []*View, from, to int) []string {
 	return migrationSQL(tables, views, from, to)
 }
 
-func migrationSQL(tables []*Table, views []*View, from, to int) []string {
+func migrationSQL(tables []*schema.Table, views []*View, from, to int) []string {
 	stmts := []string{versionTableSQL}
 	for _, t := range tables {
 		if ddl := CreateTableSQLAt(t, to); ddl != "" {
 			stmts = append(stmts, ddl)
 		}
-		if firstVersion(t) > from {
+		if t.FirstVersion() > from {
 			continue // created whole by the statement above
 		}
 		for _, c := range t.Columns {

@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"context"
@@ -9,18 +9,16 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-
-	"github.com/syncer/syncer/schema"
 )
 
-// lockDown makes db unable to reach anything but what it already has open
+// LockDown makes db unable to reach anything but what it already has open
 // and the directories in readDirs: external access is switched off (no file
 // written or read elsewhere, no ATTACH, no INSTALL or LOAD of an extension)
 // and the configuration is locked, so no later statement can switch it back
 // on or change any other setting. DuckDB lets a query write inside an
 // allowed directory too, so readers that run a person's SQL also refuse
 // every statement that is not a query (CheckReadOnly).
-func lockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
+func LockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
 	var stmts []string
 	if len(readDirs) > 0 {
 		quoted := make([]string, len(readDirs))
@@ -31,7 +29,7 @@ func lockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
 			}
 			// A trailing separator: the setting is a prefix, and /data/ds
 			// must not let /data/ds-other through.
-			quoted[i] = schema.QuoteLiteral(strings.TrimRight(abs, string(filepath.Separator)) + string(filepath.Separator))
+			quoted[i] = QuoteLiteral(strings.TrimRight(abs, string(filepath.Separator)) + string(filepath.Separator))
 		}
 		stmts = append(stmts, "SET allowed_directories = ["+strings.Join(quoted, ", ")+"]")
 	}
@@ -84,7 +82,7 @@ func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
-			return errors.New("load: not a DuckDB connection")
+			return errors.New("duckdb: not a DuckDB connection")
 		}
 		stmt, err := c.Prepare(query) // refuses several statements, unlike PrepareContext
 		if err != nil {
@@ -130,7 +128,7 @@ func DescribeQuery(ctx context.Context, db *sql.DB, query string) ([]QueryColumn
 	err = conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
 		if !ok {
-			return errors.New("load: not a DuckDB connection")
+			return errors.New("duckdb: not a DuckDB connection")
 		}
 		prepared, err := c.Prepare(query)
 		if err != nil {

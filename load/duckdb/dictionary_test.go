@@ -1,4 +1,4 @@
-package schema
+package duckdb
 
 import (
 	"flag"
@@ -12,7 +12,7 @@ var update = flag.Bool("update", false, "rewrite golden files and docs/data-dict
 // TestDataDictionary fails when docs/data-dictionary.md is not what the
 // definitions generate; run with -update to refresh it.
 func TestDataDictionary(t *testing.T) {
-	path := filepath.Join("..", "docs", "data-dictionary.md")
+	path := filepath.Join("..", "..", "docs", "data-dictionary.md")
 	want := Dictionary()
 	if *update {
 		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
@@ -21,9 +21,9 @@ func TestDataDictionary(t *testing.T) {
 	}
 	got, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./schema -run TestDataDictionary -update)", err)
+		t.Fatalf("%v (run go test ./load/duckdb -run TestDataDictionary -update)", err)
 	}
 	if string(got) != want {
-		t.Errorf("%s is stale: run go test ./schema -run TestDataDictionary -update", path)
+		t.Errorf("%s is stale: run go test ./load/duckdb -run TestDataDictionary -update", path)
 	}
 }

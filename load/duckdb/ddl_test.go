@@ -1,4 +1,4 @@
-package schema
+package duckdb
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/syncer/syncer/schema"
 )
 
 // TestMigrationGolden pins the DDL of a fresh warehouse: a change to it shows
@@ -32,22 +34,22 @@ func TestMigrationGolden(t *testing.T) {
 
 // twoVersions is a schema whose second version added a column to one table
 // and a whole table.
-func twoVersions() []*Table {
-	old := &Table{Name: "old", Key: []string{"k"}, Columns: []Column{
-		{Name: "k", Type: Type{Kind: KindVarchar}, Since: 1},
-		{Name: "v", Type: Exact, Nullable: true, Since: 1},
-		{Name: "added", Type: Exact, Since: 2},
+func twoVersions() []*schema.Table {
+	old := &schema.Table{Name: "old", Key: []string{"k"}, Columns: []schema.Column{
+		{Name: "k", Type: schema.Type{Kind: schema.KindVarchar}, Since: 1},
+		{Name: "v", Type: schema.Exact, Nullable: true, Since: 1},
+		{Name: "added", Type: schema.Exact, Since: 2},
 	}}
-	fresh := &Table{Name: "fresh", Key: []string{"k"}, Columns: []Column{
-		{Name: "k", Type: Type{Kind: KindVarchar}, Since: 2},
+	fresh := &schema.Table{Name: "fresh", Key: []string{"k"}, Columns: []schema.Column{
+		{Name: "k", Type: schema.Type{Kind: schema.KindVarchar}, Since: 2},
 	}}
-	return []*Table{old, fresh}
+	return []*schema.Table{old, fresh}
 }
 
 func TestMigrationPlan(t *testing.T) {
 	tables := twoVersions()
-	if v := versionOf(tables); v != 2 {
-		t.Fatalf("versionOf = %d, want 2", v)
+	if v := schema.VersionOf(tables); v != 2 {
+		t.Fatalf("VersionOf = %d, want 2", v)
 	}
 	tests := []struct {
 		from    int

@@ -1,9 +1,10 @@
-package schema
+package duckdb
 
 import "fmt"
 
-// View is an analyst view over the tables, defined in every warehouse by the
-// migrations and documented in the data dictionary.
+// View is an analyst view over the tables, in DuckDB SQL: the migrations
+// define it in every DuckDB warehouse, a Parquet dataset's catalog over its
+// files (ParquetViews), and the data dictionary documents it.
 type View struct {
 	Name    string
 	Doc     string

@@ -1,24 +1,20 @@
-package schema
+package duckdb
 
 import (
 	"fmt"
 	"strings"
+
+	"github.com/syncer/syncer/schema"
 )
-
-// QuoteIdent quotes a SQL identifier for DuckDB.
-func QuoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
-// QuoteLiteral quotes a SQL string literal for DuckDB.
-func QuoteLiteral(s string) string { return `'` + strings.ReplaceAll(s, `'`, `''`) + `'` }
 
 // CreateTableSQL returns the CREATE TABLE statement for t at the current
 // version: every column with its DuckDB type, NOT NULL unless nullable, and
-// the primary key where IndexedKey says so.
-func CreateTableSQL(t *Table) string { return CreateTableSQLAt(t, Version()) }
+// the primary key where schema.Table.IndexedKey says so.
+func CreateTableSQL(t *schema.Table) string { return CreateTableSQLAt(t, schema.Version()) }
 
 // CreateTableSQLAt returns t's CREATE TABLE statement as schema version v
 // wrote it, or "" if t has no column at v (the table did not exist yet).
-func CreateTableSQLAt(t *Table, v int) string {
+func CreateTableSQLAt(t *schema.Table, v int) string {
 	cols := t.ColumnsAt(v)
 	if len(cols) == 0 {
 		return ""
@@ -26,7 +22,7 @@ func CreateTableSQLAt(t *Table, v int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n", QuoteIdent(t.Name))
 	for _, c := range cols {
-		fmt.Fprintf(&b, "\t%s %s", QuoteIdent(c.Name), c.Type.DuckDB())
+		fmt.Fprintf(&b, "\t%s %s", QuoteIdent(c.Name), TypeSQL(c.Type))
 		if !c.Nullable {
 			b.WriteString(" NOT NULL")
 		}
@@ -43,25 +39,17 @@ func CreateTableSQLAt(t *Table, v int) string {
 	return b.String()
 }
 
-// IndexedKey reports whether t's key is declared as a PRIMARY KEY. It is,
-// except for ReplaceScope tables (positions): their key is unique because a
-// commit deletes the scopes it replaces before inserting rows with unique
-// keys, and an index on that ever-growing history cost more than it guards,
-// measured here: loading 1M positions ran at 38k rows/s with the index and
-// 68k without, and DuckDB keeps such indexes in memory.
-func (t *Table) IndexedKey() bool { return t.Merge != ReplaceScope }
-
 // AddColumnSQL returns the ALTER TABLE statement that adds c to t. DuckDB
 // cannot add a column with a constraint, so the column is added nullable:
 // rows written before the migration hold NULL in it.
-func AddColumnSQL(t *Table, c Column) string {
-	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", QuoteIdent(t.Name), QuoteIdent(c.Name), c.Type.DuckDB())
+func AddColumnSQL(t *schema.Table, c schema.Column) string {
+	return fmt.Sprintf("ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s", QuoteIdent(t.Name), QuoteIdent(c.Name), TypeSQL(c.Type))
 }
 
 // CommentSQL returns the COMMENT ON statements that store the descriptions
 // of t and of its columns at version v in the warehouse catalog, where
 // duckdb_tables() and duckdb_columns() show them.
-func CommentSQL(t *Table, v int) []string {
+func CommentSQL(t *schema.Table, v int) []string {
 	if len(t.ColumnsAt(v)) == 0 {
 		return nil
 	}
