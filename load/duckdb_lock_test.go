@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -157,45 +156,5 @@ func TestDuckDBLockWaitProceedsWhenReleased(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "warehouse released, proceeding") {
 		t.Errorf("no log of proceeding:\n%s", logs.String())
-	}
-}
-
-// TestParquetLockWait: a second writer of a Parquet dataset waits for the
-// first as a DuckDB opener does, with the same backoff, up to LockWait, and
-// proceeds as soon as the first closes.
-func TestParquetLockWait(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "dataset")
-	first, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	_, err = load.OpenParquet(context.Background(), load.ParquetOptions{Dir: dir, LockWait: time.Minute, Clock: clock.clock()})
-	if !errors.Is(err, load.ErrLocked) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "--lock-wait") {
-		t.Fatalf("OpenParquet of a held dataset: %v, want ErrLocked naming the directory and --lock-wait", err)
-	}
-	var waited time.Duration
-	for _, d := range clock.sleeps {
-		waited += d
-	}
-	if waited != time.Minute || len(clock.sleeps) < 5 {
-		t.Errorf("slept %v in %d steps, want 1m in several growing steps", waited, len(clock.sleeps))
-	}
-
-	clock = &fakeClock{now: clock.now}
-	clock.onSleep = func(n int) {
-		if n == 3 {
-			if err := first.Close(); err != nil {
-				t.Errorf("closing the first writer: %v", err)
-			}
-		}
-	}
-	second, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: dir, LockWait: time.Minute, Clock: clock.clock()})
-	if err != nil {
-		t.Fatalf("OpenParquet once the first writer closed: %v", err)
-	}
-	defer second.Close()
-	if len(clock.sleeps) != 3 {
-		t.Errorf("slept %d times, want 3 (until the first writer closed)", len(clock.sleeps))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"slices"
 	"strconv"
@@ -88,7 +89,7 @@ func encodeGroup(w io.Writer, batches []schema.Batch) error {
 // appendColumnLists appends "table":[columns...] for each named table (all
 // in the schema), in name order.
 func appendColumnLists(buf []byte, names map[string]bool, columns func(*schema.Table) []string) []byte {
-	for i, name := range sortedKeys(names) {
+	for i, name := range slices.Sorted(maps.Keys(names)) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -210,7 +212,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		var phases loadPhases
 		for b.Loop() {
 			dir := b.TempDir()
-			sink, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
+			sink, err := parquet.Open(context.Background(), parquet.Options{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -373,7 +375,7 @@ func countParquet(b *testing.B, dir string) tableCounts {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(load.ParquetViews(dir)); err != nil {
+	if _, err := db.Exec(ddb.ParquetViews(dir)); err != nil {
 		b.Fatal(err)
 	}
 	return countTables(b, db)

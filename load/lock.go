@@ -64,9 +64,6 @@ const (
 // captures what it says of the holder.
 var duckdbLockHolder = regexp.MustCompile(`Could not set lock on file "[^"]*": Conflicting lock is held in (.*?)(?:\. See also|$)`)
 
-// errDatasetHeld is a Parquet dataset's lock taken by another writer.
-var errDatasetHeld = errors.New("parquet: the dataset is held by another writer")
-
 // lockedBy reports whether err is DuckDB refusing a file another process
 // holds, or a Parquet dataset held by another writer, and who holds it (""
 // if that is not said).
@@ -74,7 +71,7 @@ func lockedBy(err error) (holder string, locked bool) {
 	if err == nil {
 		return "", false
 	}
-	if errors.Is(err, errDatasetHeld) {
+	if errors.Is(err, ErrHeld) {
 		return "", true
 	}
 	msg := err.Error()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -70,7 +71,7 @@ func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sin
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: dataset, Buckets: 4})
+	pq, err := parquet.Open(ctx, parquet.Options{Dir: dataset, Buckets: 4})
 	if err != nil {
 		db.Close()
 		tb.Fatal(err)
@@ -186,7 +187,7 @@ func killMultiChild(t *testing.T, dir, point string) {
 
 // bothSums returns the checksums of every table in the DuckDB file and in
 // the Parquet dataset (read through the documented glob) under dir.
-func bothSums(t *testing.T, dir string) (duck, parquet map[string]string) {
+func bothSums(t *testing.T, dir string) (duckSums, parquetSums map[string]string) {
 	t.Helper()
 	dbPath, dataset := multiPaths(dir)
 	db, err := load.OpenDuckDBReadOnly(context.Background(), dbPath, 0)
@@ -194,7 +195,7 @@ func bothSums(t *testing.T, dir string) (duck, parquet map[string]string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cat, err := load.OpenParquetCatalog(context.Background(), dataset)
+	cat, err := parquet.OpenCatalog(context.Background(), dataset)
 	if err != nil {
 		t.Fatal(err)
 	}

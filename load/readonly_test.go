@@ -15,6 +15,7 @@ import (
 	"github.com/syncer/syncer/load"
 	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 )
 
 // TestReadOnlyOpensCannotWrite runs, on a warehouse and on a Parquet
@@ -32,7 +33,7 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataset := filepath.Join(dir, "dataset")
-	pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: dataset})
+	pq, err := parquet.Open(ctx, parquet.Options{Dir: dataset})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer warehouse.Close()
-	catalog, err := load.OpenParquetCatalog(ctx, dataset)
+	catalog, err := parquet.OpenCatalog(ctx, dataset)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/syncer/syncer/load"
 	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -251,7 +252,7 @@ func TestRoundTripBankingExact(t *testing.T) {
 	dir := t.TempDir()
 	duck := openDuckDB(t, dir).(*load.DuckDB)
 	defer duck.Close()
-	pq, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Buckets: 4})
+	pq, err := parquet.Open(context.Background(), parquet.Options{Dir: filepath.Join(dir, "dataset"), Buckets: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +270,7 @@ func TestRoundTripBankingExact(t *testing.T) {
 	}
 	defer dataset.Close()
 	dataset.SetMaxOpenConns(1) // the views live in the one in-memory database's connection
-	if _, err := dataset.Exec(load.ParquetViews(filepath.Join(dir, "dataset"))); err != nil {
+	if _, err := dataset.Exec(ddb.ParquetViews(filepath.Join(dir, "dataset"))); err != nil {
 		t.Fatal(err)
 	}
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -30,7 +31,7 @@ func TestParquetDatasetMatchesDuckDB(t *testing.T) {
 		}
 	}
 	duck := openWarehouseRO(t, db)
-	cat, err := load.OpenParquetCatalog(context.Background(), pq)
+	cat, err := parquet.OpenCatalog(context.Background(), pq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: pq})
+	p, err := parquet.Open(ctx, parquet.Options{Dir: pq})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 		t.Fatalf("sync: want exit 0\n%s", r)
 	}
 	duck := openWarehouseRO(t, dbPath)
-	cat, err := load.OpenParquetCatalog(ctx, pq)
+	cat, err := parquet.OpenCatalog(ctx, pq)
 	if err != nil {
 		t.Fatal(err)
 	}

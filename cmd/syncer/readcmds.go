@@ -9,6 +9,7 @@ import (
 
 	"github.com/syncer/syncer/load"
 	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/parquet"
 )
 
 // openReadOnly opens the warehouse for reading: the DuckDB file read-only,
@@ -18,7 +19,7 @@ import (
 // file is logged to log.
 func openReadOnly(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*sql.DB, error) {
 	if f.noDB {
-		return load.OpenParquetCatalog(ctx, f.parquet)
+		return parquet.OpenCatalog(ctx, f.parquet)
 	}
 	var readDirs []string
 	if f.parquet != "" {

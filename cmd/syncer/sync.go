@@ -16,6 +16,7 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/pipeline"
 	"github.com/syncer/syncer/transform"
 )
@@ -378,7 +379,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		w.counter = db
 	}
 	if f.parquet != "" {
-		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
+		pq, err := parquet.Open(ctx, parquet.Options{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
 		if err != nil {
 			closeSinks()
 			return nil, err
@@ -392,7 +393,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 	}
 	w.sink, w.close = sink, sink.Close
 	if w.catalog == nil {
-		cat, err := load.OpenParquetCatalog(ctx, f.parquet)
+		cat, err := parquet.OpenCatalog(ctx, f.parquet)
 		if err != nil {
 			_ = sink.Close()
 			return nil, err

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"crypto/sha256"
@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
@@ -39,13 +41,13 @@ func manifestPath(runID string) string {
 
 // prepareManifests writes, as temp files, the updated manifest of every run
 // among the batches, adding the files this commit publishes or removes.
-func (p *Parquet) prepareManifests(batches []schema.Batch, files, removed []string) ([]rename, error) {
+func (p *Sink) prepareManifests(batches []schema.Batch, files, removed []string) ([]rename, error) {
 	runs := map[string]bool{}
 	for _, b := range batches {
 		runs[b.RunID] = true
 	}
 	var out []rename
-	for _, run := range sortedKeys(runs) {
+	for _, run := range slices.Sorted(maps.Keys(runs)) {
 		rel := manifestPath(run)
 		m := runManifest{RunID: run}
 		raw, err := os.ReadFile(p.abs(rel))
@@ -80,5 +82,5 @@ func union(a, b []string) []string {
 	for _, s := range b {
 		set[s] = true
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -65,23 +65,23 @@ func positionsBatch(run, login, asOf string, positions ...schema.Row) schema.Bat
 	}
 }
 
-func openTest(t testing.TB, dir string, buckets int) *Parquet {
+func openTest(t testing.TB, dir string, buckets int) *Sink {
 	t.Helper()
-	p, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, Buckets: buckets})
+	p, err := Open(context.Background(), Options{Dir: dir, Buckets: buckets})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func commit(t testing.TB, p *Parquet, batches ...schema.Batch) {
+func commit(t testing.TB, p *Sink, batches ...schema.Batch) {
 	t.Helper()
 	if err := p.Commit(context.Background(), batches); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// reader is an analyst's DuckDB over the dataset, through ParquetViews.
+// reader is an analyst's DuckDB over the dataset, through duckdb.ParquetViews.
 func reader(t testing.TB, dir string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
@@ -89,7 +89,7 @@ func reader(t testing.TB, dir string) *sql.DB {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.Exec(ParquetViews(dir)); err != nil {
+	if _, err := db.Exec(duckdb.ParquetViews(dir)); err != nil {
 		t.Fatalf("ParquetViews: %v", err)
 	}
 	return db
@@ -138,7 +138,7 @@ func checksums(t testing.TB, dir string) map[string]string {
 	out := map[string]string{}
 	for _, tb := range schema.Tables {
 		got := queryStrings(t, db, fmt.Sprintf(
-			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", ddb.QuoteIdent(tb.Name)))
+			"SELECT count(*)::VARCHAR || ' ' || coalesce(md5(string_agg(r::VARCHAR, chr(10) ORDER BY r::VARCHAR)), '') FROM %s r", duckdb.QuoteIdent(tb.Name)))
 		out[tb.Name] = got[0]
 	}
 	return out

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"context"
@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -44,7 +45,7 @@ func TestParquetTypesAndExactDecimals(t *testing.T) {
 			filepath.ToSlash(dir)+"/"+tb.Name+"/**/*.parquet', hive_partitioning = true))")
 		var want []string
 		for _, c := range tb.Columns {
-			typ := ddb.TypeSQL(c.Type)
+			typ := duckdb.TypeSQL(c.Type)
 			if c.Type.Kind == schema.KindTimestamp {
 				typ = "TIMESTAMP WITH TIME ZONE" // UTC-adjusted in the files; the views give TIMESTAMP
 			}
@@ -58,7 +59,7 @@ func TestParquetTypesAndExactDecimals(t *testing.T) {
 		got := queryStrings(t, db, "SELECT column_name, column_type FROM (DESCRIBE "+tb.Name+")")
 		var want []string
 		for _, c := range tb.Columns {
-			want = append(want, c.Name+"|"+ddb.TypeSQL(c.Type))
+			want = append(want, c.Name+"|"+duckdb.TypeSQL(c.Type))
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("view %s: columns\n%v\nwant\n%v", tb.Name, got, want)
@@ -342,11 +343,11 @@ func TestParquetOpenRecovers(t *testing.T) {
 func TestParquetOpenRules(t *testing.T) {
 	dir := t.TempDir()
 	p := openTest(t, dir, 4)
-	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, LockWait: time.Nanosecond}); !errors.Is(err, ErrLocked) {
-		t.Errorf("second writer: %v, want ErrLocked", err)
+	if _, err := Open(context.Background(), Options{Dir: dir, LockWait: time.Nanosecond}); !errors.Is(err, load.ErrLocked) {
+		t.Errorf("second writer: %v, want load.ErrLocked", err)
 	}
 	p.Close()
-	if _, err := OpenParquet(context.Background(), ParquetOptions{Dir: dir, Buckets: 8}); err == nil {
+	if _, err := Open(context.Background(), Options{Dir: dir, Buckets: 8}); err == nil {
 		t.Error("reopening with another bucket count succeeded")
 	}
 	p = openTest(t, dir, 0)
@@ -366,7 +367,7 @@ func TestParquetReadsFilesMissingANewColumn(t *testing.T) {
 	// Rewrite the file as an older version would have: without "extra".
 	file := filepath.Join(dir, "accounts", "part-b000.parquet")
 	db := reader(t, dir)
-	if _, err := db.Exec("COPY (SELECT * EXCLUDE (extra) FROM read_parquet(" + ddb.QuoteLiteral(file) + ")) TO " + ddb.QuoteLiteral(file+".old") + " (FORMAT parquet)"); err != nil {
+	if _, err := db.Exec("COPY (SELECT * EXCLUDE (extra) FROM read_parquet(" + duckdb.QuoteLiteral(file) + ")) TO " + duckdb.QuoteLiteral(file+".old") + " (FORMAT parquet)"); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(file+".old", file); err != nil {
@@ -404,7 +405,7 @@ func TestParquetInstantsAreUTCAdjusted(t *testing.T) {
 			if table == "positions" && strings.HasSuffix(f, "empty.parquet") {
 				f = filepath.Join(dir, "positions", "as_of_date="+hiveNull, "empty.parquet")
 			}
-			got := queryStrings(t, db, "SELECT logical_type FROM parquet_schema("+ddb.QuoteLiteral(f)+") WHERE name = 'synced_at'")
+			got := queryStrings(t, db, "SELECT logical_type FROM parquet_schema("+duckdb.QuoteLiteral(f)+") WHERE name = 'synced_at'")
 			if len(got) != 1 || !strings.Contains(got[0], "isAdjustedToUTC=1") {
 				t.Errorf("%s: synced_at is stored as %q, want a UTC-adjusted timestamp", f, got)
 			}
@@ -437,7 +438,7 @@ func TestParquetEmptyTablesAreReadable(t *testing.T) {
 		t.Helper()
 		for _, tb := range schema.Tables {
 			glob := filepath.ToSlash(dir) + "/" + tb.Name + "/**/*.parquet"
-			if _, err := db.Exec("SELECT count(*) FROM read_parquet(" + ddb.QuoteLiteral(glob) + ", hive_partitioning = true)"); err != nil {
+			if _, err := db.Exec("SELECT count(*) FROM read_parquet(" + duckdb.QuoteLiteral(glob) + ", hive_partitioning = true)"); err != nil {
 				t.Errorf("%s: the documented glob over %s fails: %v", when, tb.Name, err)
 			}
 		}
@@ -455,7 +456,7 @@ func TestParquetEmptyTablesAreReadable(t *testing.T) {
 	noStaging("after a commit")
 	// A login's snapshot replaced by an empty one empties the positions table.
 	commit(t, p, positionsBatch("run-2", "login-a", "2025-01-31"))
-	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+ddb.QuoteLiteral(filepath.ToSlash(dir)+"/positions/**/*.parquet")+", hive_partitioning = true)"); got[0] != "0" {
+	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+duckdb.QuoteLiteral(filepath.ToSlash(dir)+"/positions/**/*.parquet")+", hive_partitioning = true)"); got[0] != "0" {
 		t.Errorf("positions hold %s rows after the empty snapshot, want 0", got[0])
 	}
 	globAll("after the table emptied")
@@ -463,7 +464,7 @@ func TestParquetEmptyTablesAreReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	noStaging("after Close")
-	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+ddb.QuoteLiteral(filepath.ToSlash(dir)+"/accounts/**/*.parquet")+", hive_partitioning = true)"); got[0] != "1" {
+	if got := queryStrings(t, db, "SELECT count(*) FROM read_parquet("+duckdb.QuoteLiteral(filepath.ToSlash(dir)+"/accounts/**/*.parquet")+", hive_partitioning = true)"); got[0] != "1" {
 		t.Errorf("accounts hold %s rows, want 1", got[0])
 	}
 }

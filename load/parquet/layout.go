@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"encoding/json"
@@ -16,8 +16,8 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// DefaultParquetBuckets is the number of login buckets of a new dataset.
-const DefaultParquetBuckets = 16
+// DefaultBuckets is the number of login buckets of a new dataset.
+const DefaultBuckets = 16
 
 // datasetFile records the layout parameters a dataset was created with, so
 // every later writer partitions the same way.
@@ -116,7 +116,7 @@ func hiveValue(t schema.Type, v any) (string, error) {
 }
 
 // openDataset reads DIR/_dataset.json, or creates it with the requested
-// number of buckets (DefaultParquetBuckets when 0). A dataset's bucket count
+// number of buckets (DefaultBuckets when 0). A dataset's bucket count
 // never changes: asking for a different one is an error.
 func openDataset(dir string, buckets int) (datasetInfo, error) {
 	path := filepath.Join(dir, datasetFile)
@@ -136,7 +136,7 @@ func openDataset(dir string, buckets int) (datasetInfo, error) {
 		return info, nil
 	case errors.Is(err, os.ErrNotExist):
 		if buckets == 0 {
-			buckets = DefaultParquetBuckets
+			buckets = DefaultBuckets
 		}
 		if buckets < 0 || buckets > 4096 {
 			return datasetInfo{}, fmt.Errorf("parquet: bucket count %d out of range 1..4096", buckets)

@@ -1,8 +1,12 @@
-package load
+// Package parquet is the sink that writes the warehouse tables as a Parquet
+// dataset (docs/parquet-layout.md), and reads it back through a catalog of
+// views (OpenCatalog). It merges with an in-memory DuckDB, whose SQL is in
+// load/duckdb (duckdb.ParquetEngine); the layout, the files, their
+// publishing and the lock are its own.
+package parquet
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,15 +15,15 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"time"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
-// Parquet is a Sink writing the warehouse tables as a Parquet dataset, laid
+// Sink is a load.Sink writing the warehouse tables as a Parquet dataset, laid
 // out as docs/parquet-layout.md describes:
 //
 //	DIR/_dataset.json                                  layout parameters (login bucket count)
@@ -41,53 +45,51 @@ import (
 // whatever the number of batches. All files of a call are prepared first; if
 // preparing fails, nothing is published. Publishing (renames) is recorded in a
 // journal first, so a crash while publishing is rolled forward at the next
-// OpenParquet or RecoverParquet: a call is durable whole or not at all. A
+// Open or Recover: a call is durable whole or not at all. A
 // reader globbing during the few renames of a publish may see some tables (or
 // buckets) of the call and not yet others; each key is still there once.
 // DuckDB's read_parquet opens a file twice and fails (an error) if the file is
 // replaced in between: a reader querying during a run should retry.
 //
-// Parquet is for a single writer, enforced across processes by a lock file.
-type Parquet struct {
+// Sink is for a single writer, enforced across processes by a lock file.
+type Sink struct {
 	dir    string
 	layout layout
 	tables []tableLayout
-	db     *sql.DB
-	conn   *sql.Conn
+	engine *duckdb.ParquetEngine
 	lock   *os.File
 	log    *slog.Logger
 
-	threads int // the engine's current thread count, 0 until first set
 	// written holds the files this sink published: they have every column
 	// of the schema, so reading them needs no look at their columns first.
 	written map[string]bool
 }
 
-var _ Sink = (*Parquet)(nil)
+var _ load.Sink = (*Sink)(nil)
 
-// ParquetOptions configures OpenParquet.
-type ParquetOptions struct {
+// Options configures Open.
+type Options struct {
 	// Dir is the dataset's root directory; it is created (0700) if missing.
 	Dir string
 	// Buckets is the number of login buckets of a new dataset
-	// (DefaultParquetBuckets when 0). An existing dataset keeps its own; a
+	// (DefaultBuckets when 0). An existing dataset keeps its own; a
 	// different non-zero value is an error.
 	Buckets int
 	// Logger receives debug and info lines; nil discards them.
 	Logger *slog.Logger
 	// LockWait is how long to wait for a dataset another writer holds
-	// (DefaultLockWait if zero), as DuckDBOptions.LockWait.
+	// (load.DefaultLockWait if zero), as the DuckDB sink's LockWait.
 	LockWait time.Duration
-	// Clock times the lock waiting (SystemClock if its fields are nil).
-	Clock Clock
+	// Clock times the lock waiting (load.SystemClock if its fields are nil).
+	Clock load.Clock
 }
 
-// OpenParquet opens (or creates) the dataset in o.Dir for writing: it takes
-// the writer lock, waiting with backoff up to o.LockWait while another
-// writer holds it (then the error wraps ErrLocked, as OpenDuckDB's), rolls
+// Open opens (or creates) the dataset in o.Dir for writing: it takes the
+// writer lock, waiting with backoff up to o.LockWait while another writer
+// holds it (then the error wraps load.ErrLocked, as the DuckDB sink's), rolls
 // forward a commit a crash interrupted, and sweeps the temp files a crashed
 // writer left.
-func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
+func Open(ctx context.Context, o Options) (*Sink, error) {
 	if o.Dir == "" {
 		return nil, errors.New("parquet: no directory given")
 	}
@@ -103,12 +105,12 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 		return nil, fmt.Errorf("parquet: create dataset directory: %w", err)
 	}
 	if o.LockWait == 0 {
-		o.LockWait = DefaultLockWait
+		o.LockWait = load.DefaultLockWait
 	}
 	if o.Clock.Now == nil || o.Clock.Sleep == nil {
-		o.Clock = SystemClock
+		o.Clock = load.SystemClock
 	}
-	lock, err := waitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
+	lock, err := load.WaitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +123,7 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	return p, nil
 }
 
-func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logger) (*Parquet, error) {
+func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logger) (*Sink, error) {
 	recovered, err := recoverJournal(dir)
 	if err != nil {
 		return nil, err
@@ -137,7 +139,7 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 	if err != nil {
 		return nil, err
 	}
-	p := &Parquet{dir: dir, layout: layout{buckets: info.Buckets}, log: logger, written: map[string]bool{}}
+	p := &Sink{dir: dir, layout: layout{buckets: info.Buckets}, log: logger, written: map[string]bool{}}
 	for _, t := range schema.Tables {
 		tl, err := p.layout.forTable(t)
 		if err != nil {
@@ -145,46 +147,28 @@ func openLocked(ctx context.Context, dir string, buckets int, logger *slog.Logge
 		}
 		p.tables = append(p.tables, tl)
 	}
-	// The merge engine: an in-memory DuckDB that reads current files and
-	// writes new ones. It never loads extensions.
-	p.db, err = sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
-	if err != nil {
-		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
-	}
-	p.conn, err = p.db.Conn(ctx)
-	if err == nil {
-		// Should a large merge spill, it spills inside the private dataset
-		// directory (swept at open), not into the working directory.
-		_, err = p.exec(ctx, "SET temp_directory = "+ddb.QuoteLiteral(p.abs(stagingDir+"/spill")))
-	}
-	if err == nil {
-		// Instants are UTC: casts between TIMESTAMP and TIMESTAMPTZ must
-		// not depend on the machine's time zone.
-		_, err = p.exec(ctx, "SET TimeZone = 'UTC'")
-	}
-	if err != nil {
-		p.db.Close()
+	if p.engine, err = duckdb.OpenParquetEngine(ctx, p.abs(stagingDir+"/spill")); err != nil {
 		return nil, fmt.Errorf("parquet: start merge engine: %w", err)
 	}
 	if err := p.writeEmptyFiles(ctx); err != nil {
-		p.db.Close()
+		p.engine.Close()
 		return nil, err
 	}
 	return p, nil
 }
 
 // Dir returns the dataset's absolute root directory.
-func (p *Parquet) Dir() string { return p.dir }
+func (p *Sink) Dir() string { return p.dir }
 
-// Commit merges the batches into the dataset; see Sink and the Parquet doc.
-func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error) {
+// Commit merges the batches into the dataset; see load.Sink and Sink.
+func (p *Sink) Commit(ctx context.Context, batches []schema.Batch) (err error) {
 	if len(batches) == 0 {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := CheckBatches(batches); err != nil {
+	if err := load.CheckBatches(batches); err != nil {
 		return err
 	}
 	// A journal left by an earlier call whose publish failed is finished
@@ -259,12 +243,12 @@ func (p *Parquet) Commit(ctx context.Context, batches []schema.Batch) (err error
 	return nil
 }
 
-// RecoverParquet completes, or discards, the commit a crashed writer left
-// half published in dir and sweeps its temp files, as OpenParquet does,
+// Recover completes, or discards, the commit a crashed writer left half
+// published in dir and sweeps its temp files, as Open does,
 // without opening a writer. Readers that need every login's data of a run
 // whole (not just every file whole) call it before reading; it fails if a
 // writer holds the dataset.
-func RecoverParquet(dir string) error {
+func Recover(dir string) error {
 	lock, err := lockDataset(dir)
 	if err != nil {
 		return err
@@ -279,11 +263,8 @@ func RecoverParquet(dir string) error {
 
 // Close releases the merge engine and the writer lock, leaving no empty
 // staging directory.
-func (p *Parquet) Close() error {
-	err := p.conn.Close()
-	if cerr := p.db.Close(); err == nil {
-		err = cerr
-	}
+func (p *Sink) Close() error {
+	err := p.engine.Close()
 	p.removeStaging()
 	if cerr := p.lock.Close(); err == nil {
 		err = cerr
@@ -294,7 +275,7 @@ func (p *Parquet) Close() error {
 // prepareTable writes the new version of every file of tl the batches touch
 // under the commit's staging directory, and returns the renames (and
 // removals of emptied files) that publish them.
-func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []schema.Batch, staging string) (journal, error) {
+func (p *Sink) prepareTable(ctx context.Context, tl tableLayout, batches []schema.Batch, staging string) (journal, error) {
 	var j journal
 	t := tl.table
 	files, err := p.stage(ctx, tl, batches)
@@ -311,28 +292,17 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 			return j, fmt.Errorf("parquet: %w", err)
 		}
 	}
-	cur := emptyCurSQL(t)
-	if len(existing) > 0 {
-		present := map[string]bool{}
-		if allOurs {
-			for _, c := range t.Columns {
-				present[c.Name] = true
-			}
-		} else if present, err = p.fileColumns(ctx, existing); err != nil {
-			return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
-		}
-		cur = curViewSQL(t, existing, present)
-	}
-	if _, err := p.exec(ctx, cur); err != nil {
+	if err := p.engine.ReadFiles(ctx, t, existing, allOurs); err != nil {
 		return j, fmt.Errorf("parquet: read %s: %w", t.Name, err)
 	}
 	if t.Merge == schema.Latest {
-		if err := p.foldRounds(ctx, t, batches); err != nil {
+		_, rounds := load.LatestRounds(t, batches)
+		if err := p.engine.FoldRounds(ctx, t, rounds); err != nil {
 			return j, fmt.Errorf("parquet: merge %s: %w", t.Name, err)
 		}
 	}
 	out := path.Join(staging, t.Name)
-	if _, err := p.exec(ctx, writeSQL(t, p.abs(out))); err != nil {
+	if err := p.engine.Write(ctx, t, p.abs(out)); err != nil {
 		return j, fmt.Errorf("parquet: write %s: %w", t.Name, err)
 	}
 	for id, rel := range files.paths {
@@ -369,7 +339,7 @@ func (p *Parquet) prepareTable(ctx context.Context, tl tableLayout, batches []sc
 const parallelRows = 50_000
 
 // sizeEngine sets the engine's thread count for a commit of these batches.
-func (p *Parquet) sizeEngine(ctx context.Context, batches []schema.Batch) error {
+func (p *Sink) sizeEngine(ctx context.Context, batches []schema.Batch) error {
 	rows := 0
 	for _, b := range batches {
 		for _, r := range b.Rows {
@@ -380,41 +350,15 @@ func (p *Parquet) sizeEngine(ctx context.Context, batches []schema.Batch) error 
 	if rows >= parallelRows {
 		threads = runtime.NumCPU()
 	}
-	if threads == p.threads {
-		return nil
-	}
-	if _, err := p.exec(ctx, fmt.Sprintf("SET threads = %d", threads)); err != nil {
+	if err := p.engine.SetThreads(ctx, threads); err != nil {
 		return fmt.Errorf("parquet: %w", err)
 	}
-	p.threads = threads
 	return nil
-}
-
-// fileColumns returns the names of the columns the files have (any of them).
-func (p *Parquet) fileColumns(ctx context.Context, files map[string]int32) (map[string]bool, error) {
-	var quoted []string
-	for path := range files {
-		quoted = append(quoted, ddb.QuoteLiteral(path))
-	}
-	rows, err := p.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	present := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		present[name] = true
-	}
-	return present, rows.Err()
 }
 
 // newStaging creates the commit's private staging directory, where the
 // engine writes the new files before they are renamed into place.
-func (p *Parquet) newStaging() (string, error) {
+func (p *Sink) newStaging() (string, error) {
 	rel := path.Join(stagingDir, durable.TempName("commit"))
 	if err := durable.MkdirAll(p.abs(rel)); err != nil {
 		return "", fmt.Errorf("parquet: %w", err)
@@ -422,19 +366,4 @@ func (p *Parquet) newStaging() (string, error) {
 	return rel, nil
 }
 
-func (p *Parquet) abs(rel string) string { return filepath.Join(p.dir, filepath.FromSlash(rel)) }
-
-// sortedKeys returns a set's members in order.
-func sortedKeys(set map[string]bool) []string {
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// exec runs one statement of the merge engine.
-func (p *Parquet) exec(ctx context.Context, q string) (sql.Result, error) {
-	return p.conn.ExecContext(ctx, q)
-}
+func (p *Sink) abs(rel string) string { return filepath.Join(p.dir, filepath.FromSlash(rel)) }

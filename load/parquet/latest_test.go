@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"database/sql"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -64,15 +64,15 @@ func asVersion1(t *testing.T, file string, tbl *schema.Table) {
 	t.Helper()
 	var cols []string
 	for _, c := range tbl.ColumnsAt(1) {
-		cols = append(cols, ddb.QuoteIdent(c.Name))
+		cols = append(cols, duckdb.QuoteIdent(c.Name))
 	}
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec("COPY (SELECT " + strings.Join(cols, ", ") + " FROM read_parquet(" + ddb.QuoteLiteral(file) + ")) TO " +
-		ddb.QuoteLiteral(file+".old") + " (FORMAT parquet)"); err != nil {
+	if _, err := db.Exec("COPY (SELECT " + strings.Join(cols, ", ") + " FROM read_parquet(" + duckdb.QuoteLiteral(file) + ")) TO " +
+		duckdb.QuoteLiteral(file+".old") + " (FORMAT parquet)"); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Rename(file+".old", file); err != nil {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package load
+package parquet
 
 import (
 	"errors"
@@ -9,8 +9,12 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/internal/durable"
 )
+
+// errDatasetHeld is the dataset's lock taken by another writer.
+var errDatasetHeld = fmt.Errorf("parquet: the dataset is held by another writer: %w", load.ErrHeld)
 
 // lockDataset takes the dataset's single-writer lock (DIR/_lock, flock), which
 // the kernel releases if the process dies. It does not wait: a held lock

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -49,11 +49,11 @@ func TestParquetUpgradeKeepsSnapshots(t *testing.T) {
 		var v2 []string
 		for _, c := range tbl.Columns {
 			if c.Since >= 2 {
-				v2 = append(v2, ddb.QuoteIdent(c.Name))
+				v2 = append(v2, duckdb.QuoteIdent(c.Name))
 			}
 		}
 		for _, f := range files {
-			if _, err := db.Exec("COPY (SELECT * EXCLUDE (" + strings.Join(v2, ", ") + ") FROM read_parquet(" + ddb.QuoteLiteral(f) + ")) TO " + ddb.QuoteLiteral(f+".v1") + " (FORMAT parquet)"); err != nil {
+			if _, err := db.Exec("COPY (SELECT * EXCLUDE (" + strings.Join(v2, ", ") + ") FROM read_parquet(" + duckdb.QuoteLiteral(f) + ")) TO " + duckdb.QuoteLiteral(f+".v1") + " (FORMAT parquet)"); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.Rename(f+".v1", f); err != nil {

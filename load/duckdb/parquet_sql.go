@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"fmt"
@@ -6,18 +6,17 @@ import (
 	"slices"
 	"strings"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
-// The merge engine works on three scratch tables per table and commit, in an
-// in-memory DuckDB:
+// The SQL of the ParquetEngine. It works on scratch tables per table and
+// commit, in an in-memory DuckDB:
 //
-//	stage  the commit's new rows, with _pid (number of their file in the
-//	       commit's fileSet), _b (batch index) and _s (a sequence number over
-//	       the whole commit: later wins)
+//	stage  the commit's new rows, with _pid (the number of their file, as
+//	       the sink numbers the files a commit touches), _b (batch index)
+//	       and _s (a sequence number over the whole commit: later wins)
 //	scope  for ReplaceScope and Latest tables, the batches' scope tuples, with _b
-//	rounds for Latest tables, the round (_r) of each batch (_b): see LatestRounds
+//	rounds for Latest tables, the round (_r) of each batch (_b): see load.LatestRounds
 //	cur    a view of the current rows of every touched file, with _pid
 //
 // mergeSQL selects the merged rows of the touched files, with _pid, and
@@ -34,17 +33,9 @@ const (
 func columnDefs(cols []schema.Column) string {
 	defs := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = ddb.QuoteIdent(c.Name) + " " + ddb.TypeSQL(c.Type)
+		defs[i] = QuoteIdent(c.Name) + " " + TypeSQL(c.Type)
 	}
 	return strings.Join(defs, ", ")
-}
-
-func identList(names []string, prefix string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = prefix + ddb.QuoteIdent(n)
-	}
-	return strings.Join(out, ", ")
 }
 
 // createStageSQL creates the staging table. JSON columns are staged as
@@ -65,7 +56,7 @@ func typeStageSQL(t *schema.Table) []string {
 	var stmts []string
 	for _, c := range t.Columns {
 		if c.Type.Kind == schema.KindJSON {
-			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE JSON", stageTable, ddb.QuoteIdent(c.Name)))
+			stmts = append(stmts, fmt.Sprintf("ALTER TABLE %s ALTER COLUMN %s SET DATA TYPE JSON", stageTable, QuoteIdent(c.Name)))
 		}
 	}
 	return stmts
@@ -81,16 +72,16 @@ func createScopeSQL(t *schema.Table) string {
 func curViewSQL(t *schema.Table, files map[string]int32, present map[string]bool) string {
 	var list, cases, cols []string
 	for _, path := range slices.Sorted(maps.Keys(files)) {
-		list = append(list, ddb.QuoteLiteral(path))
-		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ddb.QuoteLiteral(path), files[path]))
+		list = append(list, QuoteLiteral(path))
+		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", QuoteLiteral(path), files[path]))
 	}
 	for _, c := range t.Columns {
 		if present[c.Name] && c.Type.Kind == schema.KindTimestamp {
-			cols = append(cols, readInstantSQL(ddb.QuoteIdent(c.Name))+" AS "+ddb.QuoteIdent(c.Name))
+			cols = append(cols, readInstantSQL(QuoteIdent(c.Name))+" AS "+QuoteIdent(c.Name))
 		} else if present[c.Name] {
-			cols = append(cols, ddb.QuoteIdent(c.Name))
+			cols = append(cols, QuoteIdent(c.Name))
 		} else {
-			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", ddb.TypeSQL(c.Type), ddb.QuoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(NULL AS %s) AS %s", TypeSQL(c.Type), QuoteIdent(c.Name)))
 		}
 	}
 	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, CASE filename %s END AS _pid FROM %s",
@@ -104,7 +95,7 @@ func readFilesSQL(quoted []string) string {
 
 // emptyCurSQL defines cur as empty, for a commit that touches no existing file.
 func emptyCurSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, _pid FROM %s WHERE false", curTable, identList(t.ColumnNames(), ""), stageTable)
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, _pid FROM %s WHERE false", curTable, Idents(t.ColumnNames(), ""), stageTable)
 }
 
 // mergeSQL returns the query of the merged content of every touched file,
@@ -112,14 +103,14 @@ func emptyCurSQL(t *schema.Table) string {
 // is a function of key columns), so merging the touched files is merging the
 // table.
 func mergeSQL(t *schema.Table) string {
-	cols := identList(t.ColumnNames(), "")
-	key := identList(t.Key, "")
+	cols := Idents(t.ColumnNames(), "")
+	key := Idents(t.Key, "")
 	lastPerKey := fmt.Sprintf("SELECT %s, _pid FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1", cols, stageTable, key)
 	var q string
 	switch t.Merge {
 	case schema.Upsert:
 		q = fmt.Sprintf("SELECT %[1]s, %[2]s._pid FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
-			identList(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
+			Idents(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
 	case schema.InsertIfNew:
 		if len(t.Greatest) > 0 {
 			q = insertGreatestSQL(t)
@@ -132,10 +123,10 @@ func mergeSQL(t *schema.Table) string {
 	case schema.Latest:
 		q = latestSelectSQL(t, "(SELECT max(_r) FROM "+roundsTable+")")
 	case schema.ReplaceScope:
-		scope := identList(t.ScopeBy, "")
+		scope := Idents(t.ScopeBy, "")
 		var match []string
 		for _, c := range t.ScopeBy {
-			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, ddb.QuoteIdent(c)))
+			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, QuoteIdent(c)))
 		}
 		// Existing rows survive unless a scope of the commit or a new row
 		// with their key replaces them; a batch's rows survive unless a
@@ -144,7 +135,7 @@ func mergeSQL(t *schema.Table) string {
 UNION ALL
 SELECT %[1]s, _pid FROM %[4]s WHERE NOT EXISTS (SELECT 1 FROM %[3]s WHERE %[7]s AND %[3]s._b > %[4]s._b)
 QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
-			identList(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
+			Idents(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
 	default:
 		panic(fmt.Sprintf("parquet: table %s: unknown merge %d", t.Name, t.Merge))
 	}
@@ -156,7 +147,7 @@ QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
 func coalesceSQL(t *schema.Table) string {
 	var agg, pick []string
 	for _, c := range t.Columns {
-		id := ddb.QuoteIdent(c.Name)
+		id := QuoteIdent(c.Name)
 		if isKey(t, c.Name) {
 			pick = append(pick, id)
 			continue
@@ -164,11 +155,11 @@ func coalesceSQL(t *schema.Table) string {
 		agg = append(agg, fmt.Sprintf("arg_max(%[1]s, _s) FILTER (WHERE %[1]s IS NOT NULL) AS %[1]s", id))
 		pick = append(pick, fmt.Sprintf("coalesce(n.%[1]s, %[2]s.%[1]s) AS %[1]s", id, curTable))
 	}
-	key := identList(t.Key, "")
+	key := Idents(t.Key, "")
 	return fmt.Sprintf(`SELECT %[1]s, n._pid FROM (SELECT %[2]s, any_value(_pid) AS _pid, %[3]s FROM %[4]s GROUP BY %[2]s) n LEFT JOIN %[5]s USING (%[2]s)
 UNION ALL
 SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
-		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, identList(t.ColumnNames(), curTable+"."))
+		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, Idents(t.ColumnNames(), curTable+"."))
 }
 
 // insertGreatestSQL merges an InsertIfNew table with Greatest columns: a key
@@ -176,10 +167,10 @@ SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
 // each Greatest column takes the greatest non-NULL value among the stored
 // one and those the commit staged for the key.
 func insertGreatestSQL(t *schema.Table) string {
-	key := identList(t.Key, "")
+	key := Idents(t.Key, "")
 	var greatest, stored, first []string
 	for _, c := range t.Columns {
-		id := ddb.QuoteIdent(c.Name)
+		id := QuoteIdent(c.Name)
 		switch {
 		case isKey(t, c.Name):
 			stored, first = append(stored, id), append(first, id)
@@ -215,5 +206,40 @@ func isKey(t *schema.Table, name string) bool {
 // prunable by login_id.
 func writeSQL(t *schema.Table, dir string) string {
 	return fmt.Sprintf("COPY (%s ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
-		storedSQL(t, mergeSQL(t)), identList(t.Key, ""), ddb.QuoteLiteral(dir))
+		storedSQL(t, mergeSQL(t)), Idents(t.Key, ""), QuoteLiteral(dir))
+}
+
+// Instants are written as UTC-adjusted Parquet timestamps
+// (isAdjustedToUTC=true, which DuckDB reads as TIMESTAMPTZ and Spark as
+// TIMESTAMP), since a warehouse TIMESTAMP is a UTC instant. storedInstantSQL
+// turns a TIMESTAMP expression into what a file stores, and readInstantSQL
+// reads a file's column back as the UTC TIMESTAMP, whatever the session's
+// TimeZone. (A file written before instants were UTC-adjusted holds a plain
+// TIMESTAMP, which the cast reads in the session's TimeZone: the writer's
+// engine and OpenCatalog use UTC.)
+func storedInstantSQL(expr string) string { return fmt.Sprintf("timezone('UTC', %s)", expr) }
+
+func readInstantSQL(expr string) string {
+	return fmt.Sprintf("timezone('UTC', CAST(%s AS TIMESTAMPTZ))", expr)
+}
+
+// storedInstants is the REPLACE list that turns t's rows, in the table's own
+// types, into what its files store; "" when t has no instant.
+func storedInstants(t *schema.Table) string {
+	var cols []string
+	for _, c := range t.Columns {
+		if c.Type.Kind == schema.KindTimestamp {
+			id := QuoteIdent(c.Name)
+			cols = append(cols, storedInstantSQL(id)+" AS "+id)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// storedSQL wraps a query of t's rows so that it selects what t's files store.
+func storedSQL(t *schema.Table, query string) string {
+	if r := storedInstants(t); r != "" {
+		return fmt.Sprintf("SELECT * REPLACE (%s) FROM (%s)", r, query)
+	}
+	return fmt.Sprintf("SELECT * FROM (%s)", query)
 }

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"context"
@@ -8,9 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"strings"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -30,41 +28,6 @@ const emptyFile = "empty.parquet"
 // Trino and DuckDB read it.
 const hiveNull = "__HIVE_DEFAULT_PARTITION__"
 
-// Instants are written as UTC-adjusted Parquet timestamps
-// (isAdjustedToUTC=true, which DuckDB reads as TIMESTAMPTZ and Spark as
-// TIMESTAMP), since a warehouse TIMESTAMP is a UTC instant. storedInstantSQL
-// turns a TIMESTAMP expression into what a file stores, and readInstantSQL
-// reads a file's column back as the UTC TIMESTAMP, whatever the session's
-// TimeZone. (A file written before instants were UTC-adjusted holds a plain
-// TIMESTAMP, which the cast reads in the session's TimeZone: the writer's
-// engine and OpenParquetCatalog use UTC.)
-func storedInstantSQL(expr string) string { return fmt.Sprintf("timezone('UTC', %s)", expr) }
-
-func readInstantSQL(expr string) string {
-	return fmt.Sprintf("timezone('UTC', CAST(%s AS TIMESTAMPTZ))", expr)
-}
-
-// storedInstants is the REPLACE list that turns t's rows, in the table's own
-// types, into what its files store; "" when t has no instant.
-func storedInstants(t *schema.Table) string {
-	var cols []string
-	for _, c := range t.Columns {
-		if c.Type.Kind == schema.KindTimestamp {
-			id := ddb.QuoteIdent(c.Name)
-			cols = append(cols, storedInstantSQL(id)+" AS "+id)
-		}
-	}
-	return strings.Join(cols, ", ")
-}
-
-// storedSQL wraps a query of t's rows so that it selects what t's files store.
-func storedSQL(t *schema.Table, query string) string {
-	if r := storedInstants(t); r != "" {
-		return fmt.Sprintf("SELECT * REPLACE (%s) FROM (%s)", r, query)
-	}
-	return fmt.Sprintf("SELECT * FROM (%s)", query)
-}
-
 // emptyRel is the dataset-relative path of the table's empty file.
 func emptyRel(tl tableLayout) string {
 	parts := []string{tl.table.Name}
@@ -76,7 +39,7 @@ func emptyRel(tl tableLayout) string {
 
 // writeEmptyFiles writes the empty file of every table that lacks it: temp
 // file, fsync, rename, fsync the directory.
-func (p *Parquet) writeEmptyFiles(ctx context.Context) error {
+func (p *Sink) writeEmptyFiles(ctx context.Context) error {
 	for _, tl := range p.tables {
 		rel := emptyRel(tl)
 		if _, err := os.Stat(p.abs(rel)); err == nil {
@@ -89,19 +52,13 @@ func (p *Parquet) writeEmptyFiles(ctx context.Context) error {
 	return nil
 }
 
-func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel string) error {
+func (p *Sink) writeEmptyFile(ctx context.Context, t *schema.Table, rel string) error {
 	final := p.abs(rel)
 	if err := durable.MkdirAll(filepath.Dir(final)); err != nil {
 		return err
 	}
 	tmp := p.abs(durable.TempName(rel))
-	typed := make([]string, len(t.Columns))
-	for i, c := range t.Columns {
-		typed[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", ddb.TypeSQL(c.Type), ddb.QuoteIdent(c.Name))
-	}
-	q := fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)",
-		storedSQL(t, "SELECT "+strings.Join(typed, ", ")+" WHERE false"), ddb.QuoteLiteral(tmp))
-	if _, err := p.exec(ctx, q); err != nil {
+	if err := p.engine.WriteEmpty(ctx, t, tmp); err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -119,7 +76,7 @@ func (p *Parquet) writeEmptyFile(ctx context.Context, t *schema.Table, rel strin
 // removeStaging removes the staging directory (and the engine's spill
 // directory in it) when nothing is left in them, so a dataset at rest has
 // no empty _staging/.
-func (p *Parquet) removeStaging() {
+func (p *Sink) removeStaging() {
 	for _, rel := range []string{stagingDir + "/spill", stagingDir} {
 		if err := os.Remove(p.abs(rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return // not empty: a commit's files, which the next open sweeps

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -194,7 +194,7 @@ func assertReadable(t *testing.T, dir string) {
 	db := reader(t, dir)
 	for _, tb := range schema.Tables {
 		dups := queryStrings(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s GROUP BY %[1]s HAVING count(*) > 1)",
-			identList(tb.Key, ""), ddb.QuoteIdent(tb.Name)))
+			duckdb.Idents(tb.Key, ""), duckdb.QuoteIdent(tb.Name)))
 		if dups[0] != "0" {
 			t.Errorf("%s: %s keys appear more than once", tb.Name, dups[0])
 		}

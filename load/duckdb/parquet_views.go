@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"fmt"
@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -23,32 +22,32 @@ import (
 // and since no file may have that column yet (a dataset an older version
 // wrote, before a sync of this one rewrites a file of the table), the glob is
 // united BY NAME with the empty view, which brings every column.
-// The analyst views of ddb.Views follow, defined over those.
+// The analyst views of Views follow, defined over those.
 func ParquetViews(dir string) string {
 	var b strings.Builder
 	for _, t := range schema.Tables {
 		root := filepath.Join(dir, t.Name)
 		var cols, nulls []string
 		for _, c := range t.Columns {
-			id := ddb.QuoteIdent(c.Name)
-			nulls = append(nulls, fmt.Sprintf("CAST(NULL AS %s) AS %s", ddb.TypeSQL(c.Type), id))
+			id := QuoteIdent(c.Name)
+			nulls = append(nulls, fmt.Sprintf("CAST(NULL AS %s) AS %s", TypeSQL(c.Type), id))
 			if c.Type.Kind == schema.KindTimestamp {
 				cols = append(cols, readInstantSQL(id)+" AS "+id) // files hold UTC-adjusted instants
 				continue
 			}
-			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", id, ddb.TypeSQL(c.Type), id))
+			cols = append(cols, fmt.Sprintf("CAST(%s AS %s) AS %s", id, TypeSQL(c.Type), id))
 		}
 		empty := fmt.Sprintf("SELECT %s WHERE false", strings.Join(nulls, ", "))
 		if hasParquet(root) {
 			glob := filepath.ToSlash(root) + "/**/*.parquet"
 			fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS SELECT %s FROM (SELECT * FROM read_parquet(%s, hive_partitioning = true, union_by_name = true) UNION ALL BY NAME %s);\n",
-				ddb.QuoteIdent(t.Name), strings.Join(cols, ", "), ddb.QuoteLiteral(glob), empty)
+				QuoteIdent(t.Name), strings.Join(cols, ", "), QuoteLiteral(glob), empty)
 			continue
 		}
-		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS %s;\n", ddb.QuoteIdent(t.Name), empty)
+		fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s AS %s;\n", QuoteIdent(t.Name), empty)
 	}
-	for _, v := range ddb.Views {
-		b.WriteString(ddb.CreateViewSQL(v) + ";\n")
+	for _, v := range Views {
+		b.WriteString(CreateViewSQL(v) + ";\n")
 	}
 	return b.String()
 }

@@ -1,4 +1,4 @@
-package load
+package parquet
 
 import (
 	"bufio"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
@@ -42,7 +42,7 @@ func benchGroup(from, to int) []schema.Batch {
 // one new file per table per commit, no merge (which a reader's glob would
 // see duplicated on a re-run).
 //
-//	go test -run '^$' -bench BenchmarkParquet1MPositions -benchtime 1x ./load/
+//	go test -run '^$' -bench BenchmarkParquet1MPositions -benchtime 1x ./load/parquet/
 //
 // rows/s counts position rows; peak_rss_MB is the process's VmHWM (run one
 // sub-benchmark at a time for a clean figure).
@@ -59,7 +59,7 @@ func BenchmarkParquet1MPositions(b *testing.B) {
 		b.Run(fmt.Sprintf("%s/group=%d", mode, group), func(b *testing.B) {
 			for range b.N {
 				dir := b.TempDir()
-				p := openTest(b, dir, DefaultParquetBuckets)
+				p := openTest(b, dir, DefaultBuckets)
 				for from := 0; from < logins; from += group {
 					b.StopTimer()
 					batches := benchGroup(from, from+group)
@@ -84,25 +84,55 @@ func BenchmarkParquet1MPositions(b *testing.B) {
 }
 
 // appendFilePerCommit is the baseline: stage the positions and accounts and
-// write each as one new file, with no read or merge of existing rows.
-func appendFilePerCommit(b *testing.B, p *Parquet, batches []schema.Batch, n int) {
+// write each as one new file per commit, merged over nothing (no read of the
+// files already there).
+func appendFilePerCommit(b *testing.B, p *Sink, batches []schema.Batch, n int) {
 	ctx := context.Background()
 	for _, t := range []*schema.Table{schema.Accounts, schema.Positions} {
-		tl, _ := p.layout.forTable(t)
-		if _, err := p.stage(ctx, tl, batches); err != nil {
+		err := p.engine.StageRows(ctx, t, func(add func(values []any, file, batch int32) error) error {
+			vals := make([]any, len(t.Columns))
+			for bi, bt := range batches {
+				for _, row := range bt.Rows[t.Name] {
+					for i, c := range t.Columns {
+						vals[i], _ = load.Value(c, row[i])
+					}
+					if err := add(vals, 0, int32(bi)); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			b.Fatal(err)
+		}
+		if t.Scoped() {
+			if err := p.engine.StageScopes(ctx, t, func(func([]any, int32) error) error { return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := p.engine.ReadFiles(ctx, t, nil, true); err != nil {
+			b.Fatal(err)
+		}
+		out := filepath.Join(p.dir, stagingDir, fmt.Sprintf("bench-%06d-%s", n, t.Name))
+		if err := p.engine.Write(ctx, t, out); err != nil {
+			b.Fatal(err)
+		}
+		written, err := filepath.Glob(filepath.Join(out, "_pid=0", "*.parquet"))
+		if err != nil || len(written) != 1 {
+			b.Fatalf("the engine wrote %v: %v", written, err)
 		}
 		path := filepath.Join(p.dir, t.Name, fmt.Sprintf("commit-%06d.parquet", n))
 		if err := durable.MkdirAll(filepath.Dir(path)); err != nil {
 			b.Fatal(err)
 		}
-		q := fmt.Sprintf("COPY (SELECT %s FROM %s) TO %s (FORMAT parquet, COMPRESSION zstd)", identList(t.ColumnNames(), ""), stageTable, ddb.QuoteLiteral(path))
-		if _, err := p.exec(ctx, q); err != nil {
+		if err := os.Rename(written[0], path); err != nil {
 			b.Fatal(err)
 		}
 		if err := durable.SyncFile(path); err != nil {
 			b.Fatal(err)
 		}
+		os.RemoveAll(out)
 	}
 }
 

@@ -1,4 +1,4 @@
-package load_test
+package parquet_test
 
 import (
 	"context"
@@ -6,13 +6,15 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 )
 
 func TestParquetConformance(t *testing.T) {
 	loadtest.Run(t, loadtest.Harness{
 		Open: func(tb testing.TB, dir string) load.Sink {
-			p, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: dir, Buckets: 4})
+			p, err := parquet.Open(context.Background(), parquet.Options{Dir: dir, Buckets: 4})
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -22,7 +24,7 @@ func TestParquetConformance(t *testing.T) {
 		// (as DuckDB replays its WAL when a reader opens the file), then reads
 		// through the documented glob.
 		Read: func(tb testing.TB, dir string) *sql.DB {
-			if err := load.RecoverParquet(dir); err != nil {
+			if err := parquet.Recover(dir); err != nil {
 				tb.Fatal(err)
 			}
 			db, err := sql.Open("duckdb", "?autoinstall_known_extensions=false&autoload_known_extensions=false")
@@ -30,7 +32,7 @@ func TestParquetConformance(t *testing.T) {
 				tb.Fatal(err)
 			}
 			db.SetMaxOpenConns(1) // the views live in the one in-memory database's connection
-			if _, err := db.Exec(load.ParquetViews(dir)); err != nil {
+			if _, err := db.Exec(duckdb.ParquetViews(dir)); err != nil {
 				db.Close()
 				tb.Fatal(err)
 			}
