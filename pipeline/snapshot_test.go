@@ -166,7 +166,7 @@ func TestStatusAgesByRefresh(t *testing.T) {
 		if got := w.strings(db, snapshotDates, stale); strings.Join(got, ",") != "2026-01-10" {
 			t.Errorf("snapshot dates %v, want one, 2026-01-10", got)
 		}
-		statuses, err := LoginStatuses(context.Background(), db)
+		statuses, err := LoginStatuses(context.Background(), load.DuckDBLedger(db))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -240,7 +241,7 @@ func (s *scheduler) readFreshness(ctx context.Context) {
 		return
 	}
 	defer db.Close()
-	logins, err := pipeline.LoginStatuses(ctx, db)
+	logins, err := pipeline.LoginStatuses(ctx, load.DuckDBLedger(db))
 	if err != nil {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -145,13 +146,13 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer db.Close()
-	logins, err := pipeline.LoginStatuses(ctx, db)
+	logins, err := pipeline.LoginStatuses(ctx, load.DuckDBLedger(db))
 	if err != nil {
 		return err
 	}
 	var recent []pipeline.RunInfo
 	if f.format != "csv" {
-		if recent, err = pipeline.RecentRuns(ctx, db, f.runs); err != nil {
+		if recent, err = pipeline.RecentRuns(ctx, load.DuckDBLedger(db), f.runs); err != nil {
 			return err
 		}
 	}

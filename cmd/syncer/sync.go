@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -246,7 +245,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		OnFinished: onFinished,
 	}
 	if command == "retry" {
-		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.catalog); err != nil {
+		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.ledger); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -277,7 +276,7 @@ func (w *warehouse) newRunID(ctx context.Context, flag, command string) (string,
 		}
 		return id, nil
 	}
-	taken, err := pipeline.RunExists(ctx, w.catalog, flag)
+	taken, err := w.ledger.RunExists(ctx, flag)
 	if err != nil {
 		return "", err
 	}
@@ -331,11 +330,11 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 	return cfg, closeSandbox, nil
 }
 
-// warehouse is the open destination of a run and the catalog it reads
+// warehouse is the open destination of a run and the ledger it reads
 // known logins from.
 type warehouse struct {
 	sink    load.Sink
-	catalog *sql.DB
+	ledger  load.Ledger
 	counter load.MergeCounter // the DuckDB sink, when there is one
 	close   func() error
 	// holderSecret keys account_holders.holder_key (see holderkey.go).
@@ -345,11 +344,11 @@ type warehouse struct {
 func (w *warehouse) Close() error { return w.close() }
 
 func (w *warehouse) knownLogins(ctx context.Context) ([]string, error) {
-	return pipeline.KnownLogins(ctx, w.catalog)
+	return w.ledger.KnownLogins(ctx)
 }
 
 func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
-	return pipeline.RetryCandidates(ctx, w.catalog)
+	return pipeline.RetryCandidates(ctx, w.ledger)
 }
 
 // openWarehouse opens the DuckDB file (waiting for its lock) and/or the
@@ -374,7 +373,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 			return nil, err
 		}
 		sinks = append(sinks, db)
-		w.catalog = db.DB()
+		w.ledger = db.Ledger()
 		journal = load.JournalDir(f.db)
 		w.counter = db
 	}
@@ -392,13 +391,13 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		return nil, err
 	}
 	w.sink, w.close = sink, sink.Close
-	if w.catalog == nil {
+	if w.ledger == nil {
 		cat, err := parquet.OpenCatalog(ctx, f.parquet)
 		if err != nil {
 			_ = sink.Close()
 			return nil, err
 		}
-		w.catalog = cat
+		w.ledger = load.DuckDBLedger(cat)
 		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
 	}
 	return w, nil
