@@ -82,7 +82,7 @@ func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sin
 			sinks[i] = wrap(i, sinks[i])
 		}
 	}
-	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: load.JournalDir(dbPath), Logger: quiet}, sinks...)
+	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: dbPath + ".journal", Logger: quiet}, sinks...)
 	if err != nil {
 		pq.Close()
 		db.Close()
@@ -264,7 +264,7 @@ func TestMultiCrash(t *testing.T) {
 				t.Errorf("%d logins have their Day1 snapshot, want %d: the interrupted group was not completed", n, multiCrashAt*multiCrashGroup)
 			}
 			dbPath, _ := multiPaths(dir)
-			if left, _ := os.ReadDir(load.JournalDir(dbPath)); len(left) != 0 {
+			if left, _ := os.ReadDir(dbPath + ".journal"); len(left) != 0 {
 				t.Errorf("the journal still holds %d files", len(left))
 			}
 		})

@@ -91,7 +91,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: load.JournalDir(dbPath)}, db, failingSink{p})
+	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: dbPath + ".journal"}, db, failingSink{p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	if n := queryInt(t, cat, "SELECT count(DISTINCT login_id) FROM positions WHERE login_id LIKE 'login-%'"); n != len(crashed) {
 		t.Errorf("the dataset has the positions of %d of the crashed group's %d logins", n, len(crashed))
 	}
-	if left, err := os.ReadDir(load.JournalDir(dbPath)); err != nil || len(left) != 0 {
+	if left, err := os.ReadDir(dbPath + ".journal"); err != nil || len(left) != 0 {
 		t.Errorf("journal after the run: %d files (%v)", len(left), err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/load"
-	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/pipeline"
 	"github.com/syncer/syncer/transform"
 )
@@ -66,15 +64,8 @@ func givenOrKnown(ids []string, f *syncFlags) loginSource {
 }
 
 // warehouseExists reports whether the warehouse the flags name is there
-// (the DuckDB file, or with --no-db the Parquet dataset).
-func (w *warehouseFlags) warehouseExists() bool {
-	path := w.db
-	if w.noDB {
-		path = w.parquet
-	}
-	_, err := os.Stat(path)
-	return err == nil
-}
+// (the primary one: the DuckDB file, or with --no-db the Parquet dataset).
+func (w *warehouseFlags) warehouseExists() bool { return w.primary().Exists() }
 
 func runBackfill(ctx context.Context, env *environment, args []string) error {
 	var f syncFlags
@@ -135,7 +126,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 		return err
 	}
 	started := time.Now()
-	f.parquetDefaults(fs)
+	f.commitDefaults(fs)
 	f.sandboxDefaults(fs, env)
 	if env.isTerminal {
 		// Logs and the live progress line share stderr (liveLine).
@@ -164,7 +155,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	}
 	var next []nextStep
 	if sum != nil {
-		next = nextSteps(sum, rerunFlags(fs))
+		next = nextSteps(sum, rerunFlags(fs, f.names))
 	}
 	return report(env, f, command, started, sum, counts, next, runExit(sum, err))
 }
@@ -335,7 +326,7 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 type warehouse struct {
 	sink    load.Sink
 	ledger  load.Ledger
-	counter load.MergeCounter // the DuckDB sink, when there is one
+	counter load.MergeCounter // the first sink that counts its merges (DuckDB), if any
 	close   func() error
 	// holderSecret keys account_holders.holder_key (see holderkey.go).
 	holderSecret transform.HolderSecret
@@ -351,54 +342,55 @@ func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
 	return pipeline.RetryCandidates(ctx, w.ledger)
 }
 
-// openWarehouse opens the DuckDB file (waiting for its lock) and/or the
-// Parquet dataset, as the flags say, behind one load.Multi, which completes
-// from its journal (beside the DuckDB file) a commit a crash left in only
-// one of them. Closing the warehouse closes the Multi, hence every sink, once.
+// openWarehouse opens every warehouse the flags enable (the DuckDB file,
+// waiting for its lock, and/or the Parquet dataset), in commit order,
+// behind one load.Multi, which completes from its journal (a sidecar of the
+// primary warehouse, beside the DuckDB file) a commit a crash left in only
+// some of them. The run reads its ledger through the primary sink when it
+// can (the DuckDB file, which no reader may open meanwhile), else through
+// the primary warehouse's reader. Closing the warehouse closes the Multi,
+// hence every sink, once.
 func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
+	if err := f.checkParents(); err != nil {
+		return nil, err
+	}
 	var sinks []load.Sink
 	closeSinks := func() {
 		for i := len(sinks) - 1; i >= 0; i-- {
 			_ = sinks[i].Close()
 		}
 	}
-	w := &warehouse{}
-	journal := ""
-	if err := f.checkParents(); err != nil {
-		return nil, err
-	}
-	if !f.noDB {
-		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		sinks = append(sinks, db)
-		w.ledger = db.Ledger()
-		journal = load.JournalDir(f.db)
-		w.counter = db
-	}
-	if f.parquet != "" {
-		pq, err := parquet.Open(ctx, parquet.Options{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
+	enabled := f.enabled()
+	for _, l := range enabled {
+		s, err := l.Open(ctx, load.OpenOptions{LockWait: f.lockWait, Logger: log})
 		if err != nil {
 			closeSinks()
 			return nil, err
 		}
-		sinks = append(sinks, pq)
+		sinks = append(sinks, s)
 	}
-	sink, err := load.OpenMulti(ctx, load.MultiOptions{Journal: journal, Logger: log}, sinks...)
+	w := &warehouse{}
+	for _, s := range sinks {
+		if c, ok := s.(load.MergeCounter); ok && w.counter == nil {
+			w.counter = c
+		}
+	}
+	sink, err := load.OpenMulti(ctx, load.MultiOptions{Journal: enabled[0].Sidecar("journal"), Logger: log}, sinks...)
 	if err != nil {
 		closeSinks()
 		return nil, err
 	}
 	w.sink, w.close = sink, sink.Close
-	if w.ledger == nil {
-		cat, err := parquet.OpenCatalog(ctx, f.parquet)
-		if err != nil {
-			_ = sink.Close()
-			return nil, err
-		}
-		w.ledger = load.DuckDBLedger(cat)
-		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
+	if l, ok := sinks[0].(load.Ledgered); ok {
+		w.ledger = l.Ledger()
+		return w, nil
 	}
+	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log})
+	if err != nil {
+		_ = sink.Close()
+		return nil, err
+	}
+	w.ledger = rd
+	w.close = func() error { return errors.Join(rd.Close(), sink.Close()) }
 	return w, nil
 }

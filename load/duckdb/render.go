@@ -1,4 +1,4 @@
-package main
+package duckdb
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"math/big"
 	"slices"
@@ -17,8 +16,6 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
-
-	ddb "github.com/syncer/syncer/load/duckdb"
 )
 
 // resultColumn is one column of a query's result.
@@ -28,18 +25,19 @@ type resultColumn struct {
 	info   duckdb.TypeInfo // nested types and aliases; nil when unknown
 }
 
-// resultSet is a query's result, each value as the DuckDB driver scans it,
-// except JSON values (nested ones too), which are the JSON text stored.
-type resultSet struct {
+// Result is a query's result, each value as the DuckDB driver scans it,
+// except JSON values (nested ones too), which are the JSON text stored. It
+// renders each value as text and as JSON (see load.Result).
+type Result struct {
 	cols []resultColumn
 	rows [][]any
 }
 
-// query runs q, a statement CheckReadOnly let through, and returns its
+// Query runs q, a statement CheckReadOnly let through, and returns its
 // result. The driver decodes JSON values, numbers through float64: columns
 // holding JSON are cast so that each JSON value arrives as its text.
-func query(ctx context.Context, db *sql.DB, q string) (*resultSet, error) {
-	described, err := ddb.DescribeQuery(ctx, db, q)
+func Query(ctx context.Context, db *sql.DB, q string) (*Result, error) {
+	described, err := DescribeQuery(ctx, db, q)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +53,7 @@ func query(ctx context.Context, db *sql.DB, q string) (*resultSet, error) {
 	if len(described) != len(types) {
 		described = nil // not the columns the statement returned: render what is scanned
 	}
-	res := &resultSet{cols: make([]resultColumn, len(types))}
+	res := &Result{cols: make([]resultColumn, len(types))}
 	for i, c := range types {
 		res.cols[i] = resultColumn{name: c.Name(), dbType: c.DatabaseTypeName()}
 		if described != nil {
@@ -80,7 +78,7 @@ func query(ctx context.Context, db *sql.DB, q string) (*resultSet, error) {
 // q wrapped so that each such column is cast to the same type with VARCHAR
 // in place of JSON. Columns are renamed by position, so a name given twice
 // or a trailing comment does no harm.
-func jsonAsText(q string, cols []ddb.QueryColumn) string {
+func jsonAsText(q string, cols []QueryColumn) string {
 	exprs := make([]string, len(cols))
 	aliases := make([]string, len(cols))
 	wrap := false
@@ -207,40 +205,37 @@ func sqlType(info duckdb.TypeInfo) (string, bool) {
 	return name, ok
 }
 
-// table renders the result as text cells (for the aligned table and CSV):
-// NULL as empty, decimals and big integers exactly, dates as YYYY-MM-DD,
-// instants in RFC 3339 UTC, nested values as JSON.
-func (r *resultSet) table() *table {
-	t := &table{right: make([]bool, len(r.cols))}
-	for i, c := range r.cols {
-		t.header = append(t.header, c.name)
-		switch kind := c.dbType; {
-		case strings.HasPrefix(kind, "DECIMAL"), strings.Contains(kind, "INT") && !strings.Contains(kind, "INTERVAL"),
-			kind == "DOUBLE", kind == "FLOAT", kind == "BIGNUM":
-			t.right[i] = true
-		}
-	}
-	for _, row := range r.rows {
-		cells := make([]string, len(row))
-		for i, v := range row {
-			cells[i] = cellText(v, r.cols[i].info)
-		}
-		t.add(cells...)
-	}
-	return t
-}
-
-// writeJSON writes the result as a JSON array with an object per row, its
-// keys the columns in SELECT order (a name given twice made unique), its
-// values typed (appendJSONValue). No rows is [].
-func (r *resultSet) writeJSON(w io.Writer) error {
+// Columns returns the result's column names, in SELECT order.
+func (r *Result) Columns() []string {
 	names := make([]string, len(r.cols))
 	for i, c := range r.cols {
 		names[i] = c.name
 	}
-	return writeJSONRows(w, names, len(r.rows), func(b []byte, row, col int) []byte {
-		return appendJSONValue(b, r.rows[row][col], r.cols[col].info)
-	})
+	return names
+}
+
+// Numeric reports whether column col holds numbers: decimals, integers of
+// any size, floats.
+func (r *Result) Numeric(col int) bool {
+	switch kind := r.cols[col].dbType; {
+	case strings.HasPrefix(kind, "DECIMAL"), strings.Contains(kind, "INT") && !strings.Contains(kind, "INTERVAL"),
+		kind == "DOUBLE", kind == "FLOAT", kind == "BIGNUM":
+		return true
+	}
+	return false
+}
+
+// Len returns the number of rows.
+func (r *Result) Len() int { return len(r.rows) }
+
+// Text renders a value as text (cellText): NULL as empty, decimals and big
+// integers exactly, dates as YYYY-MM-DD, instants in RFC 3339 UTC, nested
+// values as JSON.
+func (r *Result) Text(row, col int) string { return cellText(r.rows[row][col], r.cols[col].info) }
+
+// AppendJSON appends a value as JSON to b (appendJSONValue).
+func (r *Result) AppendJSON(b []byte, row, col int) []byte {
+	return appendJSONValue(b, r.rows[row][col], r.cols[col].info)
 }
 
 // typeOf is info's type, TYPE_INVALID when unknown.
