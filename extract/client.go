@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/payload"
 )
 
@@ -77,7 +78,7 @@ func (c *Client) Fetch(ctx context.Context, loginID string) (*payload.Investment
 		if s.Done {
 			return s.Payload, l.Report(), s.Err
 		}
-		_ = Sleep(ctx, c.cfg.Clock, s.Wait) // a canceled ctx ends the next Step
+		_ = clock.Sleep(ctx, c.cfg.Clock, s.Wait) // a canceled ctx ends the next Step
 	}
 }
 

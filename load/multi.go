@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -66,10 +67,7 @@ func OpenMulti(ctx context.Context, o MultiOptions, sinks ...Sink) (*Multi, erro
 	if o.Journal == "" && len(sinks) > 1 {
 		return nil, errors.New("load: Multi needs a journal directory for two sinks or more")
 	}
-	m := &Multi{sinks: sinks, log: o.Logger}
-	if m.log == nil {
-		m.log = slog.New(slog.DiscardHandler)
-	}
+	m := &Multi{sinks: sinks, log: logs.OrDiscard(o.Logger)}
 	if o.Journal == "" {
 		return m, nil
 	}

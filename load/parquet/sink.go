@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/internal/durable"
@@ -93,10 +94,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	if o.Dir == "" {
 		return nil, errors.New("parquet: no directory given")
 	}
-	logger := o.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := logs.OrDiscard(o.Logger)
 	dir, err := filepath.Abs(o.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("parquet: %w", err)
