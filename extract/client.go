@@ -100,5 +100,5 @@ func (c *Client) Throttles() int64 {
 // recovers from throttling).
 func (c *Client) Rate() float64 { return c.gov.limit() }
 
-// Deadline returns the poll deadline of a login whose first data call was at first.
+// deadline returns the poll deadline of a login whose first data call was at first.
 func (c *Client) deadline(first time.Time) time.Time { return first.Add(c.cfg.PollTimeout) }

@@ -203,7 +203,7 @@ func (s *syncFlags) commitDefaults(fs *pflag.FlagSet) {
 // sandboxDefaults makes a sync against the built-in sandbox show every
 // product the syncer knows (investments and banking) unless --products or
 // SYNCER_PRODUCTS says otherwise: the sandbox is the demonstration, while
-// against Flinks the default stays investments (CONTRACT).
+// against Flinks the default stays investments (README.md, --products).
 func (s *syncFlags) sandboxDefaults(fs *pflag.FlagSet, env *environment) {
 	if s.sandbox && !fs.Changed("products") && env.getenv("SYNCER_PRODUCTS") == "" {
 		s.products = slices.Clone(extract.Products)

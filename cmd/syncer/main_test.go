@@ -64,7 +64,7 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// openWarehouse opens a warehouse file read-only for assertions.
+// openWarehouseRO opens a warehouse file read-only for assertions.
 func openWarehouseRO(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Second)

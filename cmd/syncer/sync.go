@@ -178,7 +178,7 @@ func report(env *environment, f *syncFlags, command string, started time.Time, s
 	return err
 }
 
-// runExit maps a run's outcome to the exit status of CONTRACT.md.
+// runExit maps a run's outcome to its exit status (README.md, "Exit status").
 func runExit(sum *pipeline.Summary, err error) error {
 	var ue *usageError
 	switch {

@@ -69,7 +69,7 @@ var statementNames = map[duckdb.StmtType]string{
 // without running it; an error preparing it (a syntax error, a table that
 // does not exist, a file outside the allowed directories) is returned as is.
 // Statements DuckDB runs while preparing (none today) are not its concern:
-// use it on a database opened through lockDown.
+// use it on a database opened through LockDown.
 func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {

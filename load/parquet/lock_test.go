@@ -45,7 +45,7 @@ func TestParquetLockWait(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	_, err = parquet.Open(context.Background(), parquet.Options{Dir: dir, LockWait: time.Minute, Clock: clock.clock()})
 	if !errors.Is(err, load.ErrLocked) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "--lock-wait") {
-		t.Fatalf("OpenParquet of a held dataset: %v, want ErrLocked naming the directory and --lock-wait", err)
+		t.Fatalf("Open of a held dataset: %v, want ErrLocked naming the directory and --lock-wait", err)
 	}
 	var waited time.Duration
 	for _, d := range clock.sleeps {
@@ -65,7 +65,7 @@ func TestParquetLockWait(t *testing.T) {
 	}
 	second, err := parquet.Open(context.Background(), parquet.Options{Dir: dir, LockWait: time.Minute, Clock: clock.clock()})
 	if err != nil {
-		t.Fatalf("OpenParquet once the first writer closed: %v", err)
+		t.Fatalf("Open once the first writer closed: %v", err)
 	}
 	defer second.Close()
 	if len(clock.sleeps) != 3 {
