@@ -1,14 +1,17 @@
 package load_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -236,9 +239,10 @@ func TestDuckDBSecondWriterWaitsForLease(t *testing.T) {
 }
 
 // TestDuckDBLeavesTheFileFree: a Commit right after another leaves the file
-// free as long as the previous one held it, at most 2 s (the readers'
-// longest backoff), so readers polling for it get in however fast commits
-// come; once the file has been free that long, a Commit does not wait.
+// free as long as the previous one held it, at most 0.5 s (twice a waiting
+// reader's longest backoff), so readers polling for it get in however fast
+// commits come; once the file has been free that long, a Commit does not
+// wait.
 func TestDuckDBLeavesTheFileFree(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -270,13 +274,90 @@ func TestDuckDBLeavesTheFileFree(t *testing.T) {
 		held, free time.Duration
 		want       []time.Duration
 	}{
-		{time.Second, 0, []time.Duration{time.Second}},
-		{time.Second, 300 * time.Millisecond, []time.Duration{700 * time.Millisecond}},
-		{time.Minute, 0, []time.Duration{2 * time.Second}},
-		{time.Minute, 2 * time.Second, nil},
+		{200 * time.Millisecond, 0, []time.Duration{200 * time.Millisecond}},
+		{200 * time.Millisecond, 150 * time.Millisecond, []time.Duration{50 * time.Millisecond}},
+		{time.Minute, 0, []time.Duration{500 * time.Millisecond}},
+		{time.Minute, 300 * time.Millisecond, []time.Duration{200 * time.Millisecond}},
+		{time.Minute, 500 * time.Millisecond, nil},
 	} {
 		if got := hold(c.held, c.free); !slices.Equal(got, c.want) {
 			t.Errorf("held %v, then free %v: the next Commit slept %v, want %v", c.held, c.free, got, c.want)
 		}
+	}
+}
+
+// commitLoopEnv makes TestDuckDBCommitLoop, re-executed as a subprocess,
+// commit to the named warehouse back to back, releasing the file between
+// commits, until its stdin closes.
+const commitLoopEnv = "SYNCER_TEST_COMMIT_LOOP"
+
+func TestDuckDBCommitLoop(t *testing.T) {
+	path := os.Getenv(commitLoopEnv)
+	if path == "" {
+		t.Skip("helper process for TestDuckDBReaderGetsInBetweenBackToBackCommits")
+	}
+	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet, ReleaseBetweenCommits: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(stop) }()
+	batches := loadtest.Batches(1, 20, loadtest.Day1)
+	for n := 0; ; n++ {
+		if err := sink.Commit(context.Background(), batches); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			fmt.Println("committing")
+		}
+		select {
+		case <-stop:
+			if err := sink.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+	}
+}
+
+// TestDuckDBReaderGetsInBetweenBackToBackCommits: a process committing
+// back to back, as a run whose loader always has a full group, still lets
+// a reader that waits with OpenDuckDBReadOnly's backoff in, well within
+// its default lock wait.
+func TestDuckDBReaderGetsInBetweenBackToBackCommits(t *testing.T) {
+	path := warehousePath(t.TempDir())
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDuckDBCommitLoop$", "-test.count=1")
+	cmd.Env = append(os.Environ(), commitLoopEnv+"="+path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); _ = cmd.Wait() })
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() && lines.Text() != "committing" {
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+
+	db, err := load.OpenDuckDBReadOnly(context.Background(), path, 0)
+	if err != nil {
+		t.Fatalf("a reader while another process commits back to back: %v", err)
+	}
+	if n := countLogins(t, db); n != 20 {
+		t.Errorf("the reader sees %d logins, want 20", n)
+	}
+	db.Close()
+	stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the committing process: %v\n%s", err, stderr.String())
 	}
 }

@@ -55,10 +55,15 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // Backoff of lock waiting: the first retry after lockBackoffMin, doubling to
-// lockBackoffMax.
+// lockBackoffMax, or for a reader (syncer sql, status: it waits for a commit
+// in progress, which is short) to readBackoffMax. A writer that released the
+// file between commits leaves it free for up to yieldMax before it takes it
+// back: a reader polling every readBackoffMax (plus its try) gets in.
 const (
 	lockBackoffMin = 50 * time.Millisecond
 	lockBackoffMax = 2 * time.Second
+	readBackoffMax = 250 * time.Millisecond
+	yieldMax       = 2 * readBackoffMax
 )
 
 // duckdbLockHolder matches DuckDB's "Could not set lock on file" error and
@@ -97,6 +102,8 @@ type waitPolicy struct {
 	limit time.Duration
 	// remind, when positive, logs the wait again every remind.
 	remind time.Duration
+	// maxBackoff is the longest sleep between tries (lockBackoffMax if zero).
+	maxBackoff time.Duration
 	// busy is the message logged when the wait starts (and at each reminder).
 	busy   string
 	clock  Clock
@@ -108,12 +115,15 @@ const noLimit = time.Duration(math.MaxInt64)
 
 // waitForLock calls open until it succeeds, fails for another reason than
 // the lock, or w.limit has passed, sleeping with exponential backoff
-// (lockBackoffMin doubling to lockBackoffMax) between tries. It logs w.busy
+// (lockBackoffMin doubling to w.maxBackoff) between tries. It logs w.busy
 // when it starts waiting, again every w.remind, and once it proceeds. On
 // timeout it returns a *LockedError; when ctx ends, ctx's error.
 func waitForLock[T any](ctx context.Context, w waitPolicy, open func() (T, error)) (T, error) {
 	start := w.clock.Now()
 	backoff := lockBackoffMin
+	if w.maxBackoff == 0 {
+		w.maxBackoff = lockBackoffMax
+	}
 	var reminded time.Duration
 	for attempt := 0; ; attempt++ {
 		v, err := open()
@@ -138,7 +148,7 @@ func waitForLock[T any](ctx context.Context, w waitPolicy, open func() (T, error
 		if err := w.clock.Sleep(ctx, min(backoff, w.limit-waited)); err != nil {
 			return v, fmt.Errorf("waiting for warehouse %s: %w", w.path, err)
 		}
-		backoff = min(2*backoff, lockBackoffMax)
+		backoff = min(2*backoff, w.maxBackoff)
 	}
 }
 
