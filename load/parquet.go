@@ -106,7 +106,7 @@ func OpenParquet(ctx context.Context, o ParquetOptions) (*Parquet, error) {
 	if o.Clock.Now == nil || o.Clock.Sleep == nil {
 		o.Clock = SystemClock
 	}
-	lock, err := waitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
+	lock, err := waitForLock(ctx, waitPolicy{path: dir, limit: o.LockWait, busy: "warehouse is busy, waiting for it", clock: o.Clock, logger: logger}, func() (*os.File, error) { return lockDataset(dir) })
 	if err != nil {
 		return nil, err
 	}

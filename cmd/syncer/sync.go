@@ -355,6 +355,12 @@ func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
 // Parquet dataset, as the flags say, behind one load.Multi, which completes
 // from its journal (beside the DuckDB file) a commit a crash left in only
 // one of them. Closing the warehouse closes the Multi, hence every sink, once.
+//
+// The DuckDB file is released between commit groups
+// (load.DuckDBOptions.ReleaseBetweenCommits), so analysts can query it
+// during a run; the run keeps its writer lease throughout. w.catalog is the
+// DuckDB sink's database, valid until the first commit of the run: read the
+// catalog (known logins, retry candidates, run ids) before pipeline.Run.
 func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
 	var sinks []load.Sink
 	closeSinks := func() {
@@ -367,15 +373,14 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 	if err := f.checkParents(); err != nil {
 		return nil, err
 	}
+	var duck *load.DuckDB
 	if !f.noDB {
-		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log})
+		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log, ReleaseBetweenCommits: true})
 		if err != nil {
 			return nil, err
 		}
 		sinks = append(sinks, db)
-		w.catalog = db.DB()
-		journal = load.JournalDir(f.db)
-		w.counter = db
+		duck, journal, w.counter = db, load.JournalDir(f.db), db
 	}
 	if f.parquet != "" {
 		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
@@ -391,14 +396,20 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		return nil, err
 	}
 	w.sink, w.close = sink, sink.Close
-	if w.catalog == nil {
-		cat, err := load.OpenParquetCatalog(ctx, f.parquet)
-		if err != nil {
+	if duck != nil {
+		// After OpenMulti: a replay of its journal commits, and so releases the file.
+		if w.catalog, err = duck.DB(ctx); err != nil {
 			_ = sink.Close()
 			return nil, err
 		}
-		w.catalog = cat
-		w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
+		return w, nil
 	}
+	cat, err := load.OpenParquetCatalog(ctx, f.parquet)
+	if err != nil {
+		_ = sink.Close()
+		return nil, err
+	}
+	w.catalog = cat
+	w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
 	return w, nil
 }
