@@ -25,7 +25,7 @@ func TestDuckDBMergeCounts(t *testing.T) {
 	defer sink.Close()
 	count := func(table string) int64 {
 		var n int64
-		if err := sink.DB().QueryRow("SELECT count(*) FROM " + ddb.QuoteIdent(table)).Scan(&n); err != nil {
+		if err := catalog(t, sink).QueryRow("SELECT count(*) FROM " + ddb.QuoteIdent(table)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -102,3 +102,77 @@ func BenchmarkDuckDBCommit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDuckDBReleaseBetweenCommits re-syncs 2,000 logins (their Day2
+// over a warehouse holding their Day1, and SYNCER_BENCH_PREFILL more logins'
+// Day1 if set) in Commit calls of 50, 200 or 1,000 logins, with the file held
+// from open to Close (hold) or released between commits (release, as the
+// commands that sync do), back to back as a run whose loader never waits
+// for logins. It reports logins/s (open to Close), the mean and longest
+// time one commit held the file (what a reader waits at most: its
+// read-only open waits for the commit in progress), and the seconds spent
+// leaving the file free between back-to-back commits (DuckDB's yield to
+// readers). The modes alternate per group size, so they compare within
+// one run.
+//
+//	go test ./load -run '^$' -bench DuckDBReleaseBetweenCommits -benchtime 1x -count 3
+func BenchmarkDuckDBReleaseBetweenCommits(b *testing.B) {
+	const logins = 2000
+	prefill, _ := strconv.Atoi(os.Getenv("SYNCER_BENCH_PREFILL"))
+	day1 := loadtest.Batches(1, logins+prefill, loadtest.Day1)
+	day2 := loadtest.Batches(1, logins, loadtest.Day2)
+	for _, group := range []int{50, 200, 1000} {
+		for _, mode := range []string{"hold", "release"} {
+			b.Run(fmt.Sprintf("group=%d/%s", group, mode), func(b *testing.B) {
+				var loading, held, maxHeld, yielded time.Duration
+				commits := 0
+				for b.Loop() {
+					dir := b.TempDir()
+					fill, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet})
+					if err != nil {
+						b.Fatal(err)
+					}
+					for first := 0; first < len(day1); first += 500 {
+						if err := fill.Commit(context.Background(), day1[first:min(first+500, len(day1))]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := fill.Close(); err != nil {
+						b.Fatal(err)
+					}
+					var slept time.Duration
+					clock := load.Clock{Now: time.Now, Sleep: func(ctx context.Context, d time.Duration) error {
+						slept += d
+						return load.SystemClock.Sleep(ctx, d)
+					}}
+					start := time.Now()
+					sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet,
+						Clock: clock, ReleaseBetweenCommits: mode == "release"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					for first := 0; first < logins; first += group {
+						t0, s0 := time.Now(), slept
+						if err := sink.Commit(context.Background(), day2[first:min(first+group, logins)]); err != nil {
+							b.Fatal(err)
+						}
+						h := time.Since(t0) - (slept - s0)
+						held += h
+						maxHeld = max(maxHeld, h)
+						commits++
+					}
+					if err := sink.Close(); err != nil {
+						b.Fatal(err)
+					}
+					loading += time.Since(start)
+					yielded += slept
+				}
+				b.ReportMetric(float64(logins*b.N)/loading.Seconds(), "logins/s")
+				b.ReportMetric(float64(held.Milliseconds())/float64(commits), "hold-ms/commit")
+				b.ReportMetric(float64(maxHeld.Milliseconds()), "max-hold-ms")
+				b.ReportMetric(yielded.Seconds()/float64(b.N), "yield-s/op")
+				b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+			})
+		}
+	}
+}

@@ -13,20 +13,26 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// createStaging (re)creates every table's staging tables in the writer's session.
-func (d *DuckDB) createStaging(ctx context.Context) error {
-	for _, t := range schema.Tables {
-		for _, stmt := range ddbStagingSQL(t) {
-			if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
-				return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
-			}
+// makeStaging creates t's staging tables in the writer's session, unless
+// they are there: each session (one per taking of the file) makes those of
+// the tables it stages, when it first stages them.
+func (d *DuckDB) makeStaging(ctx context.Context, t *schema.Table) error {
+	if d.staging[t.Name] {
+		return nil
+	}
+	for _, stmt := range ddbStagingSQL(t) {
+		if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
 		}
 	}
+	d.staging[t.Name] = true
 	return nil
 }
 
 // Commit makes batches visible in one transaction: all of them or, when it
-// returns an error, none. See Sink.
+// returns an error, none. See Sink. With ReleaseBetweenCommits it takes the
+// file first, waiting for readers as long as ctx allows, and releases it
+// when it returns (see DuckDB).
 func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
 	if d.closed {
 		return errors.New("load: Commit on a closed DuckDB sink")
@@ -34,16 +40,27 @@ func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	start := time.Now()
 	if err := CheckBatches(batches); err != nil {
 		return err
 	}
+	if err := d.acquire(ctx); err != nil {
+		return err
+	}
+	if d.o.ReleaseBetweenCommits {
+		defer d.releaseFile()
+	}
+	return d.commit(ctx, batches)
+}
+
+// commit stages and merges batches through the held file.
+func (d *DuckDB) commit(ctx context.Context, batches []schema.Batch) error {
+	start := time.Now()
 	if err := d.clearStaging(ctx); err != nil {
 		return err
 	}
 	rows := 0
 	for _, t := range schema.Tables {
-		n, err := d.stage(t, batches)
+		n, err := d.stage(ctx, t, batches)
 		if err != nil {
 			return err
 		}
@@ -81,7 +98,7 @@ func (d *DuckDB) clearStaging(ctx context.Context) error {
 // stage appends t's rows (reduced to one per key) and scopes over every
 // batch to its staging tables, converting and checking each value, and
 // returns the number of rows staged.
-func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
+func (d *DuckDB) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
 	n, scopes := 0, 0
 	for _, b := range batches {
 		n += len(b.Rows[t.Name])
@@ -89,6 +106,9 @@ func (d *DuckDB) stage(t *schema.Table, batches []schema.Batch) (int, error) {
 	}
 	if n == 0 && scopes == 0 {
 		return 0, nil
+	}
+	if err := d.makeStaging(ctx, t); err != nil {
+		return 0, err
 	}
 	d.staged[t.Name] = 1
 	var rounds []int

@@ -26,6 +26,17 @@ func openDuckDB(tb testing.TB, dir string) load.Sink {
 	return d
 }
 
+// catalog returns the sink's database for reading (DuckDB.DB), failing tb
+// if the sink cannot give it.
+func catalog(tb testing.TB, d *load.DuckDB) *sql.DB {
+	tb.Helper()
+	db, err := d.DB(context.Background())
+	if err != nil {
+		tb.Fatalf("DuckDB.DB: %v", err)
+	}
+	return db
+}
+
 func readDuckDB(tb testing.TB, dir string) *sql.DB {
 	tb.Helper()
 	db, err := load.OpenDuckDBReadOnly(context.Background(), warehousePath(dir), time.Second)

@@ -59,8 +59,11 @@ func (l *ddbLocation) ReadDirs() []string { return nil }
 
 func (l *ddbLocation) CommitDefaults() (int, time.Duration) { return 0, 0 }
 
+// Open opens the file for a run, releasing it between commit groups so
+// analysts can query during the run (DuckDBOptions.ReleaseBetweenCommits):
+// the run holds the writer lease throughout.
 func (l *ddbLocation) Open(ctx context.Context, o OpenOptions) (Sink, error) {
-	d, err := OpenDuckDB(ctx, DuckDBOptions{Path: l.path, LockWait: o.LockWait, Logger: o.Logger})
+	d, err := OpenDuckDB(ctx, DuckDBOptions{Path: l.path, LockWait: o.LockWait, Logger: o.Logger, ReleaseBetweenCommits: true})
 	if err != nil {
 		return nil, err // not a nil *DuckDB in a non-nil Sink
 	}

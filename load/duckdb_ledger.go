@@ -25,10 +25,9 @@ func DuckDBLedger(db *sql.DB) Ledger {
 }
 
 // Ledger returns the ledger of the warehouse the sink writes, read through
-// its own database (DB).
-func (d *DuckDB) Ledger() Ledger {
-	return ddbLedger{db: func(context.Context) (*sql.DB, error) { return d.DB(), nil }}
-}
+// its own database (DB, which takes the file back if a Commit released it).
+// Like DB, do not use it concurrently with Commit or Close.
+func (d *DuckDB) Ledger() Ledger { return ddbLedger{db: d.DB} }
 
 func (l ddbLedger) KnownLogins(ctx context.Context) ([]string, error) {
 	return l.strings(ctx, `SELECT login_id FROM logins ORDER BY login_id`)

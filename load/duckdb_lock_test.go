@@ -18,21 +18,31 @@ import (
 )
 
 // holdEnv makes TestDuckDBLockHolder, re-executed as a subprocess, hold the
-// named warehouse open for writing until its stdin closes.
-const holdEnv = "SYNCER_TEST_HOLD_WAREHOUSE"
+// named warehouse open for writing until its stdin closes; with
+// holdReadOnlyEnv set too, open for reading, as an analyst's query does.
+const (
+	holdEnv         = "SYNCER_TEST_HOLD_WAREHOUSE"
+	holdReadOnlyEnv = "SYNCER_TEST_HOLD_READ_ONLY"
+)
 
 func TestDuckDBLockHolder(t *testing.T) {
 	path := os.Getenv(holdEnv)
 	if path == "" {
 		t.Skip("helper process for the lock tests")
 	}
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+	var closer io.Closer
+	var err error
+	if os.Getenv(holdReadOnlyEnv) != "" {
+		closer, err = load.OpenDuckDBReadOnly(context.Background(), path, 0)
+	} else {
+		closer, err = load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	fmt.Println("holding")
 	io.Copy(io.Discard, os.Stdin)
-	if err := sink.Close(); err != nil {
+	if err := closer.Close(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -43,10 +53,21 @@ type holder struct {
 	stdin io.WriteCloser
 }
 
-func holdWarehouse(t *testing.T, path string) *holder {
+// holdWarehouse starts a process that holds the warehouse at path open for
+// writing, and returns once it does.
+func holdWarehouse(t *testing.T, path string) *holder { return startHolder(t, path, false) }
+
+// readWarehouse starts a process that holds the warehouse at path open for
+// reading, and returns once it does.
+func readWarehouse(t *testing.T, path string) *holder { return startHolder(t, path, true) }
+
+func startHolder(t *testing.T, path string, readOnly bool) *holder {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDuckDBLockHolder$", "-test.count=1")
 	cmd.Env = append(os.Environ(), holdEnv+"="+path)
+	if readOnly {
+		cmd.Env = append(cmd.Env, holdReadOnlyEnv+"=1")
+	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -73,11 +94,13 @@ func (h *holder) release() error {
 	return h.cmd.Wait()
 }
 
-// fakeClock advances only when the code under test sleeps.
+// fakeClock advances only when the code under test sleeps (or the test
+// moves now). A sleep returns what sleep says (nil if unset).
 type fakeClock struct {
 	now     time.Time
 	sleeps  []time.Duration
 	onSleep func(n int)
+	sleep   func(ctx context.Context) error
 }
 
 func (c *fakeClock) clock() load.Clock {
@@ -88,6 +111,9 @@ func (c *fakeClock) clock() load.Clock {
 			c.now = c.now.Add(d)
 			if c.onSleep != nil {
 				c.onSleep(len(c.sleeps))
+			}
+			if c.sleep != nil {
+				return c.sleep(ctx)
 			}
 			return nil
 		},

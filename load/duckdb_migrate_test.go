@@ -44,7 +44,7 @@ INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_
 VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
 
 	sink := openDuckDB(t, dir).(*load.DuckDB)
-	db := sink.DB()
+	db := catalog(t, sink)
 	types := map[string]string{}
 	rows, err := db.Query("SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main'")
 	if err != nil {

@@ -37,10 +37,10 @@ INSERT INTO logins (login_id, registered_at, registered_by, run_id) VALUES ('log
 
 	sink := openDuckDB(t, dir).(*load.DuckDB)
 	var positions, logins string
-	if err := sink.DB().QueryRow(positionsQ).Scan(&positions); err != nil {
+	if err := catalog(t, sink).QueryRow(positionsQ).Scan(&positions); err != nil {
 		t.Fatal(err)
 	}
-	if err := sink.DB().QueryRow(loginsQ).Scan(&logins); err != nil {
+	if err := catalog(t, sink).QueryRow(loginsQ).Scan(&logins); err != nil {
 		t.Fatal(err)
 	}
 	if want := "2025-12-31 sec-old NULL"; positions != want {

@@ -61,7 +61,7 @@ func checkMode(t *testing.T, path string, want fs.FileMode) {
 func TestDuckDBNoExtensionDownload(t *testing.T) {
 	sink := openDuckDB(t, t.TempDir()).(*load.DuckDB)
 	defer sink.Close()
-	_, err := sink.DB().Exec("SELECT * FROM read_csv('https://example.invalid/x.csv')")
+	_, err := catalog(t, sink).Exec("SELECT * FROM read_csv('https://example.invalid/x.csv')")
 	if err == nil || !strings.Contains(err.Error(), "httpfs") {
 		t.Errorf("httpfs query: %v, want a missing-extension error", err)
 	}

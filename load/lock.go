@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -53,26 +54,46 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Backoff of lock waiting: the first retry after lockBackoffMin, doubling to
-// lockBackoffMax.
+// Backoff of lock waiting: the first retry after LockBackoffMin, doubling to
+// LockBackoffMax, or for a reader (syncer sql, status: it waits for a commit
+// in progress, which is short) to readBackoffMax. A writer that released the
+// file between commits leaves it free for up to yieldMax before it takes it
+// back: a reader polling every readBackoffMax (plus its try) gets in.
 const (
-	lockBackoffMin = 50 * time.Millisecond
-	lockBackoffMax = 2 * time.Second
+	LockBackoffMin = 50 * time.Millisecond
+	LockBackoffMax = 2 * time.Second
+	readBackoffMax = 250 * time.Millisecond
+	yieldMax       = 2 * readBackoffMax
 )
 
 // duckdbLockHolder matches DuckDB's "Could not set lock on file" error and
 // captures what it says of the holder.
 var duckdbLockHolder = regexp.MustCompile(`Could not set lock on file "[^"]*": Conflicting lock is held in (.*?)(?:\. See also|$)`)
 
+// HeldError is what one attempt to open a warehouse returns when another
+// process holds it (a file lock, a writer lease): WaitForLock tries again.
+type HeldError struct {
+	Holder string // the holding process, as it names itself; "" if unknown
+	Err    error  // what the attempt saw
+}
+
+func (e *HeldError) Error() string { return e.Err.Error() }
+func (e *HeldError) Unwrap() error { return e.Err }
+
 // lockedBy reports whether err is DuckDB refusing a file another process
-// holds, or a Parquet dataset held by another writer, and who holds it (""
-// if that is not said).
+// holds, a DuckDB warehouse's writer lease or a *HeldError, and who holds it
+// ("" if that is not said).
 func lockedBy(err error) (holder string, locked bool) {
 	if err == nil {
 		return "", false
 	}
-	if errors.Is(err, ErrHeld) {
-		return "", true
+	var held *HeldError
+	if errors.As(err, &held) {
+		return held.Holder, true
+	}
+	var lease *leaseHeldError
+	if errors.As(err, &lease) {
+		return lease.holder, true
 	}
 	msg := err.Error()
 	if m := duckdbLockHolder.FindStringSubmatch(msg); m != nil {
@@ -81,32 +102,70 @@ func lockedBy(err error) (holder string, locked bool) {
 	return "", strings.Contains(msg, "Could not set lock on file")
 }
 
-// waitForLock calls open until it succeeds, fails for another reason than
-// the lock, or wait has passed, sleeping with exponential backoff between
-// tries. It logs once when it starts waiting. On timeout it returns a
-// *LockedError.
-func waitForLock[T any](ctx context.Context, path string, wait time.Duration, clock Clock, logger *slog.Logger, open func() (T, error)) (T, error) {
-	start := clock.Now()
-	backoff := lockBackoffMin
+// WaitPolicy says how WaitForLock waits for a warehouse another process
+// holds.
+type WaitPolicy struct {
+	Path string
+	// Limit is how long to wait before giving up with a *LockedError;
+	// NoLimit waits as long as the context allows.
+	Limit time.Duration
+	// Remind, when positive, logs the wait again every Remind.
+	Remind time.Duration
+	// MaxBackoff is the longest sleep between tries (LockBackoffMax if zero).
+	MaxBackoff time.Duration
+	// Busy is the message logged when the wait starts (and at each reminder).
+	Busy   string
+	Clock  Clock
+	Logger *slog.Logger
+}
+
+// NoLimit is a WaitPolicy.Limit that never runs out.
+const NoLimit = time.Duration(math.MaxInt64)
+
+// WaitForLock calls open until it succeeds, fails for another reason than
+// the warehouse being held (see HeldError), or w.Limit has passed, sleeping
+// with exponential backoff (LockBackoffMin doubling to w.MaxBackoff)
+// between tries. It logs w.Busy when it starts waiting, again every
+// w.Remind, and once it proceeds. On timeout it returns a *LockedError;
+// when ctx ends, ctx's error.
+func WaitForLock[T any](ctx context.Context, w WaitPolicy, open func() (T, error)) (T, error) {
+	start := w.Clock.Now()
+	backoff := LockBackoffMin
+	if w.MaxBackoff == 0 {
+		w.MaxBackoff = LockBackoffMax
+	}
+	var reminded time.Duration
 	for attempt := 0; ; attempt++ {
 		v, err := open()
 		holder, locked := lockedBy(err)
 		if !locked {
 			if err == nil && attempt > 0 {
-				logger.Info("warehouse released, proceeding", "path", path, "waited", clock.Now().Sub(start).Round(time.Millisecond))
+				w.Logger.Info("warehouse released, proceeding", "path", w.Path, "waited", w.Clock.Now().Sub(start).Round(time.Millisecond))
 			}
 			return v, err
 		}
-		waited := clock.Now().Sub(start)
-		if waited >= wait {
-			return v, &LockedError{Path: path, Holder: holder, Waited: waited}
+		waited := w.Clock.Now().Sub(start)
+		if waited >= w.Limit {
+			return v, &LockedError{Path: w.Path, Holder: holder, Waited: waited}
 		}
-		if attempt == 0 {
-			logger.Warn("warehouse is busy, waiting for it", "path", path, "holder", holder, "lock_wait", wait)
+		switch {
+		case attempt == 0:
+			w.Logger.Warn(w.Busy, "path", w.Path, "holder", holder, "lock_wait", lockWaitAttr(w.Limit))
+		case w.Remind > 0 && waited-reminded >= w.Remind:
+			reminded = waited
+			w.Logger.Warn(w.Busy, "path", w.Path, "holder", holder, "waited", waited.Round(time.Second))
 		}
-		if err := clock.Sleep(ctx, min(backoff, wait-waited)); err != nil {
-			return v, fmt.Errorf("waiting for warehouse %s: %w", path, err)
+		if err := w.Clock.Sleep(ctx, min(backoff, w.Limit-waited)); err != nil {
+			return v, fmt.Errorf("waiting for warehouse %s: %w", w.Path, err)
 		}
-		backoff = min(2*backoff, lockBackoffMax)
+		backoff = min(2*backoff, w.MaxBackoff)
 	}
+}
+
+// lockWaitAttr renders a wait limit for the log: a duration, or "none".
+func lockWaitAttr(limit time.Duration) any {
+	if limit == NoLimit {
+		return "none"
+	}
+	return limit
 }

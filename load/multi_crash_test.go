@@ -62,12 +62,13 @@ func multiPaths(dir string) (db, dataset string) {
 }
 
 // openMulti opens the DuckDB file and the Parquet dataset under dir behind
-// a Multi, as cmd/syncer does; wrap may wrap each sink (by index).
+// a Multi, as cmd/syncer does (the DuckDB file released between commits);
+// wrap may wrap each sink (by index).
 func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sink) load.Sink {
 	tb.Helper()
 	ctx := context.Background()
 	dbPath, dataset := multiPaths(dir)
-	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath, Logger: quiet})
+	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath, Logger: quiet, ReleaseBetweenCommits: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

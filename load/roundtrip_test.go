@@ -61,7 +61,7 @@ func TestRoundTripPayloadSums(t *testing.T) {
 			"positions.market_value":  "SELECT CAST(sum(market_value) AS VARCHAR) FROM positions WHERE login_id = ?",
 			"transactions.net_amount": "SELECT CAST(sum(net_amount) AS VARCHAR) FROM transactions WHERE login_id = ?",
 		} {
-			got := sumOf(t, sink.DB(), query, login)
+			got := sumOf(t, catalog(t, sink), query, login)
 			if got.Cmp(want[name]) != 0 {
 				t.Errorf("%s: SUM(%s) = %s, want %s from the JSON text", filepath.Base(file), name, got, want[name])
 			}
@@ -274,7 +274,7 @@ func TestRoundTripBankingExact(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for name, db := range map[string]*sql.DB{"duckdb": duck.DB(), "parquet": dataset} {
+	for name, db := range map[string]*sql.DB{"duckdb": catalog(t, duck), "parquet": dataset} {
 		t.Run(name, func(t *testing.T) {
 			for _, tbl := range []*schema.Table{schema.BankAccounts, schema.BankBalances, schema.BankTransactions} {
 				checkExactColumns(t, db, tbl, batches)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -237,4 +240,110 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkRunIntoDuckDB is BenchmarkRun's parked run (the first of
+// SYNCER_BENCH_LOGINS, default 2,000 logins, both products, against the
+// sandbox child at 1,000 requests/s, or SYNCER_BENCH_RATE: 20 is
+// production's default --rate) into a real DuckDB file, with the file
+// held from open to Close (hold) or released between commit groups
+// (release, as the commands that sync do). The groups are CommitEvery logins
+// (50, 200, 1,000; CommitLatency an hour, so every group is full) or
+// whatever CommitLatency (0.5 s, 2 s, 5 s) gathers, in groups of at most 200.
+// It reports logins/s (Run's wall time), the mean and longest time a
+// commit held the file (what a reader waits at most), the commits, and the
+// peak RSS.
+//
+//	go test ./pipeline -run '^$' -bench BenchmarkRunIntoDuckDB -benchtime 1x -count 2
+//	SYNCER_BENCH_RATE=100 SYNCER_BENCH_LOGINS=1000 go test ./pipeline -run '^$' -bench 'BenchmarkRunIntoDuckDB/latency' -benchtime 1x
+func BenchmarkRunIntoDuckDB(b *testing.B) {
+	n := benchSizes()[0]
+	rate := benchRate
+	if env, err := strconv.ParseFloat(os.Getenv("SYNCER_BENCH_RATE"), 64); err == nil && env > 0 && env <= benchRate {
+		rate = env
+	}
+	configs := []struct {
+		name    string
+		every   int
+		latency time.Duration
+	}{
+		{"every=50", 50, time.Hour}, {"every=200", 200, time.Hour}, {"every=1000", 1000, time.Hour},
+		{"latency=0.5s", 200, 500 * time.Millisecond}, {"latency=2s", 200, 2 * time.Second}, {"latency=5s", 200, 5 * time.Second},
+	}
+	for _, c := range configs {
+		for _, mode := range []string{"hold", "release"} {
+			b.Run(fmt.Sprintf("%s/%s/logins=%d", c.name, mode, n), func(b *testing.B) {
+				for b.Loop() {
+					benchDuckDBOnce(b, n, rate, c.every, c.latency, mode == "release")
+				}
+			})
+		}
+	}
+}
+
+// timedSink times each Commit of its sink, less what the sink slept (its
+// yield to readers), as the time the commit held the warehouse file.
+type timedSink struct {
+	load.Sink
+	slept   *time.Duration
+	held    time.Duration
+	maxHeld time.Duration
+	commits int
+}
+
+func (s *timedSink) Commit(ctx context.Context, batches []schema.Batch) error {
+	t0, s0 := time.Now(), *s.slept
+	err := s.Sink.Commit(ctx, batches)
+	h := time.Since(t0) - (*s.slept - s0)
+	s.held += h
+	s.maxHeld = max(s.maxHeld, h)
+	s.commits++
+	return err
+}
+
+func benchDuckDBOnce(b *testing.B, n int, rate float64, every int, latency time.Duration, release bool) {
+	url, stop := startBenchSandbox(b)
+	defer stop()
+	client, err := extract.New(extract.Config{
+		BankingURL: url, WealthURL: url, CustomerID: flinkstest.DefaultCustomerID,
+		Rate: rate, Burst: 50, PollInterval: benchPoll, PollTimeout: time.Hour,
+		BackoffBase: 10 * time.Millisecond, BackoffMax: 200 * time.Millisecond,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var slept time.Duration // the loader is the sink's single caller
+	clock := load.Clock{Now: time.Now, Sleep: func(ctx context.Context, d time.Duration) error {
+		slept += d
+		return load.SystemClock.Sleep(ctx, d)
+	}}
+	logins := flinkstest.DemoLogins(1, n)
+	resetPeakRSS()
+	start := time.Now()
+	duck, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: filepath.Join(b.TempDir(), "w.duckdb"),
+		ReleaseBetweenCommits: release, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sink := &timedSink{Sink: duck, slept: &slept}
+	sum, err := Run(context.Background(), client, sink, logins, Options{RunID: "bench", Concurrency: benchConcurrency,
+		CommitEvery: every, CommitLatency: latency, Products: extract.Products})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := duck.Close(); err != nil {
+		b.Fatal(err)
+	}
+	wall := time.Since(start)
+	if sum.ByStatus[StatusSucceeded] != n {
+		b.Fatalf("succeeded %d of %d: %v", sum.ByStatus[StatusSucceeded], n, sum.ByStatus)
+	}
+	b.ReportMetric(float64(n)/wall.Seconds(), "logins/s")
+	b.ReportMetric(wall.Seconds(), "wall-s")
+	b.ReportMetric(float64(client.Requests())/rate, "bound-s")
+	b.ReportMetric(float64(sink.held.Milliseconds())/float64(sink.commits), "hold-ms/commit")
+	b.ReportMetric(float64(sink.maxHeld.Milliseconds()), "max-hold-ms")
+	b.ReportMetric(float64(sink.commits), "commits")
+	b.ReportMetric(float64(client.Requests()), "requests")
+	b.ReportMetric(float64(peakRSS())/(1<<10), "peak-rss-MB")
 }

@@ -17,6 +17,13 @@ import (
 // not even that can be written; it keeps draining results so workers never
 // block, and stops committing; it aborts the run at once, so that no more
 // logins are fetched only to be discarded.
+//
+// A commit may wait for the warehouse (a DuckDB file released between
+// groups, which an analyst's query holds: see load.DuckDB): the sink waits
+// as long as it takes, since ctx is never cancelled. Meanwhile finished
+// logins queue in results (up to CommitEvery) and then the workers wait to
+// hand theirs over; parked logins keep their place and are polled once the
+// run moves again, so no login is lost or failed for the wait.
 func (r *runner) load(ctx context.Context) error {
 	var fatal error
 	group := make([]result, 0, r.o.CommitEvery)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/pipeline"
 )
 
 var errHelp = pflag.ErrHelp
@@ -120,8 +121,8 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.DurationVar(&s.pollTimeout, "poll-timeout", extract.DefaultPollTimeout, "give up on a login still pending this long after its first data call")
 	fs.IntVar(&s.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "tries per login for retryable failures (RETRY_LATER, 5xx, cut connections, ...)")
 	fs.DurationVar(&s.backoff, "backoff", extract.DefaultBackoffBase, "first retry waits up to this (full jitter), doubling up to 1m")
-	fs.IntVar(&s.commitEvery, "commit-every", 200, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
-	fs.DurationVar(&s.commitLatency, "commit-latency", 500*time.Millisecond, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
+	fs.IntVar(&s.commitEvery, "commit-every", pipeline.DefaultCommitEvery, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
+	fs.DurationVar(&s.commitLatency, "commit-latency", pipeline.DefaultCommitLatency, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
 	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS; both by default with --sandbox)")
 	fs.IntVar(&s.transactionDays, "transaction-days", extract.DefaultTransactionDays, "banking history asked of Flinks, in days: 90 or 365")

@@ -119,11 +119,13 @@ func TestProofAnalystBetweenScheduledRuns(t *testing.T) {
 	}
 }
 
-// TestProofAnalystWhileARunHoldsTheFile holds the warehouse with a sync
-// whose logins stay pending, and checks that `sql`, `status` and another
-// `sync` each give up after --lock-wait with exit 1 and a message that
-// says the file is busy and to retry, never a crash.
-func TestProofAnalystWhileARunHoldsTheFile(t *testing.T) {
+// TestProofAnalystWhileARunIsPending runs a sync whose logins stay pending,
+// and checks that `sql` and `status`, with their default lock wait, answer
+// during it and show the run as running (the run holds the file only while
+// it commits), while another `sync` gives up after --lock-wait with exit 1
+// and a message that says the warehouse is busy and to retry, never a crash
+// (the run holds its writer lease throughout).
+func TestProofAnalystWhileARunIsPending(t *testing.T) {
 	srv := flinkstest.New(flinkstest.Config{Seed: 15, Pending: flinkstest.FixedPending(1 << 20)})
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
@@ -133,19 +135,21 @@ func TestProofAnalystWhileARunHoldsTheFile(t *testing.T) {
 		"--poll-interval", "10ms", "--log-format", "json")
 	holder.waitFor(t, "run starting") // logged once the warehouse is open
 
-	for _, args := range [][]string{
-		{"sql", "--db", db, "--lock-wait", "300ms", "SELECT 1"},
-		{"status", "--db", db, "--lock-wait", "300ms"},
-		{"sync", "--db", db, "--lock-wait", "300ms", "--base-url", srv.URL, "--logins", logins},
-	} {
-		r := syncer(t, dir, nil, args...)
-		if r.code != exitFailed || !strings.Contains(r.stderr, "is busy") || !strings.Contains(r.stderr, "retry") ||
-			!strings.Contains(r.stderr, db) {
-			t.Errorf("%s while a run holds the file: want exit 1 saying busy, retry and the file\n%s", args[0], r)
-		}
-		if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
-			t.Errorf("%s crashed:\n%s", args[0], r)
-		}
+	r := syncer(t, dir, nil, "sql", "--db", db, "--format", "csv", "SELECT status FROM sync_runs")
+	if r.code != exitOK || r.stdout != "status\nrunning\n" {
+		t.Errorf("sql during a run: want exit 0 and the run running\n%s", r)
+	}
+	r = syncer(t, dir, nil, "status", "--db", db)
+	if r.code != exitOK || !strings.Contains(r.stdout, "running") {
+		t.Errorf("status during a run: want exit 0 and the run running\n%s", r)
+	}
+	r = syncer(t, dir, nil, "sync", "--db", db, "--lock-wait", "300ms", "--base-url", srv.URL, "--logins", logins)
+	if r.code != exitFailed || !strings.Contains(r.stderr, "is busy") || !strings.Contains(r.stderr, "retry") ||
+		!strings.Contains(r.stderr, db) {
+		t.Errorf("sync while a run holds the warehouse: want exit 1 saying busy, retry and the file\n%s", r)
+	}
+	if strings.Contains(r.stderr, "panic") || strings.Contains(r.stderr, "goroutine ") {
+		t.Errorf("sync crashed:\n%s", r)
 	}
 	if err := holder.stop(t, syscall.SIGINT); err == nil {
 		t.Error("the interrupted holder exited 0")

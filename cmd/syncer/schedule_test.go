@@ -112,8 +112,12 @@ func TestScheduleRunsSkipsAndStops(t *testing.T) {
 		t.Fatalf("the warehouse is still held after schedule stopped: %v", err)
 	}
 	defer w.Close()
+	cat, err := w.DB(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var runs int
-	if err := w.DB().QueryRow(`SELECT count(*) FROM sync_runs WHERE command = 'schedule' AND finished_at IS NOT NULL`).Scan(&runs); err != nil {
+	if err := cat.QueryRow(`SELECT count(*) FROM sync_runs WHERE command = 'schedule' AND finished_at IS NOT NULL`).Scan(&runs); err != nil {
 		t.Fatal(err)
 	}
 	if runs < 2 {

@@ -346,10 +346,15 @@ func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
 // waiting for its lock, and/or the Parquet dataset), in commit order,
 // behind one load.Multi, which completes from its journal (a sidecar of the
 // primary warehouse, beside the DuckDB file) a commit a crash left in only
-// some of them. The run reads its ledger through the primary sink when it
-// can (the DuckDB file, which no reader may open meanwhile), else through
-// the primary warehouse's reader. Closing the warehouse closes the Multi,
-// hence every sink, once.
+// some of them. Closing the warehouse closes the Multi, hence every sink,
+// once.
+//
+// The run reads its ledger (known logins, retry candidates, run ids)
+// through the primary sink when it can, else through the primary
+// warehouse's reader: the DuckDB sink holds its writer lease for the whole
+// run and its file only while a commit group commits (so analysts can
+// query during a run), and reads the ledger through the file it takes
+// back. Read the ledger before pipeline.Run, not during it.
 func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
 	if err := f.checkParents(); err != nil {
 		return nil, err

@@ -110,6 +110,22 @@ func (r fakeReader) Close() error {
 	return nil
 }
 
+// warehouseFlagsOf returns the warehouse flags of a command line, parsed
+// and validated, for a test that opens the warehouse as a command does.
+func warehouseFlagsOf(t testing.TB, args ...string) *warehouseFlags {
+	t.Helper()
+	var f warehouseFlags
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	f.addFlags(fs, &environment{getenv: func(string) string { return "" }})
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.validate(); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
 // withWarehouses makes the registry the commands use kinds, for one test.
 func withWarehouses(t *testing.T, kinds ...load.Kind) {
 	saved := warehouses

@@ -14,7 +14,7 @@ import (
 )
 
 // errDatasetHeld is the dataset's lock taken by another writer.
-var errDatasetHeld = fmt.Errorf("parquet: the dataset is held by another writer: %w", load.ErrHeld)
+var errDatasetHeld = &load.HeldError{Err: errors.New("parquet: the dataset is held by another writer")}
 
 // lockDataset takes the dataset's single-writer lock (DIR/_lock, flock), which
 // the kernel releases if the process dies. It does not wait: a held lock

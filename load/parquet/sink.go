@@ -108,7 +108,8 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	if o.Clock.Now == nil || o.Clock.Sleep == nil {
 		o.Clock = load.SystemClock
 	}
-	lock, err := load.WaitForLock(ctx, dir, o.LockWait, o.Clock, logger, func() (*os.File, error) { return lockDataset(dir) })
+	wait := load.WaitPolicy{Path: dir, Limit: o.LockWait, Busy: "warehouse is busy, waiting for it", Clock: o.Clock, Logger: logger}
+	lock, err := load.WaitForLock(ctx, wait, func() (*os.File, error) { return lockDataset(dir) })
 	if err != nil {
 		return nil, err
 	}
