@@ -118,7 +118,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: logger})
+			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: logger})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -144,7 +144,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			path := warehousePath(b.TempDir())
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -360,7 +360,7 @@ func moneyDifferences(b *testing.B, db *sql.DB, oursPath string) int64 {
 
 func countWarehouse(b *testing.B, path string) tableCounts {
 	b.Helper()
-	db, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Second)
+	db, err := ddb.OpenReadOnly(context.Background(), path, time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"regexp"
-	"strings"
 	"time"
+
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/logs"
 )
+
+// DefaultLockWait is how long an open waits, by default, for a warehouse
+// another process holds.
+const DefaultLockWait = time.Minute
 
 // ErrLocked is wrapped by the error of an open that gave up waiting for a
 // warehouse another process holds. It is not retryable by the caller: the
@@ -17,7 +22,7 @@ import (
 var ErrLocked = errors.New("warehouse locked by another process")
 
 // LockedError says which warehouse was busy, for how long the opener waited,
-// and, when DuckDB names it, which process holds it.
+// and, when the warehouse names it, which process holds it.
 type LockedError struct {
 	Path   string
 	Holder string // e.g. "/usr/local/bin/syncer (PID 4242)"; "" if unknown
@@ -34,41 +39,12 @@ func (e *LockedError) Error() string {
 
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
-// Clock is the time source of lock waiting; tests replace it.
-type Clock struct {
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-}
-
-// SystemClock is the real clock.
-var SystemClock = Clock{Now: time.Now, Sleep: sleepCtx}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Backoff of lock waiting: the first retry after LockBackoffMin, doubling to
-// LockBackoffMax, or for a reader (syncer sql, status: it waits for a commit
-// in progress, which is short) to readBackoffMax. A writer that released the
-// file between commits leaves it free for up to yieldMax before it takes it
-// back: a reader polling every readBackoffMax (plus its try) gets in.
+// LockBackoffMax (or a WaitPolicy's MaxBackoff).
 const (
 	LockBackoffMin = 50 * time.Millisecond
 	LockBackoffMax = 2 * time.Second
-	readBackoffMax = 250 * time.Millisecond
-	yieldMax       = 2 * readBackoffMax
 )
-
-// duckdbLockHolder matches DuckDB's "Could not set lock on file" error and
-// captures what it says of the holder.
-var duckdbLockHolder = regexp.MustCompile(`Could not set lock on file "[^"]*": Conflicting lock is held in (.*?)(?:\. See also|$)`)
 
 // HeldError is what one attempt to open a warehouse returns when another
 // process holds it (a file lock, a writer lease): WaitForLock tries again.
@@ -80,26 +56,14 @@ type HeldError struct {
 func (e *HeldError) Error() string { return e.Err.Error() }
 func (e *HeldError) Unwrap() error { return e.Err }
 
-// lockedBy reports whether err is DuckDB refusing a file another process
-// holds, a DuckDB warehouse's writer lease or a *HeldError, and who holds it
-// ("" if that is not said).
+// lockedBy reports whether err is a *HeldError, and who holds the
+// warehouse ("" if that is not said).
 func lockedBy(err error) (holder string, locked bool) {
-	if err == nil {
-		return "", false
-	}
 	var held *HeldError
 	if errors.As(err, &held) {
 		return held.Holder, true
 	}
-	var lease *leaseHeldError
-	if errors.As(err, &lease) {
-		return lease.holder, true
-	}
-	msg := err.Error()
-	if m := duckdbLockHolder.FindStringSubmatch(msg); m != nil {
-		return m[1], true
-	}
-	return "", strings.Contains(msg, "Could not set lock on file")
+	return "", false
 }
 
 // WaitPolicy says how WaitForLock waits for a warehouse another process
@@ -114,8 +78,10 @@ type WaitPolicy struct {
 	// MaxBackoff is the longest sleep between tries (LockBackoffMax if zero).
 	MaxBackoff time.Duration
 	// Busy is the message logged when the wait starts (and at each reminder).
-	Busy   string
-	Clock  Clock
+	Busy string
+	// Clock times the wait (clock.Real if nil).
+	Clock clock.Clock
+	// Logger receives the waiting messages (nothing if nil).
 	Logger *slog.Logger
 }
 
@@ -129,6 +95,7 @@ const NoLimit = time.Duration(math.MaxInt64)
 // w.Remind, and once it proceeds. On timeout it returns a *LockedError;
 // when ctx ends, ctx's error.
 func WaitForLock[T any](ctx context.Context, w WaitPolicy, open func() (T, error)) (T, error) {
+	w.Clock, w.Logger = clock.Or(w.Clock), logs.OrDiscard(w.Logger)
 	start := w.Clock.Now()
 	backoff := LockBackoffMin
 	if w.MaxBackoff == 0 {
@@ -155,7 +122,7 @@ func WaitForLock[T any](ctx context.Context, w WaitPolicy, open func() (T, error
 			reminded = waited
 			w.Logger.Warn(w.Busy, "path", w.Path, "holder", holder, "waited", waited.Round(time.Second))
 		}
-		if err := w.Clock.Sleep(ctx, min(backoff, w.Limit-waited)); err != nil {
+		if err := clock.Sleep(ctx, w.Clock, min(backoff, w.Limit-waited)); err != nil {
 			return v, fmt.Errorf("waiting for warehouse %s: %w", w.Path, err)
 		}
 		backoff = min(2*backoff, w.MaxBackoff)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
@@ -68,7 +69,7 @@ func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sin
 	tb.Helper()
 	ctx := context.Background()
 	dbPath, dataset := multiPaths(dir)
-	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath, Logger: quiet, ReleaseBetweenCommits: true})
+	db, err := duckdb.Open(ctx, duckdb.Options{Path: dbPath, Logger: quiet, ReleaseBetweenCommits: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func killMultiChild(t *testing.T, dir, point string) {
 func bothSums(t *testing.T, dir string) (duckSums, parquetSums map[string]string) {
 	t.Helper()
 	dbPath, dataset := multiPaths(dir)
-	db, err := load.OpenDuckDBReadOnly(context.Background(), dbPath, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), dbPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,7 @@ func bothSums(t *testing.T, dir string) (duckSums, parquetSums map[string]string
 func snapshotLogins(t *testing.T, dir string, day string) int {
 	t.Helper()
 	dbPath, _ := multiPaths(dir)
-	db, err := load.OpenDuckDBReadOnly(context.Background(), dbPath, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), dbPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // logins are fetched only to be discarded.
 //
 // A commit may wait for the warehouse (a DuckDB file released between
-// groups, which an analyst's query holds: see load.DuckDB): the sink waits
+// groups, which an analyst's query holds: see duckdb.Sink): the sink waits
 // as long as it takes, since ctx is never cancelled. Meanwhile finished
 // logins queue in results (up to CommitEvery) and then the workers wait to
 // hand theirs over; parked logins keep their place and are polled once the
@@ -105,7 +105,7 @@ func (r *runner) loadFailure(res result, err error) result {
 			out.FlinksCode = s
 		}
 	}
-	out.FinishedAt = r.o.Now().UTC()
+	out.FinishedAt = r.o.Clock.Now().UTC()
 	b := transform.OutcomeBatch(out)
 	// Every product of the login failed with it, so retry asks for them all.
 	pi := schema.SyncLoginProducts.Index("product")

@@ -115,7 +115,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.StringVar(&s.customerID, "customer-id", envOr(env, "FLINKS_CUSTOMER_ID", sandboxCustomerID), "Flinks customer id (env FLINKS_CUSTOMER_ID)")
 	fs.StringVar(&s.secretKeyFile, "secret-key-file", "", "file holding the Flinks secret key; enables GenerateAuthorizeToken (env FLINKS_SECRET_KEY or FLINKS_SECRET_KEY_FILE)")
 	fs.StringVar(&s.apiKeyFile, "api-key-file", "", "file holding the API key sent as x-api-key (env FLINKS_API_KEY or FLINKS_API_KEY_FILE)")
-	fs.IntVar(&s.concurrency, "concurrency", 16, "logins making requests at once (pending logins wait without holding a slot)")
+	fs.IntVar(&s.concurrency, "concurrency", pipeline.DefaultConcurrency, "logins making requests at once (pending logins wait without holding a slot)")
 	fs.Float64Var(&s.rate, "rate", extract.DefaultRate, "most requests per second to Flinks, for the whole run")
 	fs.DurationVar(&s.pollInterval, "poll-interval", extract.DefaultPollInterval, "wait between polls of a pending (202) login (1s by default with --sandbox)")
 	fs.DurationVar(&s.pollTimeout, "poll-timeout", extract.DefaultPollTimeout, "give up on a login still pending this long after its first data call")

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
@@ -83,7 +84,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	dir := t.TempDir()
 	dbPath, pq := filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "dataset")
 	ctx := context.Background()
-	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath})
+	db, err := duckdb.Open(ctx, duckdb.Options{Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -19,7 +19,7 @@ import (
 func craftWarehouse(t *testing.T, path string, batches ...schema.Batch) {
 	t.Helper()
 	ctx := context.Background()
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, Logger: slog.New(slog.DiscardHandler)})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/parquet"
 )
 
@@ -11,7 +12,7 @@ import (
 // and Multi's journal. A new sink registers its Kind here.
 var warehouses = func() *load.Registry {
 	r := &load.Registry{}
-	r.Register(load.DuckDBKind)
+	r.Register(duckdb.Kind)
 	r.Register(parquet.Kind)
 	return r
 }()

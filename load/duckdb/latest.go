@@ -13,7 +13,7 @@ import (
 
 // latestCovers is the condition that scope tuple s covers row r of t.
 func latestCovers(t *schema.Table, r, s string) string {
-	cond := Match(t.ScopeBy, r, s)
+	cond := match(t.ScopeBy, r, s)
 	if t.ScopeRange != "" {
 		cond += fmt.Sprintf(" AND %s.%s BETWEEN %s.%s AND %s.%s", r, QuoteIdent(t.ScopeRange),
 			s, QuoteIdent(schema.ScopeFrom), s, QuoteIdent(schema.ScopeTo))
@@ -40,13 +40,13 @@ func latestChanged(t *schema.Table, o, n string) string {
 	return "(" + strings.Join(conds, " OR ") + ")"
 }
 
-// LatestRewrites is the condition that the sighting n rewrites the stored
+// latestRewrites is the condition that the sighting n rewrites the stored
 // row o: always when t keeps a LastSeen mark, which every sighting moves;
 // otherwise only when a compared value changed or the row was gone. A
 // sighting that would change nothing but the lineage leaves the row as it
 // is: run_id and synced_at keep naming the run that wrote its values, and a
 // re-sync of unchanged transactions writes nothing.
-func LatestRewrites(t *schema.Table, o, n string) string {
+func latestRewrites(t *schema.Table, o, n string) string {
 	m := t.Marks
 	if m.LastSeen != "" {
 		return "true"
@@ -58,12 +58,12 @@ func LatestRewrites(t *schema.Table, o, n string) string {
 	return cond
 }
 
-// LatestValue is the expression of column c of the row that the sighting n
+// latestValue is the expression of column c of the row that the sighting n
 // leaves, given the stored row o: o is "" when there is none, and stored,
 // when not "", is the condition that o is a stored row (for an outer join).
 // Values and lineage come from n; the marks follow schema.Marks. It applies
-// where LatestRewrites holds.
-func LatestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
+// where latestRewrites holds.
+func latestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
 	m, q := t.Marks, QuoteIdent(c.Name)
 	seen := n + "." + QuoteIdent(m.SeenAt)
 	null := fmt.Sprintf("CAST(NULL AS %s)", TypeSQL(c.Type))
@@ -90,11 +90,11 @@ func LatestValue(t *schema.Table, c schema.Column, o, n, stored string) string {
 	return n + "." + q
 }
 
-// LatestGoneSQL is the query of the stored rows of cur (alias o) that are
+// latestGoneSQL is the query of the stored rows of cur (alias o) that are
 // not gone yet, that a scope of scope covers and that stage does not carry,
 // with their key and _at, the earliest instant of the scopes covering them.
-func LatestGoneSQL(t *schema.Table, cur, stage, scope string) string {
-	keys := Idents(t.Key, "o.")
+func latestGoneSQL(t *schema.Table, cur, stage, scope string) string {
+	keys := idents(t.Key, "o.")
 	return fmt.Sprintf("SELECT %[1]s, min(s.%[2]s) AS _at FROM %[3]s AS o JOIN %[4]s AS s ON %[5]s WHERE o.%[8]s IS NULL AND NOT EXISTS (SELECT 1 FROM %[6]s AS n WHERE %[7]s) GROUP BY %[1]s",
-		keys, QuoteIdent(schema.ScopeAt), cur, scope, latestCovers(t, "o", "s"), stage, Match(t.Key, "n", "o"), QuoteIdent(t.Marks.Gone))
+		keys, QuoteIdent(schema.ScopeAt), cur, scope, latestCovers(t, "o", "s"), stage, match(t.Key, "n", "o"), QuoteIdent(t.Marks.Gone))
 }

@@ -12,10 +12,10 @@ import (
 //
 // It is read-only as a reader of a DuckDB file is: its statements may read
 // files under dir and nowhere else, and cannot write a file, attach,
-// install, load or change a setting (see LockDown; its session's TimeZone
+// install, load or change a setting (see lockDown; its session's TimeZone
 // is UTC, so the views read instants as the warehouse's UTC TIMESTAMPs).
 func OpenParquetCatalog(ctx context.Context, dir string) (*sql.DB, error) {
-	db, err := Connect("", false)
+	db, err := connect("", false)
 	if err != nil {
 		return nil, err
 	}
@@ -26,7 +26,7 @@ func OpenParquetCatalog(ctx context.Context, dir string) (*sql.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := LockDown(ctx, db, []string{dir}); err != nil {
+	if err := lockDown(ctx, db, []string{dir}); err != nil {
 		db.Close()
 		return nil, err
 	}

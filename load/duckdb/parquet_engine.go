@@ -35,7 +35,7 @@ type ParquetEngine struct {
 // open, rather than the working directory), and reads and writes instants
 // in UTC.
 func OpenParquetEngine(ctx context.Context, spillDir string) (*ParquetEngine, error) {
-	db, err := Connect("", false)
+	db, err := connect("", false)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (e *ParquetEngine) StageRows(ctx context.Context, t *schema.Table, rows fun
 		vals := make([]driver.Value, len(t.Columns)+3)
 		return rows(func(values []any, file, batch int32) error {
 			for i, c := range t.Columns {
-				vals[i] = AppenderValue(c, values[i])
+				vals[i] = appenderValue(c, values[i])
 			}
 			seq++
 			vals[len(t.Columns)], vals[len(t.Columns)+1], vals[len(t.Columns)+2] = file, batch, seq
@@ -126,7 +126,7 @@ func (e *ParquetEngine) StageScopes(ctx context.Context, t *schema.Table, scopes
 		vals := make([]driver.Value, len(cols)+1)
 		return scopes(func(values []any, batch int32) error {
 			for i, c := range cols {
-				vals[i] = AppenderValue(c, values[i])
+				vals[i] = appenderValue(c, values[i])
 			}
 			vals[len(cols)] = batch
 			if err := app.AppendRow(vals...); err != nil {

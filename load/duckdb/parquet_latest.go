@@ -23,13 +23,13 @@ const (
 func latestSelectSQL(t *schema.Table, round string) string {
 	inRound := fmt.Sprintf("_b IN (SELECT _b FROM %s WHERE _r = %s)", roundsTable, round)
 	stage := fmt.Sprintf("(SELECT * FROM %s WHERE %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1)",
-		stageTable, inRound, Idents(t.Key, ""))
+		stageTable, inRound, idents(t.Key, ""))
 	stored := "o." + QuoteIdent(t.Key[0]) + " IS NOT NULL"
-	rewrites := LatestRewrites(t, "o", "n")
+	rewrites := latestRewrites(t, "o", "n")
 	var sighted, kept []string
 	for _, c := range t.Columns {
 		q := QuoteIdent(c.Name)
-		switch v := LatestValue(t, c, "o", "n", stored); {
+		switch v := latestValue(t, c, "o", "n", stored); {
 		case isKey(t, c.Name):
 			sighted = append(sighted, "n."+q)
 		case rewrites == "true":
@@ -46,11 +46,11 @@ func latestSelectSQL(t *schema.Table, round string) string {
 	gone := "(SELECT NULL AS _at WHERE false) AS g ON true"
 	if t.Marks.Gone != "" {
 		scope := fmt.Sprintf("(SELECT * FROM %s WHERE %s)", scopeTable, inRound)
-		gone = fmt.Sprintf("(%s) AS g ON %s", LatestGoneSQL(t, curTable, stage, scope), Match(t.Key, "g", "o"))
+		gone = fmt.Sprintf("(%s) AS g ON %s", latestGoneSQL(t, curTable, stage, scope), match(t.Key, "g", "o"))
 	}
 	return fmt.Sprintf(`SELECT %[1]s, n._pid FROM %[2]s AS n LEFT JOIN %[3]s AS o ON %[4]s
 UNION ALL
 SELECT %[5]s, o._pid FROM %[3]s AS o LEFT JOIN %[6]s WHERE NOT EXISTS (SELECT 1 FROM %[2]s AS n WHERE %[7]s)`,
-		strings.Join(sighted, ", "), stage, curTable, Match(t.Key, "o", "n"),
-		strings.Join(kept, ", "), gone, Match(t.Key, "n", "o"))
+		strings.Join(sighted, ", "), stage, curTable, match(t.Key, "o", "n"),
+		strings.Join(kept, ", "), gone, match(t.Key, "n", "o"))
 }

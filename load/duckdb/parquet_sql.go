@@ -95,7 +95,7 @@ func readFilesSQL(quoted []string) string {
 
 // emptyCurSQL defines cur as empty, for a commit that touches no existing file.
 func emptyCurSQL(t *schema.Table) string {
-	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, _pid FROM %s WHERE false", curTable, Idents(t.ColumnNames(), ""), stageTable)
+	return fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s, _pid FROM %s WHERE false", curTable, idents(t.ColumnNames(), ""), stageTable)
 }
 
 // mergeSQL returns the query of the merged content of every touched file,
@@ -103,14 +103,14 @@ func emptyCurSQL(t *schema.Table) string {
 // is a function of key columns), so merging the touched files is merging the
 // table.
 func mergeSQL(t *schema.Table) string {
-	cols := Idents(t.ColumnNames(), "")
-	key := Idents(t.Key, "")
+	cols := idents(t.ColumnNames(), "")
+	key := idents(t.Key, "")
 	lastPerKey := fmt.Sprintf("SELECT %s, _pid FROM %s QUALIFY row_number() OVER (PARTITION BY %s ORDER BY _s DESC) = 1", cols, stageTable, key)
 	var q string
 	switch t.Merge {
 	case schema.Upsert:
 		q = fmt.Sprintf("SELECT %[1]s, %[2]s._pid FROM %[2]s ANTI JOIN %[3]s USING (%[4]s) UNION ALL %[5]s",
-			Idents(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
+			idents(t.ColumnNames(), curTable+"."), curTable, stageTable, key, lastPerKey)
 	case schema.InsertIfNew:
 		if len(t.Greatest) > 0 {
 			q = insertGreatestSQL(t)
@@ -123,7 +123,7 @@ func mergeSQL(t *schema.Table) string {
 	case schema.Latest:
 		q = latestSelectSQL(t, "(SELECT max(_r) FROM "+roundsTable+")")
 	case schema.ReplaceScope:
-		scope := Idents(t.ScopeBy, "")
+		scope := idents(t.ScopeBy, "")
 		var match []string
 		for _, c := range t.ScopeBy {
 			match = append(match, fmt.Sprintf("%[1]s.%[3]s = %[2]s.%[3]s", scopeTable, stageTable, QuoteIdent(c)))
@@ -135,7 +135,7 @@ func mergeSQL(t *schema.Table) string {
 UNION ALL
 SELECT %[1]s, _pid FROM %[4]s WHERE NOT EXISTS (SELECT 1 FROM %[3]s WHERE %[7]s AND %[3]s._b > %[4]s._b)
 QUALIFY row_number() OVER (PARTITION BY %[6]s ORDER BY _s DESC) = 1`,
-			Idents(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
+			idents(t.ColumnNames(), ""), curTable, scopeTable, stageTable, scope, key, strings.Join(match, " AND "))
 	default:
 		panic(fmt.Sprintf("parquet: table %s: unknown merge %d", t.Name, t.Merge))
 	}
@@ -155,11 +155,11 @@ func coalesceSQL(t *schema.Table) string {
 		agg = append(agg, fmt.Sprintf("arg_max(%[1]s, _s) FILTER (WHERE %[1]s IS NOT NULL) AS %[1]s", id))
 		pick = append(pick, fmt.Sprintf("coalesce(n.%[1]s, %[2]s.%[1]s) AS %[1]s", id, curTable))
 	}
-	key := Idents(t.Key, "")
+	key := idents(t.Key, "")
 	return fmt.Sprintf(`SELECT %[1]s, n._pid FROM (SELECT %[2]s, any_value(_pid) AS _pid, %[3]s FROM %[4]s GROUP BY %[2]s) n LEFT JOIN %[5]s USING (%[2]s)
 UNION ALL
 SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
-		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, Idents(t.ColumnNames(), curTable+"."))
+		strings.Join(pick, ", "), key, strings.Join(agg, ", "), stageTable, curTable, idents(t.ColumnNames(), curTable+"."))
 }
 
 // insertGreatestSQL merges an InsertIfNew table with Greatest columns: a key
@@ -167,7 +167,7 @@ SELECT %[6]s, %[5]s._pid FROM %[5]s ANTI JOIN %[4]s USING (%[2]s)`,
 // each Greatest column takes the greatest non-NULL value among the stored
 // one and those the commit staged for the key.
 func insertGreatestSQL(t *schema.Table) string {
-	key := Idents(t.Key, "")
+	key := idents(t.Key, "")
 	var greatest, stored, first []string
 	for _, c := range t.Columns {
 		id := QuoteIdent(c.Name)
@@ -206,7 +206,7 @@ func isKey(t *schema.Table, name string) bool {
 // prunable by login_id.
 func writeSQL(t *schema.Table, dir string) string {
 	return fmt.Sprintf("COPY (%s ORDER BY _pid, %s) TO %s (FORMAT parquet, PARTITION_BY (_pid), COMPRESSION zstd)",
-		storedSQL(t, mergeSQL(t)), Idents(t.Key, ""), QuoteLiteral(dir))
+		storedSQL(t, mergeSQL(t)), idents(t.Key, ""), QuoteLiteral(dir))
 }
 
 // Instants are written as UTC-adjusted Parquet timestamps

@@ -9,16 +9,17 @@ import (
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+	"github.com/syncer/syncer/load"
 )
 
-// LockDown makes db unable to reach anything but what it already has open
+// lockDown makes db unable to reach anything but what it already has open
 // and the directories in readDirs: external access is switched off (no file
 // written or read elsewhere, no ATTACH, no INSTALL or LOAD of an extension)
 // and the configuration is locked, so no later statement can switch it back
 // on or change any other setting. DuckDB lets a query write inside an
 // allowed directory too, so readers that run a person's SQL also refuse
 // every statement that is not a query (CheckReadOnly).
-func LockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
+func lockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
 	var stmts []string
 	if len(readDirs) > 0 {
 		quoted := make([]string, len(readDirs))
@@ -42,15 +43,6 @@ func LockDown(ctx context.Context, db *sql.DB, readDirs []string) error {
 	return nil
 }
 
-// ReadOnlyError refuses a statement that is not a query.
-type ReadOnlyError struct {
-	Statement string // the statement's kind, e.g. "COPY", or "several statements"
-}
-
-func (e *ReadOnlyError) Error() string {
-	return fmt.Sprintf("only one query at a time runs here (SELECT, WITH, FROM, VALUES, SHOW, DESCRIBE, SUMMARIZE, PRAGMA table_info): %s is refused, the warehouse is read-only", e.Statement)
-}
-
 // statementNames names the statement kinds a person is likely to try.
 var statementNames = map[duckdb.StmtType]string{
 	duckdb.STATEMENT_TYPE_INSERT: "INSERT", duckdb.STATEMENT_TYPE_UPDATE: "UPDATE", duckdb.STATEMENT_TYPE_DELETE: "DELETE",
@@ -63,13 +55,13 @@ var statementNames = map[duckdb.StmtType]string{
 	duckdb.STATEMENT_TYPE_DETACH: "DETACH",
 }
 
-// CheckReadOnly returns a *ReadOnlyError unless query is exactly one
+// CheckReadOnly returns a *load.ReadOnlyError unless query is exactly one
 // statement that DuckDB reports as a query (SELECT, which SHOW, DESCRIBE,
 // SUMMARIZE and table-valued PRAGMAs are too). It prepares the statement
 // without running it; an error preparing it (a syntax error, a table that
 // does not exist, a file outside the allowed directories) is returned as is.
 // Statements DuckDB runs while preparing (none today) are not its concern:
-// use it on a database opened through LockDown.
+// use it on a database opened through lockDown.
 func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -77,7 +69,7 @@ func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 	}
 	defer conn.Close()
 	if strings.TrimSpace(strings.Trim(strings.TrimSpace(query), ";")) == "" {
-		return &ReadOnlyError{Statement: "an empty query"}
+		return &load.ReadOnlyError{Statement: "an empty query"}
 	}
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(*duckdb.Conn)
@@ -87,7 +79,7 @@ func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 		stmt, err := c.Prepare(query) // refuses several statements, unlike PrepareContext
 		if err != nil {
 			if strings.Contains(err.Error(), "multi-statement") {
-				return &ReadOnlyError{Statement: "a list of several statements"}
+				return &load.ReadOnlyError{Statement: "a list of several statements"}
 			}
 			return err
 		}
@@ -103,7 +95,7 @@ func CheckReadOnly(ctx context.Context, db *sql.DB, query string) error {
 		if !ok {
 			name = fmt.Sprintf("a statement of type %d", kind)
 		}
-		return &ReadOnlyError{Statement: name}
+		return &load.ReadOnlyError{Statement: name}
 	})
 }
 

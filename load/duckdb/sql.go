@@ -41,9 +41,9 @@ func TypeSQL(t schema.Type) string {
 	panic(fmt.Sprintf("duckdb: unknown kind %d", t.Kind))
 }
 
-// Idents is the comma-separated list of the quoted names, each after prefix
+// idents is the comma-separated list of the quoted names, each after prefix
 // (a table alias and its dot, or "").
-func Idents(names []string, prefix string) string {
+func idents(names []string, prefix string) string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = prefix + QuoteIdent(n)
@@ -51,8 +51,8 @@ func Idents(names []string, prefix string) string {
 	return strings.Join(out, ", ")
 }
 
-// Match is the condition a.c = b.c over the columns.
-func Match(columns []string, a, b string) string {
+// match is the condition a.c = b.c over the columns.
+func match(columns []string, a, b string) string {
 	conds := make([]string, len(columns))
 	for i, name := range columns {
 		q := QuoteIdent(name)

@@ -194,7 +194,7 @@ func assertReadable(t *testing.T, dir string) {
 	db := reader(t, dir)
 	for _, tb := range schema.Tables {
 		dups := queryStrings(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT %[1]s FROM %[2]s GROUP BY %[1]s HAVING count(*) > 1)",
-			duckdb.Idents(tb.Key, ""), duckdb.QuoteIdent(tb.Name)))
+			quoteIdents(tb.Key), duckdb.QuoteIdent(tb.Name)))
 		if dups[0] != "0" {
 			t.Errorf("%s: %s keys appear more than once", tb.Name, dups[0])
 		}
@@ -277,4 +277,13 @@ func assertWholeGroups(t *testing.T, dir string) {
 	if n%crashGroup != 0 || strings.Count(strings.Join(counts, " "), counts[0]) != len(counts) {
 		t.Errorf("logins per table (accounts, positions, transactions, sync_logins) = %v: not the same whole groups of %d", counts, crashGroup)
 	}
+}
+
+// quoteIdents is the comma-separated list of the quoted names.
+func quoteIdents(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = duckdb.QuoteIdent(n)
+	}
+	return strings.Join(quoted, ", ")
 }

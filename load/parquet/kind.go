@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // Kind is the Parquet dataset as a kind of warehouse: --parquet DIR (env
@@ -73,5 +74,5 @@ func (l *location) OpenReader(ctx context.Context, _ load.ReadOptions) (load.Rea
 	if err != nil {
 		return nil, err
 	}
-	return load.DuckDBReader(db), nil
+	return duckdb.NewReader(db), nil
 }

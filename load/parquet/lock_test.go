@@ -8,29 +8,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/parquet"
 )
 
-// fakeClock advances only when the code under test sleeps.
+// fakeClock advances only when the code under test sleeps: every wait
+// (After) is recorded, moves now, calls onSleep with the number of waits so
+// far, and ends at once.
 type fakeClock struct {
 	now     time.Time
 	sleeps  []time.Duration
 	onSleep func(n int)
 }
 
-func (c *fakeClock) clock() load.Clock {
-	return load.Clock{
-		Now: func() time.Time { return c.now },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			c.sleeps = append(c.sleeps, d)
-			c.now = c.now.Add(d)
-			if c.onSleep != nil {
-				c.onSleep(len(c.sleeps))
-			}
-			return nil
-		},
+func (c *fakeClock) clock() clock.Clock { return c }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	if c.onSleep != nil {
+		c.onSleep(len(c.sleeps))
 	}
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+func (c *fakeClock) AfterFunc(time.Duration, func()) clock.Timer {
+	panic("the lock wait parks nothing")
 }
 
 // TestParquetLockWait: a second writer of a Parquet dataset waits for the

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
@@ -81,8 +82,8 @@ type Options struct {
 	// LockWait is how long to wait for a dataset another writer holds
 	// (load.DefaultLockWait if zero), as the DuckDB sink's LockWait.
 	LockWait time.Duration
-	// Clock times the lock waiting (load.SystemClock if its fields are nil).
-	Clock load.Clock
+	// Clock times the lock waiting (clock.Real if nil).
+	Clock clock.Clock
 }
 
 // Open opens (or creates) the dataset in o.Dir for writing: it takes the
@@ -104,9 +105,6 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	}
 	if o.LockWait == 0 {
 		o.LockWait = load.DefaultLockWait
-	}
-	if o.Clock.Now == nil || o.Clock.Sleep == nil {
-		o.Clock = load.SystemClock
 	}
 	wait := load.WaitPolicy{Path: dir, Limit: o.LockWait, Busy: "warehouse is busy, waiting for it", Clock: o.Clock, Logger: logger}
 	lock, err := load.WaitForLock(ctx, wait, func() (*os.File, error) { return lockDataset(dir) })

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -18,14 +18,14 @@ import (
 func TestDuckDBMergeCounts(t *testing.T) {
 	ctx := context.Background()
 	path := warehousePath(t.TempDir())
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, Logger: quiet})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer sink.Close()
 	count := func(table string) int64 {
 		var n int64
-		if err := catalog(t, sink).QueryRow("SELECT count(*) FROM " + ddb.QuoteIdent(table)).Scan(&n); err != nil {
+		if err := catalog(t, sink).QueryRow("SELECT count(*) FROM " + duckdb.QuoteIdent(table)).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

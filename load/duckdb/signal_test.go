@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -31,7 +31,7 @@ func TestDuckDBSignalChild(t *testing.T) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, Logger: quiet})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

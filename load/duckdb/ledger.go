@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"context"
@@ -6,34 +6,34 @@ import (
 	"fmt"
 	"strings"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load"
 )
 
-// ddbLedger is the Ledger of a DuckDB database: a warehouse file, or a
+// ledger is the load.Ledger of a DuckDB database: a warehouse file, or a
 // Parquet dataset's catalog, whose views have the tables' names.
-type ddbLedger struct {
+type ledger struct {
 	// db returns the database to query, valid until the method returns.
 	db func(ctx context.Context) (*sql.DB, error)
 }
 
-var _ Ledger = ddbLedger{}
+var _ load.Ledger = ledger{}
 
-// DuckDBLedger returns the Ledger of db, a DuckDB warehouse or a Parquet
+// LedgerOf returns the load.Ledger of db, a DuckDB warehouse or a Parquet
 // dataset's catalog, opened for reading.
-func DuckDBLedger(db *sql.DB) Ledger {
-	return ddbLedger{db: func(context.Context) (*sql.DB, error) { return db, nil }}
+func LedgerOf(db *sql.DB) load.Ledger {
+	return ledger{db: func(context.Context) (*sql.DB, error) { return db, nil }}
 }
 
-// Ledger returns the ledger of the warehouse the sink writes, read through
+// load.Ledger returns the ledger of the warehouse the sink writes, read through
 // its own database (DB, which takes the file back if a Commit released it).
 // Like DB, do not use it concurrently with Commit or Close.
-func (d *DuckDB) Ledger() Ledger { return ddbLedger{db: d.DB} }
+func (d *Sink) Ledger() load.Ledger { return ledger{db: d.DB} }
 
-func (l ddbLedger) KnownLogins(ctx context.Context) ([]string, error) {
+func (l ledger) KnownLogins(ctx context.Context) ([]string, error) {
 	return l.strings(ctx, `SELECT login_id FROM logins ORDER BY login_id`)
 }
 
-func (l ddbLedger) RunExists(ctx context.Context, runID string) (bool, error) {
+func (l ledger) RunExists(ctx context.Context, runID string) (bool, error) {
 	db, err := l.db(ctx)
 	if err != nil {
 		return false, err
@@ -45,20 +45,20 @@ func (l ddbLedger) RunExists(ctx context.Context, runID string) (bool, error) {
 	return n > 0, nil
 }
 
-func (l ddbLedger) RetryCandidates(ctx context.Context, retryable []string) ([]string, error) {
+func (l ledger) RetryCandidates(ctx context.Context, retryable []string) ([]string, error) {
 	return l.strings(ctx, fmt.Sprintf(`SELECT login_id FROM (%s) WHERE status IN (%s) ORDER BY login_id`,
-		ddbLatestAttempt, ddbLiterals(retryable)))
+		latestAttempt, literals(retryable)))
 }
 
-func (l ddbLedger) RetryProducts(ctx context.Context, retryable []string) (map[string][]string, error) {
+func (l ledger) RetryProducts(ctx context.Context, retryable []string) (map[string][]string, error) {
 	db, err := l.db(ctx)
 	if err != nil {
 		return nil, err
 	}
-	statuses := ddbLiterals(retryable)
+	statuses := literals(retryable)
 	q := fmt.Sprintf(`SELECT p.login_id, p.product FROM sync_login_products p
 		JOIN (%s) a ON a.login_id = p.login_id AND a.run_id = p.run_id
-		WHERE a.status IN (%s) AND p.status IN (%s) ORDER BY p.login_id, p.product`, ddbLatestAttempt, statuses, statuses)
+		WHERE a.status IN (%s) AND p.status IN (%s) ORDER BY p.login_id, p.product`, latestAttempt, statuses, statuses)
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -75,22 +75,22 @@ func (l ddbLedger) RetryProducts(ctx context.Context, retryable []string) (map[s
 	return out, rows.Err()
 }
 
-// ddbLatestAttempt selects each login's most recent sync_logins row.
-const ddbLatestAttempt = `SELECT l.login_id, l.run_id, l.status, l.flinks_code, l.error, l.finished_at
+// latestAttempt selects each login's most recent sync_logins row.
+const latestAttempt = `SELECT l.login_id, l.run_id, l.status, l.flinks_code, l.error, l.finished_at
 	FROM sync_logins l JOIN sync_runs r USING (run_id)
 	QUALIFY row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) = 1`
 
-// ddbLiterals is the comma-separated list of the quoted strings.
-func ddbLiterals(values []string) string {
+// literals is the comma-separated list of the quoted strings.
+func literals(values []string) string {
 	quoted := make([]string, len(values))
 	for i, v := range values {
-		quoted[i] = ddb.QuoteLiteral(v)
+		quoted[i] = QuoteLiteral(v)
 	}
 	return strings.Join(quoted, ", ")
 }
 
 // strings runs q and returns its one text column.
-func (l ddbLedger) strings(ctx context.Context, q string) ([]string, error) {
+func (l ledger) strings(ctx context.Context, q string) ([]string, error) {
 	db, err := l.db(ctx)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (l ddbLedger) strings(ctx context.Context, q string) ([]string, error) {
 	return out, rows.Err()
 }
 
-func (l ddbLedger) LoginStatuses(ctx context.Context) ([]LoginRecord, error) {
+func (l ledger) LoginStatuses(ctx context.Context) ([]load.LoginRecord, error) {
 	const q = `
 WITH attempts AS (
 	SELECT l.login_id, l.run_id, l.status, l.flinks_code, l.error, coalesce(l.finished_at, r.started_at) AS attempted_at,
@@ -145,9 +145,9 @@ ORDER BY coalesce(g.last_refresh_at, s.last_success) ASC NULLS FIRST, g.login_id
 		return nil, err
 	}
 	defer rows.Close()
-	var out []LoginRecord
+	var out []load.LoginRecord
 	for rows.Next() {
-		var s LoginRecord
+		var s load.LoginRecord
 		if err := rows.Scan(&s.LoginID, &s.LastSuccess, &s.LastRefresh, &s.LastAttempt, &s.LastStatus, &s.LastFlinksCode,
 			&s.ConsecutiveFailures, &s.LastProducts, &s.LastRunID, &s.LastError, &s.QualityFailures); err != nil {
 			return nil, err
@@ -157,13 +157,13 @@ ORDER BY coalesce(g.last_refresh_at, s.last_success) ASC NULLS FIRST, g.login_id
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, ddbLastProducts(ctx, db, out)
+	return out, lastProducts(ctx, db, out)
 }
 
-// ddbLastProducts fills the Products of each record from its last attempt.
-func ddbLastProducts(ctx context.Context, db *sql.DB, records []LoginRecord) error {
+// lastProducts fills the Products of each record from its last attempt.
+func lastProducts(ctx context.Context, db *sql.DB, records []load.LoginRecord) error {
 	q := fmt.Sprintf(`SELECT p.login_id, p.product, p.status, p.flinks_code, p.error FROM sync_login_products p
-		JOIN (%s) a ON a.login_id = p.login_id AND a.run_id = p.run_id ORDER BY p.login_id, p.product DESC`, ddbLatestAttempt)
+		JOIN (%s) a ON a.login_id = p.login_id AND a.run_id = p.run_id ORDER BY p.login_id, p.product DESC`, latestAttempt)
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func ddbLastProducts(ctx context.Context, db *sql.DB, records []LoginRecord) err
 	}
 	for rows.Next() {
 		var login string
-		var p ProductRecord
+		var p load.ProductRecord
 		if err := rows.Scan(&login, &p.Product, &p.Status, &p.FlinksCode, &p.Error); err != nil {
 			return err
 		}
@@ -186,7 +186,7 @@ func ddbLastProducts(ctx context.Context, db *sql.DB, records []LoginRecord) err
 	return rows.Err()
 }
 
-func (l ddbLedger) RecentRuns(ctx context.Context, n int) ([]RunRecord, error) {
+func (l ledger) RecentRuns(ctx context.Context, n int) ([]load.RunRecord, error) {
 	db, err := l.db(ctx)
 	if err != nil {
 		return nil, err
@@ -197,9 +197,9 @@ func (l ddbLedger) RecentRuns(ctx context.Context, n int) ([]RunRecord, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []RunRecord
+	var out []load.RunRecord
 	for rows.Next() {
-		var r RunRecord
+		var r load.RunRecord
 		if err := rows.Scan(&r.RunID, &r.Command, &r.Status, &r.StartedAt, &r.FinishedAt, &r.Total, &r.Succeeded, &r.Failed,
 			&r.Requests, &r.Error); err != nil {
 			return nil, err

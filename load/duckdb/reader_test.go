@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // TestDuckDBReaderLogsToItsLogger: a read-only open that waits for a held
@@ -19,11 +20,11 @@ func TestDuckDBReaderLogsToItsLogger(t *testing.T) {
 	holdWarehouse(t, path)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var logs bytes.Buffer
-	_, err := load.OpenDuckDBReader(context.Background(), load.ReaderOptions{
+	_, err := duckdb.OpenReader(context.Background(), duckdb.ReaderOptions{
 		Path: path, LockWait: time.Second, Clock: clock.clock(), Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 	})
 	if !errors.Is(err, load.ErrLocked) {
-		t.Fatalf("OpenDuckDBReader of a held warehouse: %v, want ErrLocked", err)
+		t.Fatalf("duckdb.OpenReader of a held warehouse: %v, want ErrLocked", err)
 	}
 	if !bytes.Contains(logs.Bytes(), []byte(`"msg":"warehouse is busy, waiting for it"`)) {
 		t.Errorf("the wait was not logged to the given logger:\n%s", logs.String())

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkDuckDBPositions1M(b *testing.B) {
 	const logins, perLogin, perCall = 1000, 1000, 100
 	var loading time.Duration
 	for b.Loop() {
-		sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(b.TempDir()), Logger: quiet})
+		sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(b.TempDir()), Logger: quiet})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -76,7 +77,7 @@ func BenchmarkDuckDBPositions1M(b *testing.B) {
 func BenchmarkDuckDBCommit(b *testing.B) {
 	for _, n := range []int{1, 100, 1000} {
 		b.Run(fmt.Sprintf("batches=%d", n), func(b *testing.B) {
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(b.TempDir()), Logger: quiet})
+			sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(b.TempDir()), Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -128,7 +129,7 @@ func BenchmarkDuckDBReleaseBetweenCommits(b *testing.B) {
 				commits := 0
 				for b.Loop() {
 					dir := b.TempDir()
-					fill, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet})
+					fill, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -140,23 +141,19 @@ func BenchmarkDuckDBReleaseBetweenCommits(b *testing.B) {
 					if err := fill.Close(); err != nil {
 						b.Fatal(err)
 					}
-					var slept time.Duration
-					clock := load.Clock{Now: time.Now, Sleep: func(ctx context.Context, d time.Duration) error {
-						slept += d
-						return load.SystemClock.Sleep(ctx, d)
-					}}
+					clock := &countingClock{}
 					start := time.Now()
-					sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet,
+					sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet,
 						Clock: clock, ReleaseBetweenCommits: mode == "release"})
 					if err != nil {
 						b.Fatal(err)
 					}
 					for first := 0; first < logins; first += group {
-						t0, s0 := time.Now(), slept
+						t0, s0 := time.Now(), clock.slept
 						if err := sink.Commit(context.Background(), day2[first:min(first+group, logins)]); err != nil {
 							b.Fatal(err)
 						}
-						h := time.Since(t0) - (slept - s0)
+						h := time.Since(t0) - (clock.slept - s0)
 						held += h
 						maxHeld = max(maxHeld, h)
 						commits++
@@ -165,7 +162,7 @@ func BenchmarkDuckDBReleaseBetweenCommits(b *testing.B) {
 						b.Fatal(err)
 					}
 					loading += time.Since(start)
-					yielded += slept
+					yielded += clock.slept
 				}
 				b.ReportMetric(float64(logins*b.N)/loading.Seconds(), "logins/s")
 				b.ReportMetric(float64(held.Milliseconds())/float64(commits), "hold-ms/commit")
@@ -175,4 +172,15 @@ func BenchmarkDuckDBReleaseBetweenCommits(b *testing.B) {
 			})
 		}
 	}
+}
+
+// countingClock is the real clock, adding up how long its waits were.
+type countingClock struct {
+	clock.Real
+	slept time.Duration
+}
+
+func (c *countingClock) After(d time.Duration) <-chan time.Time {
+	c.slept += d
+	return c.Real.After(d)
 }

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -17,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -25,9 +27,9 @@ import (
 // commits, as the commands that sync do.
 func openReleasing(tb testing.TB, dir string) load.Sink {
 	tb.Helper()
-	d, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet, ReleaseBetweenCommits: true})
+	d, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet, ReleaseBetweenCommits: true})
 	if err != nil {
-		tb.Fatalf("OpenDuckDB: %v", err)
+		tb.Fatalf("duckdb.Open: %v", err)
 	}
 	return d
 }
@@ -38,16 +40,25 @@ func openReleasing(tb testing.TB, dir string) load.Sink {
 // between commits. The suite has no readers to leave the file free for:
 // its sink does not wait between its back-to-back commits.
 func TestDuckDBReleasingConformance(t *testing.T) {
-	noYield := load.Clock{Now: time.Now, Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
+	noYield := noWaits{}
 	open := func(tb testing.TB, dir string) load.Sink {
 		tb.Helper()
-		d, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet, ReleaseBetweenCommits: true, Clock: noYield})
+		d, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet, ReleaseBetweenCommits: true, Clock: noYield})
 		if err != nil {
-			tb.Fatalf("OpenDuckDB: %v", err)
+			tb.Fatalf("duckdb.Open: %v", err)
 		}
 		return d
 	}
 	loadtest.Run(t, loadtest.Harness{Open: open, Read: readDuckDB})
+}
+
+// noWaits is the real clock but for its waits, which end at once.
+type noWaits struct{ clock.Real }
+
+func (noWaits) After(time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
 }
 
 // countLogins counts the distinct logins of accounts.
@@ -68,7 +79,7 @@ func TestDuckDBReleasesBetweenCommits(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := warehousePath(dir)
-	sink := openReleasing(t, dir).(*load.DuckDB)
+	sink := openReleasing(t, dir).(*duckdb.Sink)
 	defer sink.Close()
 	batches := loadtest.Batches(1, 6, loadtest.Day1)
 	if err := sink.Commit(ctx, batches[:3]); err != nil {
@@ -77,7 +88,7 @@ func TestDuckDBReleasesBetweenCommits(t *testing.T) {
 	if _, err := os.Stat(path + ".wal"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("WAL between commits: %v, want it checkpointed away", err)
 	}
-	reader, err := load.OpenDuckDBReadOnly(ctx, path, time.Nanosecond) // one try
+	reader, err := duckdb.OpenReadOnly(ctx, path, time.Nanosecond) // one try
 	if err != nil {
 		t.Fatalf("a reader between commits: %v", err)
 	}
@@ -102,14 +113,14 @@ func TestDuckDBReleasesBetweenCommits(t *testing.T) {
 	if n := countLogins(t, db); n != 6 {
 		t.Errorf("DB sees %d logins, want 6", n)
 	}
-	if reader, err := load.OpenDuckDBReadOnly(ctx, path, time.Nanosecond); err == nil {
+	if reader, err := duckdb.OpenReadOnly(ctx, path, time.Nanosecond); err == nil {
 		reader.Close()
 		t.Error("a reader opened the file while DB held it")
 	}
 	if err := sink.Commit(ctx, batches[:1]); err != nil { // releases what DB took
 		t.Fatal(err)
 	}
-	reader, err = load.OpenDuckDBReadOnly(ctx, path, time.Nanosecond)
+	reader, err = duckdb.OpenReadOnly(ctx, path, time.Nanosecond)
 	if err != nil {
 		t.Fatalf("a reader after the commit that followed DB: %v", err)
 	}
@@ -128,7 +139,7 @@ func TestDuckDBCommitWaitsForReader(t *testing.T) {
 	path := warehousePath(dir)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var logs bytes.Buffer
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, LockWait: 100 * time.Millisecond, ReleaseBetweenCommits: true,
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, LockWait: 100 * time.Millisecond, ReleaseBetweenCommits: true,
 		Clock: clock.clock(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +184,7 @@ func TestDuckDBCommitWaitEndsWithContext(t *testing.T) {
 	dir := t.TempDir()
 	path := warehousePath(dir)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, ReleaseBetweenCommits: true, Clock: clock.clock(), Logger: quiet})
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, ReleaseBetweenCommits: true, Clock: clock.clock(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +200,7 @@ func TestDuckDBCommitWaitEndsWithContext(t *testing.T) {
 			cancel()
 		}
 	}
-	clock.sleep = func(ctx context.Context) error { return ctx.Err() }
+	clock.hold = func() bool { return ctx.Err() != nil }
 	if err := sink.Commit(ctx, batches[1:]); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Commit whose context ended while a reader held the file: %v, want context.Canceled", err)
 	}
@@ -219,7 +230,7 @@ func TestDuckDBSecondWriterWaitsForLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	_, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: quiet})
+	_, err := duckdb.Open(ctx, duckdb.Options{Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: quiet})
 	if !errors.Is(err, load.ErrLocked) {
 		t.Fatalf("a second writer while the first released the file: %v, want ErrLocked", err)
 	}
@@ -231,7 +242,7 @@ func TestDuckDBSecondWriterWaitsForLease(t *testing.T) {
 	if err := first.Close(); err != nil {
 		t.Fatal(err)
 	}
-	second, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, LockWait: time.Nanosecond, Logger: quiet})
+	second, err := duckdb.Open(ctx, duckdb.Options{Path: path, LockWait: time.Nanosecond, Logger: quiet})
 	if err != nil {
 		t.Fatalf("a second writer once the first closed: %v", err)
 	}
@@ -246,7 +257,7 @@ func TestDuckDBSecondWriterWaitsForLease(t *testing.T) {
 func TestDuckDBLeavesTheFileFree(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: warehousePath(t.TempDir()), ReleaseBetweenCommits: true, Clock: clock.clock(), Logger: quiet})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: warehousePath(t.TempDir()), ReleaseBetweenCommits: true, Clock: clock.clock(), Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +307,7 @@ func TestDuckDBCommitLoop(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process for TestDuckDBReaderGetsInBetweenBackToBackCommits")
 	}
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet, ReleaseBetweenCommits: true})
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: quiet, ReleaseBetweenCommits: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +334,7 @@ func TestDuckDBCommitLoop(t *testing.T) {
 
 // TestDuckDBReaderGetsInBetweenBackToBackCommits: a process committing
 // back to back, as a run whose loader always has a full group, still lets
-// a reader that waits with OpenDuckDBReadOnly's backoff in, well within
+// a reader that waits with OpenReadOnly's backoff in, well within
 // its default lock wait.
 func TestDuckDBReaderGetsInBetweenBackToBackCommits(t *testing.T) {
 	path := warehousePath(t.TempDir())
@@ -348,7 +359,7 @@ func TestDuckDBReaderGetsInBetweenBackToBackCommits(t *testing.T) {
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 
-	db, err := load.OpenDuckDBReadOnly(context.Background(), path, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), path, 0)
 	if err != nil {
 		t.Fatalf("a reader while another process commits back to back: %v", err)
 	}

@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"context"
@@ -6,21 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 )
 
 // makeStaging creates t's staging tables in the writer's session, unless
 // they are there: each session (one per taking of the file) makes those of
 // the tables it stages, when it first stages them.
-func (d *DuckDB) makeStaging(ctx context.Context, t *schema.Table) error {
+func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
 	if d.staging[t.Name] {
 		return nil
 	}
-	for _, stmt := range ddbStagingSQL(t) {
+	for _, stmt := range stagingSQL(t) {
 		if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
 		}
@@ -32,15 +34,15 @@ func (d *DuckDB) makeStaging(ctx context.Context, t *schema.Table) error {
 // Commit makes batches visible in one transaction: all of them or, when it
 // returns an error, none. See Sink. With ReleaseBetweenCommits it takes the
 // file first, waiting for readers as long as ctx allows, and releases it
-// when it returns (see DuckDB).
-func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
+// when it returns (see Sink).
+func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 	if d.closed {
 		return errors.New("load: Commit on a closed DuckDB sink")
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := CheckBatches(batches); err != nil {
+	if err := load.CheckBatches(batches); err != nil {
 		return err
 	}
 	if err := d.acquire(ctx); err != nil {
@@ -53,7 +55,7 @@ func (d *DuckDB) Commit(ctx context.Context, batches []schema.Batch) error {
 }
 
 // commit stages and merges batches through the held file.
-func (d *DuckDB) commit(ctx context.Context, batches []schema.Batch) error {
+func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
 	start := time.Now()
 	if err := d.clearStaging(ctx); err != nil {
 		return err
@@ -79,14 +81,14 @@ func (d *DuckDB) commit(ctx context.Context, batches []schema.Batch) error {
 }
 
 // clearStaging empties the staging tables the previous Commit used.
-func (d *DuckDB) clearStaging(ctx context.Context) error {
+func (d *Sink) clearStaging(ctx context.Context) error {
 	for name := range d.staged {
 		t := schema.Lookup(name)
-		if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+ddbStageName(t)); err != nil {
+		if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+stageName(t)); err != nil {
 			return err
 		}
 		if t.Scoped() {
-			if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+ddbScopeName(t)); err != nil {
+			if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+scopeName(t)); err != nil {
 				return err
 			}
 		}
@@ -98,7 +100,7 @@ func (d *DuckDB) clearStaging(ctx context.Context) error {
 // stage appends t's rows (reduced to one per key) and scopes over every
 // batch to its staging tables, converting and checking each value, and
 // returns the number of rows staged.
-func (d *DuckDB) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
+func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
 	n, scopes := 0, 0
 	for _, b := range batches {
 		n += len(b.Rows[t.Name])
@@ -113,9 +115,9 @@ func (d *DuckDB) stage(ctx context.Context, t *schema.Table, batches []schema.Ba
 	d.staged[t.Name] = 1
 	var rounds []int
 	if t.Merge == schema.Latest {
-		rounds, d.staged[t.Name] = LatestRounds(t, batches)
+		rounds, d.staged[t.Name] = load.LatestRounds(t, batches)
 	}
-	rows := FoldRows(t, batches)
+	rows := load.FoldRows(t, batches)
 	err := d.conn.Raw(func(dc any) error {
 		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
 			return err
@@ -128,9 +130,9 @@ func (d *DuckDB) stage(ctx context.Context, t *schema.Table, batches []schema.Ba
 	return len(rows), err
 }
 
-// ddbAppend opens an Appender on a staging table and hands it to fill;
+// withAppender opens an Appender on a staging table and hands it to fill;
 // the rows reach the table when the Appender closes without error.
-func ddbAppend(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) (err error) {
+func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) (err error) {
 	a, err := duckdb.NewAppender(dc, "temp", "main", table)
 	if err != nil {
 		return fmt.Errorf("staging %s: %w", table, err)
@@ -143,8 +145,8 @@ func ddbAppend(dc driver.Conn, table string, fill func(a *duckdb.Appender) error
 	return fill(a)
 }
 
-func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []FoldedRow) error {
-	return ddbAppend(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
+func (d *Sink) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow) error {
+	return withAppender(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
 		vals := make([]driver.Value, len(t.Columns))
 		if t.Merge == schema.Latest {
 			vals = append(vals, nil) // _r
@@ -152,9 +154,9 @@ func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Ba
 		for _, r := range rows {
 			b := batches[r.Batch]
 			for ci, c := range t.Columns {
-				v, err := ddbValue(c, r.Values[ci])
+				v, err := stageValue(c, r.Values[ci])
 				if err != nil {
-					return &ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
+					return &load.ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
 				}
 				vals[ci] = v
 			}
@@ -170,19 +172,19 @@ func (d *DuckDB) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Ba
 }
 
 // appendScopes stages the scope tuples of the call's batches: for a
-// ReplaceScope table the distinct tuples (ReplacedScopes), for a Latest table the
+// ReplaceScope table the distinct tuples (load.ReplacedScopes), for a Latest table the
 // declared ones with their batch's round (rounds[batch]).
-func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
+func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
 	cols := t.ScopeColumns()
-	perBatch := ddbDeclaredScopes(t, batches)
+	perBatch := declaredScopes(t, batches)
 	if t.Merge == schema.ReplaceScope {
-		perBatch = ReplacedScopes(t, batches)
+		perBatch = load.ReplacedScopes(t, batches)
 	}
-	return ddbAppend(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
+	return withAppender(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
 		seen := map[string]bool{}
 		for bi, tuples := range perBatch {
 			for ti, tuple := range tuples {
-				k := Key(tuple)
+				k := load.Key(tuple)
 				if rounds != nil {
 					k = fmt.Sprint(rounds[bi]) + "\x00" + k
 				}
@@ -192,12 +194,12 @@ func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.
 				seen[k] = true
 				vals := make([]driver.Value, len(tuple), len(tuple)+1)
 				for i, v := range tuple {
-					dv, err := ddbValue(cols[i], v)
+					dv, err := stageValue(cols[i], v)
 					if err == nil && dv == nil {
-						err = ErrNull
+						err = load.ErrNull
 					}
 					if err != nil {
-						return &ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
+						return &load.ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
 					}
 					vals[i] = dv
 				}
@@ -213,8 +215,8 @@ func (d *DuckDB) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.
 	})
 }
 
-// ddbDeclaredScopes returns, per batch, the scope tuples it declares for t.
-func ddbDeclaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
+// declaredScopes returns, per batch, the scope tuples it declares for t.
+func declaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
 	out := make([][][]any, len(batches))
 	for bi, b := range batches {
 		for _, tuple := range b.Scopes[t.Name] {
@@ -226,22 +228,22 @@ func ddbDeclaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
 
 // merge runs every staged table's merge statements in one transaction, and
 // once it commits adds the rows they affected to the sink's MergeCounts.
-func (d *DuckDB) merge(ctx context.Context) error {
+func (d *Sink) merge(ctx context.Context) error {
 	tx, err := d.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	counts := map[string]TableCounts{}
+	counts := map[string]load.TableCounts{}
 	for _, t := range schema.Tables {
 		for round := range d.staged[t.Name] {
-			for _, stmt := range ddbMergeSQL(t, round) {
+			for _, stmt := range tableMergeSQL(t, round) {
 				res, err := tx.ExecContext(ctx, stmt)
 				if err != nil {
 					return fmt.Errorf("merging %s: %w", t.Name, err)
 				}
 				if n, err := res.RowsAffected(); err == nil {
-					counts[t.Name] = counts[t.Name].add(stmt, n)
+					counts[t.Name] = countStatement(counts[t.Name], stmt, n)
 				}
 			}
 		}
@@ -250,15 +252,15 @@ func (d *DuckDB) merge(ctx context.Context) error {
 		return fmt.Errorf("committing to %s: %w", d.path, err)
 	}
 	for name, c := range counts {
-		d.counts[name] = d.counts[name].plus(c)
+		d.counts[name] = d.counts[name].Plus(c)
 	}
 	return nil
 }
 
-// MergeCounts says what the commits since OpenDuckDB did to each table; see
-// MergeCounter.
-func (d *DuckDB) MergeCounts() map[string]TableCounts {
-	out := make(map[string]TableCounts, len(d.counts))
+// MergeCounts says what the commits since Open did to each table; see
+// load.MergeCounter.
+func (d *Sink) MergeCounts() map[string]load.TableCounts {
+	out := make(map[string]load.TableCounts, len(d.counts))
 	for name, c := range d.counts {
 		out[name] = c
 	}
@@ -266,11 +268,25 @@ func (d *DuckDB) MergeCounts() map[string]TableCounts {
 }
 
 // keepWALPrivate tightens the WAL's mode should it have been created
-// readable by others despite ddbPrivateFiles (a umask changed behind it).
-func (d *DuckDB) keepWALPrivate() {
+// readable by others despite privateFiles (a umask changed behind it).
+func (d *Sink) keepWALPrivate() {
 	if st, err := os.Stat(d.path + ".wal"); err == nil && st.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(d.path+".wal", 0o600); err != nil {
 			d.logger.Warn("cannot make the WAL private", "path", d.path+".wal", "err", err)
 		}
 	}
+}
+
+// countStatement adds to c the n rows a merge statement affected, by its
+// verb. A statement of another kind (such as a MERGE) counts as updating.
+func countStatement(c load.TableCounts, stmt string, n int64) load.TableCounts {
+	switch verb, _, _ := strings.Cut(strings.TrimSpace(stmt), " "); strings.ToUpper(verb) {
+	case "INSERT":
+		c.Inserted += n
+	case "DELETE":
+		c.Deleted += n
+	default:
+		c.Updated += n
+	}
+	return c
 }

@@ -1,20 +1,19 @@
-package load
+package duckdb
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 
-	ddb "github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
 // migrate brings the warehouse to schema.Version(): it runs
-// ddb.MigrationSQL from the recorded version, in one transaction, when the
+// MigrationSQL from the recorded version, in one transaction, when the
 // recorded version is older or a table or view is missing. A warehouse of a
 // newer version is refused: this build could not fill its new columns.
-func (d *DuckDB) migrate(ctx context.Context) error {
-	from, err := ddbStoredVersion(ctx, d.conn)
+func (d *Sink) migrate(ctx context.Context) error {
+	from, err := storedVersion(ctx, d.conn)
 	if err != nil {
 		return fmt.Errorf("warehouse %s: reading its schema version: %w", d.path, err)
 	}
@@ -22,7 +21,7 @@ func (d *DuckDB) migrate(ctx context.Context) error {
 	if from > to {
 		return fmt.Errorf("warehouse %s has schema version %d, newer than this syncer's %d: use a newer syncer", d.path, from, to)
 	}
-	missing, err := ddbMissingObjects(ctx, d.conn)
+	missing, err := missingObjects(ctx, d.conn)
 	if err != nil {
 		return fmt.Errorf("warehouse %s: reading its catalog: %w", d.path, err)
 	}
@@ -34,7 +33,7 @@ func (d *DuckDB) migrate(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	for _, stmt := range ddb.MigrationSQL(from) {
+	for _, stmt := range MigrationSQL(from) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("warehouse %s: migrating from schema version %d: %w", d.path, from, err)
 		}
@@ -50,24 +49,24 @@ func (d *DuckDB) migrate(ctx context.Context) error {
 	return nil
 }
 
-// ddbStoredVersion returns the warehouse's recorded schema version, 0 if it
+// storedVersion returns the warehouse's recorded schema version, 0 if it
 // has none (a new, empty database).
-func ddbStoredVersion(ctx context.Context, conn *sql.Conn) (int, error) {
+func storedVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 	var n int
 	err := conn.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, ddb.VersionTable).Scan(&n)
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, VersionTable).Scan(&n)
 	if err != nil || n == 0 {
 		return 0, err
 	}
 	var v sql.NullInt64
-	if err := conn.QueryRowContext(ctx, ddb.CurrentVersionSQL).Scan(&v); err != nil {
+	if err := conn.QueryRowContext(ctx, CurrentVersionSQL).Scan(&v); err != nil {
 		return 0, err
 	}
 	return int(v.Int64), nil
 }
 
-// ddbMissingObjects counts the tables and views of the schema the warehouse lacks.
-func ddbMissingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
+// missingObjects counts the tables and views of the schema the warehouse lacks.
+func missingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
 		UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal`)
 	if err != nil {
@@ -88,7 +87,7 @@ func ddbMissingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
 			missing++
 		}
 	}
-	for _, v := range ddb.Views {
+	for _, v := range Views {
 		if !have[v.Name] {
 			missing++
 		}

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -22,7 +22,7 @@ func TestDuckDBFilesPrivate(t *testing.T) {
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "new", "dir")
 	path := warehousePath(dir)
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func checkMode(t *testing.T, path string, want fs.FileMode) {
 // TestDuckDBNoExtensionDownload checks that a query needing an extension
 // that is not built in fails at once instead of reaching the network.
 func TestDuckDBNoExtensionDownload(t *testing.T) {
-	sink := openDuckDB(t, t.TempDir()).(*load.DuckDB)
+	sink := openDuckDB(t, t.TempDir()).(*duckdb.Sink)
 	defer sink.Close()
 	_, err := catalog(t, sink).Exec("SELECT * FROM read_csv('https://example.invalid/x.csv')")
 	if err == nil || !strings.Contains(err.Error(), "httpfs") {
@@ -68,7 +68,7 @@ func TestDuckDBNoExtensionDownload(t *testing.T) {
 }
 
 func TestDuckDBReadOnlyMissingFile(t *testing.T) {
-	_, err := load.OpenDuckDBReadOnly(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), 0)
+	_, err := duckdb.OpenReadOnly(context.Background(), filepath.Join(t.TempDir(), "none.duckdb"), 0)
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("read-only open of a missing warehouse: %v, want not-exist", err)
 	}
@@ -78,7 +78,7 @@ func TestDuckDBRefusesNewerSchema(t *testing.T) {
 	dir := t.TempDir()
 	openDuckDB(t, dir).Close()
 	execScript(t, warehousePath(dir), "INSERT INTO schema_version (version) VALUES (999)")
-	_, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet})
+	_, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet})
 	if err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("opening a warehouse of schema version 999: %v, want a newer-version error", err)
 	}

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 )
 
@@ -19,29 +20,29 @@ func warehousePath(dir string) string { return filepath.Join(dir, "warehouse.duc
 
 func openDuckDB(tb testing.TB, dir string) load.Sink {
 	tb.Helper()
-	d, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: warehousePath(dir), Logger: quiet})
+	d, err := duckdb.Open(context.Background(), duckdb.Options{Path: warehousePath(dir), Logger: quiet})
 	if err != nil {
-		tb.Fatalf("OpenDuckDB: %v", err)
+		tb.Fatalf("duckdb.Open: %v", err)
 	}
 	return d
 }
 
-// catalog returns the sink's database for reading (DuckDB.DB), failing tb
+// catalog returns the sink's database for reading (Sink.DB), failing tb
 // if the sink cannot give it.
-func catalog(tb testing.TB, d *load.DuckDB) *sql.DB {
+func catalog(tb testing.TB, d *duckdb.Sink) *sql.DB {
 	tb.Helper()
 	db, err := d.DB(context.Background())
 	if err != nil {
-		tb.Fatalf("DuckDB.DB: %v", err)
+		tb.Fatalf("Sink.DB: %v", err)
 	}
 	return db
 }
 
 func readDuckDB(tb testing.TB, dir string) *sql.DB {
 	tb.Helper()
-	db, err := load.OpenDuckDBReadOnly(context.Background(), warehousePath(dir), time.Second)
+	db, err := duckdb.OpenReadOnly(context.Background(), warehousePath(dir), time.Second)
 	if err != nil {
-		tb.Fatalf("OpenDuckDBReadOnly: %v", err)
+		tb.Fatalf("duckdb.OpenReadOnly: %v", err)
 	}
 	return db
 }

@@ -1,4 +1,4 @@
-package load
+package duckdb
 
 import (
 	"fmt"
@@ -7,14 +7,15 @@ import (
 )
 
 // The writer lease of a DuckDB warehouse is an exclusive lock on the file
-// LeasePath(path) beside it, taken by OpenDuckDB and held until Close. It
+// LeasePath(path) beside it, taken by Open and held until Close. It
 // keeps a warehouse to a single writing process even while that process
 // has released the database file itself between commits
-// (DuckDBOptions.ReleaseBetweenCommits): readers never take it, so they
+// (Options.ReleaseBetweenCommits): readers never take it, so they
 // open the file whenever no commit is running, while a second writer (a
 // second sync) waits for the whole first run to end, as it waits for the
 // file itself. Whatever the lease protects beside the file (Multi's journal,
-// JournalDir) is thus written by one process at a time. The kernel drops
+// the Sidecar("journal") of the file's Location) is thus written by one
+// process at a time. The kernel drops
 // the lock when its process dies; the file stays, and is reused.
 //
 // The file names its holder ("/usr/bin/syncer (PID 4242)", as DuckDB names
@@ -24,14 +25,6 @@ import (
 // LeasePath is the writer lease file of the DuckDB warehouse at dbPath:
 // dbPath + ".lock".
 func LeasePath(dbPath string) string { return dbPath + ".lock" }
-
-// leaseHeldError is the lease taken by another process; holder is what its
-// file says of that process ("" if nothing).
-type leaseHeldError struct{ holder string }
-
-func (e *leaseHeldError) Error() string {
-	return fmt.Sprintf("the warehouse's writer lease is held by %q", e.holder)
-}
 
 // leaseHolder reads what a held lease file says of its holder.
 func leaseHolder(path string) string {

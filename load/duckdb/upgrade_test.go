@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"context"
@@ -10,8 +10,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"github.com/syncer/syncer/load"
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -43,7 +42,7 @@ func TestMigrateFirstVersion(t *testing.T) {
 INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_amount, currency, run_id, synced_at)
 VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
 
-	sink := openDuckDB(t, dir).(*load.DuckDB)
+	sink := openDuckDB(t, dir).(*duckdb.Sink)
 	db := catalog(t, sink)
 	types := map[string]string{}
 	rows, err := db.Query("SELECT table_name || '.' || column_name, data_type FROM duckdb_columns() WHERE schema_name = 'main'")
@@ -60,13 +59,13 @@ VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CA
 	rows.Close()
 	for _, tbl := range schema.Tables {
 		for _, c := range tbl.Columns {
-			if got := types[tbl.Name+"."+c.Name]; got != ddb.TypeSQL(c.Type) {
-				t.Errorf("after migration %s.%s has type %q, want %s", tbl.Name, c.Name, got, ddb.TypeSQL(c.Type))
+			if got := types[tbl.Name+"."+c.Name]; got != duckdb.TypeSQL(c.Type) {
+				t.Errorf("after migration %s.%s has type %q, want %s", tbl.Name, c.Name, got, duckdb.TypeSQL(c.Type))
 			}
 		}
 	}
 	var version int
-	if err := db.QueryRow(ddb.CurrentVersionSQL).Scan(&version); err != nil || version != schema.Version() {
+	if err := db.QueryRow(duckdb.CurrentVersionSQL).Scan(&version); err != nil || version != schema.Version() {
 		t.Errorf("schema version %d (%v), want %d", version, err, schema.Version())
 	}
 	var cash, value string
@@ -76,7 +75,7 @@ VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CA
 	if cash != "1234.500000000000000000" || value != "99999999999999999999.999999999999999999" {
 		t.Errorf("old account values changed: cash %s, account_value %s", cash, value)
 	}
-	for _, v := range ddb.Views {
+	for _, v := range duckdb.Views {
 		if _, err := db.Exec("SELECT * FROM " + v.Name); err != nil {
 			t.Errorf("view %s: %v", v.Name, err)
 		}
@@ -149,7 +148,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 	}}
 	fresh := &schema.Table{Name: "fresh", Key: []string{"k"}, Columns: []schema.Column{{Name: "k", Type: text, Since: 2}}}
 	tables := []*schema.Table{old, fresh}
-	view := &ddb.View{Name: "things_view", SQL: "SELECT * FROM things"}
+	view := &duckdb.View{Name: "things_view", SQL: "SELECT * FROM things"}
 
 	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "w.duckdb"))
 	if err != nil {
@@ -162,7 +161,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, stmt := range ddb.MigrationSQLFor(tables, []*ddb.View{view}, from, to) {
+		for _, stmt := range duckdb.MigrationSQLFor(tables, []*duckdb.View{view}, from, to) {
 			if _, err := tx.Exec(stmt); err != nil {
 				t.Fatalf("migrating %d -> %d: %s: %v", from, to, stmt, err)
 			}
@@ -188,7 +187,7 @@ func TestMigrationAddsColumns(t *testing.T) {
 		t.Errorf("writing the new column and table: %v", err)
 	}
 	var version int
-	if err := db.QueryRow(ddb.CurrentVersionSQL).Scan(&version); err != nil || version != 2 {
+	if err := db.QueryRow(duckdb.CurrentVersionSQL).Scan(&version); err != nil || version != 2 {
 		t.Errorf("version %d (%v), want 2", version, err)
 	}
 }

@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"context"
@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncer/syncer/load"
-	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -27,7 +26,7 @@ func TestMigrateKeepsSnapshots(t *testing.T) {
 	dir := t.TempDir()
 	// The frozen script predates the logins table; version 1 created it
 	// with its version 1 columns.
-	execScript(t, warehousePath(dir), string(v1)+";\n"+ddb.CreateTableSQLAt(schema.Logins, 1)+`;
+	execScript(t, warehousePath(dir), string(v1)+";\n"+duckdb.CreateTableSQLAt(schema.Logins, 1)+`;
 INSERT INTO logins (login_id, registered_at, registered_by, run_id) VALUES ('login-old', TIMESTAMP '2025-12-01 00:00:00', 'backfill', 'run-old');`)
 
 	const positionsQ = `SELECT string_agg(CAST(as_of_date AS VARCHAR) || ' ' || security_key || ' ' || coalesce(CAST(price_date AS VARCHAR), 'NULL'), ', ' ORDER BY as_of_date)
@@ -35,7 +34,7 @@ INSERT INTO logins (login_id, registered_at, registered_by, run_id) VALUES ('log
 	const loginsQ = `SELECT CAST(registered_at AS VARCHAR) || ' ' || registered_by || ' ' || coalesce(CAST(last_refresh_at AS VARCHAR), 'NULL')
 		FROM logins WHERE login_id = 'login-old'`
 
-	sink := openDuckDB(t, dir).(*load.DuckDB)
+	sink := openDuckDB(t, dir).(*duckdb.Sink)
 	var positions, logins string
 	if err := catalog(t, sink).QueryRow(positionsQ).Scan(&positions); err != nil {
 		t.Fatal(err)

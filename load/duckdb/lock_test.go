@@ -1,4 +1,4 @@
-package load_test
+package duckdb_test
 
 import (
 	"bufio"
@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // holdEnv makes TestDuckDBLockHolder, re-executed as a subprocess, hold the
@@ -33,9 +35,9 @@ func TestDuckDBLockHolder(t *testing.T) {
 	var closer io.Closer
 	var err error
 	if os.Getenv(holdReadOnlyEnv) != "" {
-		closer, err = load.OpenDuckDBReadOnly(context.Background(), path, 0)
+		closer, err = duckdb.OpenReadOnly(context.Background(), path, 0)
 	} else {
-		closer, err = load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+		closer, err = duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: quiet})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -95,29 +97,36 @@ func (h *holder) release() error {
 }
 
 // fakeClock advances only when the code under test sleeps (or the test
-// moves now). A sleep returns what sleep says (nil if unset).
+// moves now): every wait (After) is recorded, moves now, calls onSleep with
+// the number of waits so far, and ends at once, unless hold says otherwise
+// (then it never ends: the waiter's context must).
 type fakeClock struct {
 	now     time.Time
 	sleeps  []time.Duration
 	onSleep func(n int)
-	sleep   func(ctx context.Context) error
+	hold    func() bool
 }
 
-func (c *fakeClock) clock() load.Clock {
-	return load.Clock{
-		Now: func() time.Time { return c.now },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			c.sleeps = append(c.sleeps, d)
-			c.now = c.now.Add(d)
-			if c.onSleep != nil {
-				c.onSleep(len(c.sleeps))
-			}
-			if c.sleep != nil {
-				return c.sleep(ctx)
-			}
-			return nil
-		},
+func (c *fakeClock) clock() clock.Clock { return c }
+
+func (c *fakeClock) Now() time.Time { return c.now }
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.sleeps = append(c.sleeps, d)
+	c.now = c.now.Add(d)
+	if c.onSleep != nil {
+		c.onSleep(len(c.sleeps))
 	}
+	if c.hold != nil && c.hold() {
+		return nil
+	}
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) clock.Timer {
+	panic("the lock wait parks nothing")
 }
 
 func TestDuckDBLockWaitTimesOut(t *testing.T) {
@@ -125,11 +134,11 @@ func TestDuckDBLockWaitTimesOut(t *testing.T) {
 	h := holdWarehouse(t, path)
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	var logs bytes.Buffer
-	_, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{
+	_, err := duckdb.Open(context.Background(), duckdb.Options{
 		Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	if !errors.Is(err, load.ErrLocked) {
-		t.Fatalf("OpenDuckDB of a held warehouse: %v, want ErrLocked", err)
+		t.Fatalf("duckdb.Open of a held warehouse: %v, want ErrLocked", err)
 	}
 	msg := err.Error()
 	t.Logf("error: %s", msg)
@@ -153,8 +162,8 @@ func TestDuckDBLockWaitTimesOut(t *testing.T) {
 	}
 
 	// Read-only opens wait for the same lock.
-	if _, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Nanosecond); !errors.Is(err, load.ErrLocked) {
-		t.Errorf("OpenDuckDBReadOnly of a held warehouse: %v, want ErrLocked", err)
+	if _, err := duckdb.OpenReadOnly(context.Background(), path, time.Nanosecond); !errors.Is(err, load.ErrLocked) {
+		t.Errorf("duckdb.OpenReadOnly of a held warehouse: %v, want ErrLocked", err)
 	}
 }
 
@@ -170,11 +179,11 @@ func TestDuckDBLockWaitProceedsWhenReleased(t *testing.T) {
 		}
 	}
 	var logs bytes.Buffer
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{
 		Path: path, LockWait: time.Minute, Clock: clock.clock(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 	})
 	if err != nil {
-		t.Fatalf("OpenDuckDB after the holder released: %v", err)
+		t.Fatalf("duckdb.Open after the holder released: %v", err)
 	}
 	defer sink.Close()
 	if len(clock.sleeps) != 3 {

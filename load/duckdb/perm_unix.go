@@ -1,6 +1,6 @@
 //go:build unix
 
-package load
+package duckdb
 
 import (
 	"sync"
@@ -13,14 +13,14 @@ var umaskGuard struct {
 	saved int
 }
 
-// ddbPrivateFiles makes files and directories the process creates from now
+// privateFiles makes files and directories the process creates from now
 // on private to its user (umask |= 077) until release is called. DuckDB
 // creates the database, its .wal and its spill directory itself, with mode
 // 0666 & ^umask, and the WAL reappears after every checkpoint: the umask is
 // the only way to have them born 0600 (0700) without a window. Other files
 // of this process are created with explicit private modes anyway. Nested
 // calls share one restriction; the last release restores the saved umask.
-func ddbPrivateFiles() (release func()) {
+func privateFiles() (release func()) {
 	umaskGuard.Lock()
 	defer umaskGuard.Unlock()
 	if umaskGuard.refs == 0 {
