@@ -1,10 +1,12 @@
-// Package duckdb is the DuckDB dialect of the warehouse: the DDL and
+// Package duckdb is the DuckDB sink (Sink, a warehouse file; Kind, its place
+// in the CLI) and the DuckDB dialect of the warehouse: the DDL and
 // migrations of a DuckDB file (schema.Tables at each version, with their
-// descriptions as comments), the analyst views, the statements that merge a
-// commit into a table as its schema.Merge says, the read-only lockdown of a
-// reader, and the rendering of a query's typed results. Nothing outside this
-// package writes DuckDB SQL: the Parquet sink drives an in-memory DuckDB
-// through its ParquetEngine and reads its dataset through OpenCatalog.
+// descriptions as comments), the analyst views and the data dictionary, the
+// statements that merge a commit into a table as its schema.Merge says, the
+// ledger's queries, the read-only lockdown of a reader, and the rendering of
+// a query's typed results. Nothing outside this package writes DuckDB SQL:
+// the Parquet sink drives an in-memory DuckDB through its ParquetEngine and
+// reads its dataset through OpenParquetCatalog.
 package duckdb
 
 import (
