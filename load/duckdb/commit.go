@@ -32,7 +32,7 @@ func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
 }
 
 // Commit makes batches visible in one transaction: all of them or, when it
-// returns an error, none. See Sink. With ReleaseBetweenCommits it takes the
+// returns an error, none: see load.Sink. With ReleaseBetweenCommits it takes the
 // file first, waiting for readers as long as ctx allows, and releases it
 // when it returns (see Sink).
 func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
