@@ -70,7 +70,7 @@ type Options struct {
 // reader waits) and its memory when logins come faster.
 const (
 	DefaultCommitEvery   = 200
-	DefaultCommitLatency = 2 * time.Second
+	DefaultCommitLatency = 5 * time.Second
 )
 
 // Timer is the part of *time.Timer the scheduler uses.
