@@ -35,7 +35,9 @@ func (g *gatedSink) Commit(ctx context.Context, batches []schema.Batch) error {
 func TestWaitingCommitDoesNotStopTheWorkers(t *testing.T) {
 	srv := newSandbox(t, flinkstest.Config{Seed: 5})
 	client := fastClient(t, srv, nil)
-	logins := flinkstest.DemoLogins(5, 40)
+	// Fewer logins than the backlog holds (maxBacklog: here the 32 logins
+	// the run may have open), so every one of them can be handed over.
+	logins := flinkstest.DemoLogins(5, 24)
 	sink := &gatedSink{open: make(chan struct{})}
 	allHanded := make(chan struct{})
 	var once sync.Once
