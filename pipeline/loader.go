@@ -18,45 +18,81 @@ import (
 // block, and stops committing; it aborts the run at once, so that no more
 // logins are fetched only to be discarded.
 //
-// A commit may wait for the warehouse (a DuckDB file released between
-// groups, which an analyst's query holds: see duckdb.Sink): the sink waits
-// as long as it takes, since ctx is never cancelled. Meanwhile finished
-// logins queue in results (up to CommitEvery) and then the workers wait to
-// hand theirs over; parked logins keep their place and are polled once the
-// run moves again, so no login is lost or failed for the wait.
+// Receiving and committing are apart: while a group commits, or waits for
+// the warehouse (a DuckDB file released between groups, which an analyst's
+// query holds: see duckdb.Sink; the sink waits as long as it takes, since
+// ctx is never cancelled), finished logins keep arriving into a backlog, so
+// the workers go on polling the logins they hold. Only a backlog of
+// maxBacklog logins, which bounds the memory of a long wait, makes the
+// workers wait to hand theirs over; parked logins then keep their place and
+// are polled once the run moves again, so no login is lost for the wait.
 func (r *runner) load(ctx context.Context) error {
-	var fatal error
-	group := make([]result, 0, r.o.CommitEvery)
-	flush := func() {
-		if len(group) > 0 && fatal == nil {
-			if fatal = r.commitGroup(ctx, group); fatal != nil {
-				r.abort(fatal)
-			}
-		}
-		clear(group)
-		group = group[:0]
-	}
+	groups := make(chan []result)
+	committed := make(chan error, 1)
+	go func() { committed <- r.commitGroups(ctx, groups) }()
+
+	limit := r.maxBacklog()
+	var backlog []result
+	due := false // the oldest login in the backlog has waited CommitLatency
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	for {
+	results := r.results
+	for results != nil || len(backlog) > 0 {
+		in := results
+		if len(backlog) >= limit {
+			in = nil // full: the workers wait
+		}
+		var out chan []result
+		n := min(len(backlog), r.o.CommitEvery)
+		if n > 0 && (due || n == r.o.CommitEvery || results == nil) {
+			out = groups
+		}
 		select {
-		case res, ok := <-r.results:
+		case res, ok := <-in:
 			if !ok {
-				flush()
-				return fatal
+				results = nil
+				continue
 			}
-			if len(group) == 0 {
+			if len(backlog) == 0 {
+				timer.Reset(r.o.CommitLatency)
+				due = false
+			}
+			backlog = append(backlog, res)
+		case out <- backlog[:n:n]:
+			backlog = append([]result(nil), backlog[n:]...)
+			timer.Stop()
+			due = false
+			if len(backlog) > 0 {
 				timer.Reset(r.o.CommitLatency)
 			}
-			group = append(group, res)
-			if len(group) >= r.o.CommitEvery {
-				timer.Stop()
-				flush()
-			}
 		case <-timer.C:
-			flush()
+			due = true
 		}
 	}
+	close(groups)
+	return <-committed
+}
+
+// maxBacklog is the most finished logins load holds while a commit is under
+// way: a few groups, and never fewer than the logins the run may have open.
+func (r *runner) maxBacklog() int {
+	return max(4*r.o.CommitEvery, r.o.MaxActive)
+}
+
+// commitGroups commits each group it receives, in order, until groups is
+// closed. After a fatal error it commits nothing more (the groups it still
+// receives are dropped: the run is aborted) and returns that error.
+func (r *runner) commitGroups(ctx context.Context, groups <-chan []result) error {
+	var fatal error
+	for group := range groups {
+		if fatal != nil {
+			continue
+		}
+		if fatal = r.commitGroup(ctx, group); fatal != nil {
+			r.abort(fatal)
+		}
+	}
+	return fatal
 }
 
 func (r *runner) commitGroup(ctx context.Context, group []result) error {

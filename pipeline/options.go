@@ -76,7 +76,7 @@ const DefaultConcurrency = 16
 // reader waits) and its memory when logins come faster.
 const (
 	DefaultCommitEvery   = 200
-	DefaultCommitLatency = 2 * time.Second
+	DefaultCommitLatency = 5 * time.Second
 )
 
 func (o *Options) withDefaults() Options {

@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/schema"
+)
+
+// gatedSink is a memSink whose commits of login data wait for open to be
+// closed, as a DuckDB file an analyst holds makes a commit wait.
+type gatedSink struct {
+	memSink
+	open chan struct{}
+}
+
+func (g *gatedSink) Commit(ctx context.Context, batches []schema.Batch) error {
+	for _, b := range batches {
+		if b.LoginID != "" {
+			<-g.open
+			break
+		}
+	}
+	return g.memSink.Commit(ctx, batches)
+}
+
+// A commit that waits does not hold up the workers: every login is fetched
+// and handed over while the first group is still waiting for the warehouse
+// (before, the workers waited as soon as CommitEvery logins were queued, and
+// a parked login's polls waited with them), and once the warehouse is free
+// every login is committed.
+func TestWaitingCommitDoesNotStopTheWorkers(t *testing.T) {
+	srv := newSandbox(t, flinkstest.Config{Seed: 5})
+	client := fastClient(t, srv, nil)
+	// Fewer logins than the backlog holds (maxBacklog: here the 32 logins
+	// the run may have open), so every one of them can be handed over.
+	logins := flinkstest.DemoLogins(5, 24)
+	sink := &gatedSink{open: make(chan struct{})}
+	allHanded := make(chan struct{})
+	var once sync.Once
+	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 2, CommitLatency: time.Millisecond,
+		ProgressEvery: time.Millisecond, Progress: func(p Progress) {
+			if p.Committing == len(logins) {
+				once.Do(func() { close(allHanded) })
+			}
+		}}
+	done := make(chan error, 1)
+	go func() {
+		sum, err := Run(context.Background(), client, sink, logins, opts)
+		if err == nil && sum.ByStatus[StatusSucceeded] != len(logins) {
+			t.Errorf("succeeded %d of %d: %v", sum.ByStatus[StatusSucceeded], len(logins), sum.ByStatus)
+		}
+		done <- err
+	}()
+	select {
+	case <-allHanded:
+	case err := <-done:
+		t.Fatalf("the run ended (%v) with its first commit still waiting", err)
+	case <-time.After(time.Minute):
+		t.Fatal("the workers stopped while a commit waited: not every login was handed over within a minute")
+	}
+	close(sink.open)
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if got := len(sink.loginRows(t)); got != len(logins) {
+		t.Errorf("%d logins committed, want %d", got, len(logins))
+	}
+}
