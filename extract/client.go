@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/payload"
 )
 
@@ -77,7 +78,7 @@ func (c *Client) Fetch(ctx context.Context, loginID string) (*payload.Investment
 		if s.Done {
 			return s.Payload, l.Report(), s.Err
 		}
-		_ = Sleep(ctx, c.cfg.Clock, s.Wait) // a canceled ctx ends the next Step
+		_ = clock.Sleep(ctx, c.cfg.Clock, s.Wait) // a canceled ctx ends the next Step
 	}
 }
 
@@ -99,5 +100,5 @@ func (c *Client) Throttles() int64 {
 // recovers from throttling).
 func (c *Client) Rate() float64 { return c.gov.limit() }
 
-// Deadline returns the poll deadline of a login whose first data call was at first.
+// deadline returns the poll deadline of a login whose first data call was at first.
 func (c *Client) deadline(first time.Time) time.Time { return first.Add(c.cfg.PollTimeout) }

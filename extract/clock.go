@@ -1,37 +1,21 @@
 package extract
 
 import (
-	"context"
 	"time"
+
+	"github.com/syncer/syncer/internal/clock"
 )
 
-// Clock is the client's source of time. Waits go through After so tests can
-// replace real time with a FakeClock and run a 30-minute poll cap in
-// milliseconds.
-type Clock interface {
-	Now() time.Time
-	// After returns a channel that receives once d has passed on this clock.
-	After(d time.Duration) <-chan time.Time
-}
+// Clock is the client's source of time, the one shape every package takes
+// (clock.Clock). Waits go through its After, so tests replace real time
+// with a FakeClock and run a 30-minute poll cap in milliseconds.
+type Clock = clock.Clock
 
 // RealClock is wall-clock time.
-type RealClock struct{}
+type RealClock = clock.Real
 
-func (RealClock) Now() time.Time                         { return time.Now() }
-func (RealClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+// FakeClock is a Clock whose waits end at once (clock.Fake).
+type FakeClock = clock.Fake
 
-// Sleep waits d on c, or until ctx is done; it returns ctx's error then.
-func Sleep(ctx context.Context, c Clock, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if d <= 0 {
-		return nil
-	}
-	select {
-	case <-c.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
+// NewFakeClock returns a FakeClock reading start.
+func NewFakeClock(start time.Time) *FakeClock { return clock.NewFake(start) }

@@ -11,6 +11,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/logs"
 )
 
 // Defaults for Config fields left zero. The CLI exposes the first two as
@@ -128,15 +131,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.BackoffMax < c.BackoffBase {
 		c.BackoffMax = c.BackoffBase
 	}
-	if c.Clock == nil {
-		c.Clock = RealClock{}
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = logs.OrDiscard(c.Logger)
 	hc := http.Client{Transport: NewTransport()}
 	if c.HTTP != nil {
 		hc = *c.HTTP

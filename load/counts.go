@@ -1,7 +1,5 @@
 package load
 
-import "strings"
-
 // TableCounts is what a sink's committed merges did to one table's rows.
 type TableCounts struct {
 	Inserted int64 // rows whose key the table did not hold
@@ -17,21 +15,7 @@ type MergeCounter interface {
 	MergeCounts() map[string]TableCounts
 }
 
-// add counts n rows affected by a merge statement, by its verb. A
-// statement of another kind (such as a MERGE) counts as updating.
-func (c TableCounts) add(stmt string, n int64) TableCounts {
-	switch verb, _, _ := strings.Cut(strings.TrimSpace(stmt), " "); strings.ToUpper(verb) {
-	case "INSERT":
-		c.Inserted += n
-	case "DELETE":
-		c.Deleted += n
-	default:
-		c.Updated += n
-	}
-	return c
-}
-
-// plus adds o to c.
-func (c TableCounts) plus(o TableCounts) TableCounts {
+// Plus adds o to c.
+func (c TableCounts) Plus(o TableCounts) TableCounts {
 	return TableCounts{Inserted: c.Inserted + o.Inserted, Updated: c.Updated + o.Updated, Deleted: c.Deleted + o.Deleted}
 }

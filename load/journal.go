@@ -11,13 +11,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
 // groupJournal is Multi's write-ahead journal: a directory holding, for each
 // Commit call not yet in every sink, one entry file with its batches
 // (journal_codec.go). Entries are named group-<sequence>.json, so their
-// order is the order of the calls; files being written carry tempMarker in
+// order is the order of the calls; files being written carry durable.TempMarker in
 // their name and are never read. The directory is 0700 and the entries 0600,
 // like the warehouse files.
 //
@@ -40,10 +41,10 @@ const (
 func openGroupJournal(dir string, create bool) (*groupJournal, []string, error) {
 	j := &groupJournal{dir: dir, next: 1}
 	if create {
-		if err := mkdirAll(dir); err != nil {
+		if err := durable.MkdirAll(dir); err != nil {
 			return nil, nil, fmt.Errorf("journal: %w", err)
 		}
-		if err := os.Chmod(dir, parquetDirMode); err != nil {
+		if err := os.Chmod(dir, durable.DirMode); err != nil {
 			return nil, nil, fmt.Errorf("journal: %w", err)
 		}
 	}
@@ -57,7 +58,7 @@ func openGroupJournal(dir string, create bool) (*groupJournal, []string, error) 
 	var entries []string
 	for _, de := range des {
 		name := de.Name()
-		if strings.Contains(name, tempMarker) {
+		if strings.Contains(name, durable.TempMarker) {
 			if err := os.Remove(filepath.Join(dir, name)); err != nil {
 				return nil, nil, fmt.Errorf("journal: remove a half-written entry: %w", err)
 			}
@@ -92,8 +93,8 @@ func (j *groupJournal) path(entry string) string { return filepath.Join(j.dir, e
 // error nothing is left behind.
 func (j *groupJournal) write(batches []schema.Batch) (entry string, err error) {
 	entry = fmt.Sprintf("%s%020d%s", journalPrefix, j.next, journalSuffix)
-	tmp := j.path(tempName(entry))
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, parquetFileMode)
+	tmp := j.path(durable.TempName(entry))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, durable.FileMode)
 	if err != nil {
 		return "", fmt.Errorf("journal: %w", err)
 	}
@@ -106,7 +107,7 @@ func (j *groupJournal) write(batches []schema.Batch) (entry string, err error) {
 	if err := encodeGroup(f, batches); err != nil {
 		return "", err // a *ValueError, or the write's error
 	}
-	if err := f.Chmod(parquetFileMode); err != nil {
+	if err := f.Chmod(durable.FileMode); err != nil {
 		return "", fmt.Errorf("journal: %w", err)
 	}
 	if err := f.Sync(); err != nil {
@@ -118,7 +119,7 @@ func (j *groupJournal) write(batches []schema.Batch) (entry string, err error) {
 	if err := os.Rename(tmp, j.path(entry)); err != nil {
 		return "", fmt.Errorf("journal: %w", err)
 	}
-	if err := syncDir(j.dir); err != nil {
+	if err := durable.SyncDir(j.dir); err != nil {
 		os.Remove(j.path(entry))
 		return "", fmt.Errorf("journal: %w", err)
 	}
@@ -144,7 +145,7 @@ func (j *groupJournal) remove(entry string) error {
 	if err := os.Remove(j.path(entry)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("journal: %w", err)
 	}
-	if err := syncDir(j.dir); err != nil {
+	if err := durable.SyncDir(j.dir); err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
 	return nil

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
-
 	"github.com/syncer/syncer/schema"
 )
 
@@ -82,8 +80,8 @@ func trickyBatches() []schema.Batch {
 // value written: a sink stores the same for both, and got is already of the
 // Go type the schema gives its column (a UTC time, a schema.Decimal, int64).
 func sameValue(c schema.Column, want, got any) bool {
-	w, err1 := ddbValue(c, want)
-	g, err2 := ddbValue(c, got)
+	w, err1 := Value(c, want)
+	g, err2 := Value(c, got)
 	if err1 != nil || err2 != nil {
 		return false
 	}
@@ -93,10 +91,10 @@ func sameValue(c schema.Column, want, got any) bool {
 	case time.Time:
 		gv, ok := got.(time.Time)
 		return ok && wv.Equal(gv) && gv.Location() == time.UTC
-	case duckdb.Decimal:
-		gv := g.(duckdb.Decimal)
+	case schema.Decimal:
+		gv := g.(schema.Decimal)
 		_, isValue := got.(schema.Decimal)
-		return isValue && wv.Scale == gv.Scale && wv.Value.Cmp(gv.Value) == 0
+		return isValue && wv.Scale == gv.Scale && wv.Unscaled.Cmp(gv.Unscaled) == 0
 	default: // string, bool, int64
 		return w == g && g == got
 	}

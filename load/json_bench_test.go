@@ -17,6 +17,8 @@ import (
 
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
+	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -116,7 +118,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.StartTimer()
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: logger})
+			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: logger})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -142,7 +144,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			path := warehousePath(b.TempDir())
-			sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: quiet})
+			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -210,7 +212,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		var phases loadPhases
 		for b.Loop() {
 			dir := b.TempDir()
-			sink, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
+			sink, err := parquet.Open(context.Background(), parquet.Options{Dir: filepath.Join(dir, "dataset"), Logger: quiet})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -358,7 +360,7 @@ func moneyDifferences(b *testing.B, db *sql.DB, oursPath string) int64 {
 
 func countWarehouse(b *testing.B, path string) tableCounts {
 	b.Helper()
-	db, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Second)
+	db, err := ddb.OpenReadOnly(context.Background(), path, time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -373,7 +375,7 @@ func countParquet(b *testing.B, dir string) tableCounts {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(load.ParquetViews(dir)); err != nil {
+	if _, err := db.Exec(ddb.ParquetViews(dir)); err != nil {
 		b.Fatal(err)
 	}
 	return countTables(b, db)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -45,10 +46,11 @@ var _ Sink = (*Multi)(nil)
 type MultiOptions struct {
 	// Journal is the directory of the write-ahead journal, created (0700)
 	// if missing. It is required with two sinks or more, and must be
-	// protected by the first sink's single-writer lock: cmd/syncer uses
-	// JournalDir of the DuckDB file. It holds the rows of at most one
-	// Commit call, the same rows the sinks hold, and only while that call
-	// runs (or after it failed, or the process died during it).
+	// protected by the first sink's single-writer lock: cmd/syncer uses the
+	// primary warehouse's Location.Sidecar("journal"), beside the DuckDB
+	// file. It holds the rows of at most one Commit call, the same rows the
+	// sinks hold, and only while that call runs (or after it failed, or the
+	// process died during it).
 	Journal string
 	// Logger receives the replay notices; nil discards them.
 	Logger *slog.Logger
@@ -65,10 +67,7 @@ func OpenMulti(ctx context.Context, o MultiOptions, sinks ...Sink) (*Multi, erro
 	if o.Journal == "" && len(sinks) > 1 {
 		return nil, errors.New("load: Multi needs a journal directory for two sinks or more")
 	}
-	m := &Multi{sinks: sinks, log: o.Logger}
-	if m.log == nil {
-		m.log = slog.New(slog.DiscardHandler)
-	}
+	m := &Multi{sinks: sinks, log: logs.OrDiscard(o.Logger)}
 	if o.Journal == "" {
 		return m, nil
 	}
@@ -159,8 +158,3 @@ func (m *Multi) Close() error {
 	}
 	return errors.Join(errs...)
 }
-
-// JournalDir is where Multi's journal lives when its first sink is the DuckDB
-// file at dbPath: beside it, as dbPath + ".journal" (like DuckDB's own
-// dbPath + ".wal"), so it moves, is backed up and is protected with the file.
-func JournalDir(dbPath string) string { return dbPath + ".journal" }

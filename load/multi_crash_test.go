@@ -12,7 +12,9 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -67,11 +69,11 @@ func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sin
 	tb.Helper()
 	ctx := context.Background()
 	dbPath, dataset := multiPaths(dir)
-	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath, Logger: quiet, ReleaseBetweenCommits: true})
+	db, err := duckdb.Open(ctx, duckdb.Options{Path: dbPath, Logger: quiet, ReleaseBetweenCommits: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: dataset, Buckets: 4})
+	pq, err := parquet.Open(ctx, parquet.Options{Dir: dataset, Buckets: 4})
 	if err != nil {
 		db.Close()
 		tb.Fatal(err)
@@ -82,7 +84,7 @@ func openMulti(tb testing.TB, dir string, wrap func(i int, s load.Sink) load.Sin
 			sinks[i] = wrap(i, sinks[i])
 		}
 	}
-	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: load.JournalDir(dbPath), Logger: quiet}, sinks...)
+	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: dbPath + ".journal", Logger: quiet}, sinks...)
 	if err != nil {
 		pq.Close()
 		db.Close()
@@ -187,15 +189,15 @@ func killMultiChild(t *testing.T, dir, point string) {
 
 // bothSums returns the checksums of every table in the DuckDB file and in
 // the Parquet dataset (read through the documented glob) under dir.
-func bothSums(t *testing.T, dir string) (duck, parquet map[string]string) {
+func bothSums(t *testing.T, dir string) (duckSums, parquetSums map[string]string) {
 	t.Helper()
 	dbPath, dataset := multiPaths(dir)
-	db, err := load.OpenDuckDBReadOnly(context.Background(), dbPath, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), dbPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	cat, err := load.OpenParquetCatalog(context.Background(), dataset)
+	cat, err := parquet.OpenCatalog(context.Background(), dataset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func bothSums(t *testing.T, dir string) (duck, parquet map[string]string) {
 func snapshotLogins(t *testing.T, dir string, day string) int {
 	t.Helper()
 	dbPath, _ := multiPaths(dir)
-	db, err := load.OpenDuckDBReadOnly(context.Background(), dbPath, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), dbPath, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +266,7 @@ func TestMultiCrash(t *testing.T) {
 				t.Errorf("%d logins have their Day1 snapshot, want %d: the interrupted group was not completed", n, multiCrashAt*multiCrashGroup)
 			}
 			dbPath, _ := multiPaths(dir)
-			if left, _ := os.ReadDir(load.JournalDir(dbPath)); len(left) != 0 {
+			if left, _ := os.ReadDir(dbPath + ".journal"); len(left) != 0 {
 				t.Errorf("the journal still holds %d files", len(left))
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/syncer/syncer/load/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -176,7 +177,7 @@ func TestMultiSecondSinkFails(t *testing.T) {
 func TestMultiFirstSinkFails(t *testing.T) {
 	var log []string
 	a, b := fakes(&log)
-	bad := &ValueError{Batch: 0, Table: "accounts", Row: 0, Err: errNull}
+	bad := &ValueError{Batch: 0, Table: "accounts", Row: 0, Err: ErrNull}
 	a.commit = func(int, []schema.Batch) error { return bad }
 	dir := t.TempDir()
 	m := openFakeMulti(t, dir, a, b)
@@ -224,7 +225,7 @@ func TestMultiReplaysJournalAtOpen(t *testing.T) {
 		t.Fatal("Commit succeeded")
 	}
 	_ = m.Close()
-	torn := filepath.Join(dir, tempName(journalPrefix+"00000000000000000009"+journalSuffix))
+	torn := filepath.Join(dir, durable.TempName(journalPrefix+"00000000000000000009"+journalSuffix))
 	if err := os.WriteFile(torn, []byte(`{"format":1,"batches":[{"run_id":"r","lo`), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 )
 
 // TestReadOnlyOpensCannotWrite runs, on a warehouse and on a Parquet
@@ -26,12 +28,12 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := warehousePath(dir)
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, Logger: quiet})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dataset := filepath.Join(dir, "dataset")
-	pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: dataset})
+	pq, err := parquet.Open(ctx, parquet.Options{Dir: dataset})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,12 +60,12 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 	}
 	listed := files()
 
-	warehouse, err := load.OpenDuckDBReadOnly(ctx, path, time.Second, dataset)
+	warehouse, err := duckdb.OpenReadOnly(ctx, path, time.Second, dataset)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer warehouse.Close()
-	catalog, err := load.OpenParquetCatalog(ctx, dataset)
+	catalog, err := parquet.OpenCatalog(ctx, dataset)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +92,7 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 		db   *sql.DB
 	}{{"warehouse", warehouse}, {"Parquet catalog", catalog}} {
 		for _, q := range writes {
-			err := load.CheckReadOnly(ctx, c.db, q)
+			err := duckdb.CheckReadOnly(ctx, c.db, q)
 			var ro *load.ReadOnlyError
 			if !errors.As(err, &ro) && !strings.Contains(err.Error(), "Permission Error") {
 				t.Errorf("%s: CheckReadOnly(%q) = %v, want it refused", c.name, q, err)
@@ -102,12 +104,12 @@ func TestReadOnlyOpensCannotWrite(t *testing.T) {
 				_, _ = c.db.ExecContext(ctx, q)
 			}
 		}
-		if err := load.CheckReadOnly(ctx, c.db, "SELECT * FROM read_csv('/etc/passwd')"); err == nil {
+		if err := duckdb.CheckReadOnly(ctx, c.db, "SELECT * FROM read_csv('/etc/passwd')"); err == nil {
 			t.Errorf("%s: a query reading /etc/passwd passed", c.name)
 		}
 		for _, q := range []string{"SELECT count(*) FROM accounts", "DESCRIBE accounts", "SHOW TABLES", "SUMMARIZE positions",
 			"FROM read_parquet(" + quote(filepath.ToSlash(dataset)+"/positions/**/*.parquet") + ", hive_partitioning = true)"} {
-			if err := load.CheckReadOnly(ctx, c.db, q); err != nil {
+			if err := duckdb.CheckReadOnly(ctx, c.db, q); err != nil {
 				t.Errorf("%s: CheckReadOnly(%q) = %v, want nil", c.name, q, err)
 			}
 			rows, err := c.db.QueryContext(ctx, q)

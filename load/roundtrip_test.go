@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -31,7 +33,7 @@ func TestRoundTripPayloadSums(t *testing.T) {
 	}
 	files = slices.DeleteFunc(files, isBankingFixture) // TestRoundTripBankingExact loads those
 	dir := t.TempDir()
-	sink := openDuckDB(t, dir).(*load.DuckDB)
+	sink := openDuckDB(t, dir).(*duckdb.Sink)
 	defer sink.Close()
 	checked := 0
 	for _, file := range files {
@@ -248,9 +250,9 @@ func TestRoundTripBankingExact(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	duck := openDuckDB(t, dir).(*load.DuckDB)
+	duck := openDuckDB(t, dir).(*duckdb.Sink)
 	defer duck.Close()
-	pq, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: filepath.Join(dir, "dataset"), Buckets: 4})
+	pq, err := parquet.Open(context.Background(), parquet.Options{Dir: filepath.Join(dir, "dataset"), Buckets: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +270,7 @@ func TestRoundTripBankingExact(t *testing.T) {
 	}
 	defer dataset.Close()
 	dataset.SetMaxOpenConns(1) // the views live in the one in-memory database's connection
-	if _, err := dataset.Exec(load.ParquetViews(filepath.Join(dir, "dataset"))); err != nil {
+	if _, err := dataset.Exec(duckdb.ParquetViews(filepath.Join(dir, "dataset"))); err != nil {
 		t.Fatal(err)
 	}
 
@@ -311,13 +313,13 @@ func checkExactColumns(t *testing.T, db *sql.DB, tbl *schema.Table, batches []sc
 	var cols, keys []string
 	for _, c := range tbl.Columns {
 		if c.Type.Kind == schema.KindDecimal {
-			cols = append(cols, fmt.Sprintf("CAST(%s AS VARCHAR)", schema.QuoteIdent(c.Name)))
+			cols = append(cols, fmt.Sprintf("CAST(%s AS VARCHAR)", duckdb.QuoteIdent(c.Name)))
 		}
 	}
 	for _, k := range tbl.Key {
-		keys = append(keys, fmt.Sprintf("CAST(%s AS VARCHAR)", schema.QuoteIdent(k)))
+		keys = append(keys, fmt.Sprintf("CAST(%s AS VARCHAR)", duckdb.QuoteIdent(k)))
 	}
-	rows, err := db.Query(fmt.Sprintf("SELECT concat_ws('|', %s), %s FROM %s", strings.Join(keys, ", "), strings.Join(cols, ", "), schema.QuoteIdent(tbl.Name)))
+	rows, err := db.Query(fmt.Sprintf("SELECT concat_ws('|', %s), %s FROM %s", strings.Join(keys, ", "), strings.Join(cols, ", "), duckdb.QuoteIdent(tbl.Name)))
 	if err != nil {
 		t.Fatal(err)
 	}

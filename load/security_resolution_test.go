@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
@@ -59,12 +60,12 @@ func securitySinks(t *testing.T, payloads map[string][]byte) map[string]*sql.DB 
 	dbs["duckdb"] = readDuckDB(t, ddir)
 
 	pdir := t.TempDir()
-	p, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: pdir, Buckets: 4, Logger: quiet})
+	p, err := parquet.Open(ctx, parquet.Options{Dir: pdir, Buckets: 4, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	commit(p)
-	if dbs["parquet"], err = load.OpenParquetCatalog(ctx, pdir); err != nil {
+	if dbs["parquet"], err = parquet.OpenCatalog(ctx, pdir); err != nil {
 		t.Fatal(err)
 	}
 	for _, db := range dbs {

@@ -1,6 +1,12 @@
-// Package load writes batches of rows to the warehouse: a DuckDB file, a
-// Parquet dataset, or both. Every sink implements Sink; one conformance suite
-// (loadtest) runs against each.
+// Package load is what every sink of the warehouse shares: the Sink
+// contract; Multi, which commits to several sinks through a write-ahead
+// journal; CheckBatches, Value and FoldRows, which validate a call, check its
+// values and fold its rows to one per key apart from any engine; the Ledger
+// a run and `syncer status` read, and the Reader `syncer sql` queries; the
+// wait for a warehouse another process holds; and the Registry through which
+// the CLI knows the kinds of warehouse (load/duckdb, load/parquet), each a
+// package with its Sink and its Kind. One conformance suite (loadtest) runs
+// against every sink.
 package load
 
 import (

@@ -8,8 +8,8 @@ import (
 )
 
 // This file holds the banking product's payload: the 200 body of
-// GetAccountsDetail (and of its Async poll), as Flinks documents it
-// (flinks-api.md, section 2b). It is read by the same lenient scanner as
+// GetAccountsDetail (and of its Async poll), as Flinks' API reference
+// documents it. It is read by the same lenient scanner as
 // /Investments: wrong types become Problems, unknown members Extra, numbers
 // stay exact text.
 

@@ -4,7 +4,8 @@
 //
 // The top level and the account fields are confirmed by Flinks' documentation.
 // The fields inside Positions, Transactions and Security are ADOPTED, not
-// confirmed (see flinks-api.md): they live only in position.go so they can be
+// confirmed by Flinks' public documentation (the sandbox, extract/flinkstest,
+// serves the adopted shape): they live only in position.go so they can be
 // corrected without touching the rest of the pipeline.
 //
 // Decoding is lenient below the top level: a field of the wrong JSON type, an

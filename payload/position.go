@@ -4,7 +4,8 @@ import "encoding/json"
 
 // This file holds the ADOPTED part of the payload: the fields of Positions,
 // Transactions and Security, which Flinks' public material does not confirm
-// (flinks-api.md). Correct the shape here and nowhere else.
+// (the sandbox, extract/flinkstest, serves this shape). Correct the shape
+// here and nowhere else.
 
 // Position is one holding of an account.
 type Position struct {

@@ -20,7 +20,9 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -313,14 +315,11 @@ func benchDuckDBOnce(b *testing.B, n int, rate float64, every int, latency time.
 		b.Fatal(err)
 	}
 	var slept time.Duration // the loader is the sink's single caller
-	clock := load.Clock{Now: time.Now, Sleep: func(ctx context.Context, d time.Duration) error {
-		slept += d
-		return load.SystemClock.Sleep(ctx, d)
-	}}
+	clock := countingClock{slept: &slept}
 	logins := flinkstest.DemoLogins(1, n)
 	resetPeakRSS()
 	start := time.Now()
-	duck, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: filepath.Join(b.TempDir(), "w.duckdb"),
+	duck, err := duckdb.Open(context.Background(), duckdb.Options{Path: filepath.Join(b.TempDir(), "w.duckdb"),
 		ReleaseBetweenCommits: release, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
@@ -346,4 +345,15 @@ func benchDuckDBOnce(b *testing.B, n int, rate float64, every int, latency time.
 	b.ReportMetric(float64(sink.commits), "commits")
 	b.ReportMetric(float64(client.Requests()), "requests")
 	b.ReportMetric(float64(peakRSS())/(1<<10), "peak-rss-MB")
+}
+
+// countingClock is the real clock, adding up how long its waits were.
+type countingClock struct {
+	clock.Real
+	slept *time.Duration
+}
+
+func (c countingClock) After(d time.Duration) <-chan time.Time {
+	*c.slept += d
+	return c.Real.After(d)
 }

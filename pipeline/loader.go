@@ -20,7 +20,7 @@ import (
 //
 // Receiving and committing are apart: while a group commits, or waits for
 // the warehouse (a DuckDB file released between groups, which an analyst's
-// query holds: see load.DuckDB; the sink waits as long as it takes, since
+// query holds: see duckdb.Sink; the sink waits as long as it takes, since
 // ctx is never cancelled), finished logins keep arriving into a backlog, so
 // the workers go on polling the logins they hold. Only a backlog of
 // maxBacklog logins, which bounds the memory of a long wait, makes the
@@ -141,7 +141,7 @@ func (r *runner) loadFailure(res result, err error) result {
 			out.FlinksCode = s
 		}
 	}
-	out.FinishedAt = r.o.Now().UTC()
+	out.FinishedAt = r.o.Clock.Now().UTC()
 	b := transform.OutcomeBatch(out)
 	// Every product of the login failed with it, so retry asks for them all.
 	pi := schema.SyncLoginProducts.Index("product")

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/transform"
 )
 
@@ -50,14 +52,18 @@ type Options struct {
 	// not block.
 	OnFinished func(Finished)
 
-	// AfterFunc parks a pending login; default time.AfterFunc. Tests and
-	// benchmarks may inject a scaled clock.
-	AfterFunc func(d time.Duration, f func()) Timer
-	// Now is the run's clock; default time.Now.
-	Now func() time.Time
+	// Clock is the run's time: what time it is, and the timers that park
+	// pending logins (clock.Real if nil). Tests and benchmarks may inject a
+	// scaled or gated clock.
+	Clock clock.Clock
 
+	// Logger receives the run's messages (nothing if nil).
 	Logger *slog.Logger
 }
+
+// DefaultConcurrency is the number of workers by default (cmd/syncer's
+// --concurrency too).
+const DefaultConcurrency = 16
 
 // The loader's grouping by default (cmd/syncer's --commit-every and
 // --commit-latency too): a group is committed when it has DefaultCommitEvery
@@ -73,13 +79,10 @@ const (
 	DefaultCommitLatency = 5 * time.Second
 )
 
-// Timer is the part of *time.Timer the scheduler uses.
-type Timer interface{ Stop() bool }
-
 func (o *Options) withDefaults() Options {
 	c := *o
 	if c.Concurrency <= 0 {
-		c.Concurrency = 16
+		c.Concurrency = DefaultConcurrency
 	}
 	if c.MaxActive <= 0 {
 		c.MaxActive = 8 * c.Concurrency
@@ -96,16 +99,9 @@ func (o *Options) withDefaults() Options {
 	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = 2 * time.Second
 	}
-	if c.AfterFunc == nil {
-		c.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	c.Products = extract.Normalize(c.Products)
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
+	c.Logger = logs.OrDiscard(c.Logger)
 	return c
 }
 

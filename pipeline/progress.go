@@ -190,7 +190,7 @@ func (r *runner) snapshot(m *meter, at time.Duration) Progress {
 
 // parkedFor is the longest any parked login still waits for its next step.
 func (r *runner) parkedFor() time.Duration {
-	now := r.o.Now()
+	now := r.o.Clock.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var longest time.Duration
@@ -206,7 +206,7 @@ func (r *runner) startProgress() (stop func()) {
 	if r.o.Progress == nil {
 		return func() {}
 	}
-	start := r.o.Now()
+	start := r.o.Clock.Now()
 	m := newMeter(RateWindow)
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -216,9 +216,9 @@ func (r *runner) startProgress() (stop func()) {
 		for {
 			select {
 			case <-tick.C:
-				r.o.Progress(r.snapshot(m, r.o.Now().Sub(start)))
+				r.o.Progress(r.snapshot(m, r.o.Clock.Now().Sub(start)))
 			case <-quit:
-				r.o.Progress(r.snapshot(m, r.o.Now().Sub(start)))
+				r.o.Progress(r.snapshot(m, r.o.Clock.Now().Sub(start)))
 				return
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
@@ -34,7 +35,7 @@ type task struct {
 	loginID string
 	login   *extract.Login
 	started time.Time
-	timer   Timer
+	timer   clock.Timer
 	due     time.Time // when a parked task's next step is due
 	phase   phase     // where the task is; counters.move changes it
 }
@@ -89,7 +90,7 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 		parked:  make(map[*task]struct{}),
 		over:    make(chan struct{}),
 	}
-	started := o.Now().UTC()
+	started := o.Clock.Now().UTC()
 	// Commits must finish even when the run is interrupted, so the loader's
 	// context is not cancelled with ctx.
 	commitCtx := context.WithoutCancel(ctx)
@@ -129,7 +130,7 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	stopProgress()
 	cause := context.Cause(runCtx) // after the loader's last commit, which may have failed
 
-	sum := r.summary(started, o.Now().UTC())
+	sum := r.summary(started, o.Clock.Now().UTC())
 	record.FinishedAt = sum.FinishedAt
 	record.Succeeded = int64(sum.ByStatus[StatusSucceeded])
 	record.Failed = int64(sum.Committed - sum.ByStatus[StatusSucceeded])
@@ -185,7 +186,7 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 			return
 		}
 		r.open.Add(1)
-		t := &task{loginID: id, started: r.o.Now().UTC()}
+		t := &task{loginID: id, started: r.o.Clock.Now().UTC()}
 		r.stats.move(t, phaseWaiting)
 		login, err := r.client.Begin(id, r.o.productsOf(id)...)
 		if err != nil {
@@ -237,8 +238,8 @@ func (r *runner) park(t *task, wait time.Duration, next phase) {
 	}
 	r.stats.move(t, next)
 	r.parked[t] = struct{}{}
-	t.due = r.o.Now().Add(wait)
-	t.timer = r.o.AfterFunc(wait, func() { r.unpark(t) })
+	t.due = r.o.Clock.Now().Add(wait)
+	t.timer = r.o.Clock.AfterFunc(wait, func() { r.unpark(t) })
 	r.mu.Unlock()
 }
 
@@ -319,7 +320,7 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 // transformOutcome turns a product's data into rows. A body that cannot be
 // used at all rejects the product (a *extract.Error of class Rejected).
 func (r *runner) transformOutcome(loginID string, o extract.Outcome) (schema.Batch, transform.Stats, error) {
-	tctx := transform.Context{RunID: r.o.RunID, LoginID: loginID, SyncedAt: r.o.Now().UTC(), LastRefresh: o.LastRefresh,
+	tctx := transform.Context{RunID: r.o.RunID, LoginID: loginID, SyncedAt: r.o.Clock.Now().UTC(), LastRefresh: o.LastRefresh,
 		KeepAccountNumbers: r.o.KeepAccountNumbers}
 	if o.LastRefresh.IsZero() {
 		r.o.Logger.Warn("Flinks gave no usable Login.LastRefresh; the snapshot is dated by the sync",
@@ -339,7 +340,7 @@ func (r *runner) transformOutcome(loginID string, o extract.Outcome) (schema.Bat
 // productRow is the sync_login_products row of one product's outcome.
 func (r *runner) productRow(loginID string, p extract.Product, err error) schema.Row {
 	po := transform.ProductOutcome{RunID: r.o.RunID, LoginID: loginID, Product: string(p), Status: statusOf(err),
-		FlinksCode: extract.CodeOf(err), FinishedAt: r.o.Now().UTC()}
+		FlinksCode: extract.CodeOf(err), FinishedAt: r.o.Clock.Now().UTC()}
 	if err != nil {
 		po.Error = describe(err)
 	}
@@ -387,7 +388,7 @@ func (r *runner) outcome(t *task, status string, rep extract.Report, err error) 
 	o := transform.LoginOutcome{
 		RunID: r.o.RunID, LoginID: t.loginID, Status: status,
 		FlinksCode: extract.CodeOf(err), Attempts: rep.Attempts, Polls: rep.Polls,
-		StartedAt: t.started, FinishedAt: r.o.Now().UTC(),
+		StartedAt: t.started, FinishedAt: r.o.Clock.Now().UTC(),
 	}
 	if err != nil {
 		o.Error = describe(err)

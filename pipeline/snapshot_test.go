@@ -13,7 +13,8 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // warehouse is a DuckDB warehouse in a temporary directory, for the tests
@@ -30,12 +31,12 @@ func newWarehouse(t *testing.T) *warehouse {
 // run syncs logins from srv into the warehouse, the run's clock reading now.
 func (w *warehouse) run(srv *flinkstest.Server, now time.Time, log *slog.Logger, logins ...string) {
 	w.t.Helper()
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: w.path, Logger: slog.New(slog.DiscardHandler)})
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: w.path, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	defer sink.Close()
-	opts := Options{RunID: "run-" + now.Format("20060102T150405"), Concurrency: 2, Now: func() time.Time { return now }, Logger: log}
+	opts := Options{RunID: "run-" + now.Format("20060102T150405"), Concurrency: 2, Clock: stoppedClock{now: now}, Logger: log}
 	sum, err := Run(context.Background(), fastClient(w.t, srv, nil), sink, logins, opts)
 	if err != nil {
 		w.t.Fatal(err)
@@ -48,7 +49,7 @@ func (w *warehouse) run(srv *flinkstest.Server, now time.Time, log *slog.Logger,
 // read calls fn with the warehouse opened read-only.
 func (w *warehouse) read(fn func(db *sql.DB)) {
 	w.t.Helper()
-	db, err := load.OpenDuckDBReadOnly(context.Background(), w.path, time.Second)
+	db, err := duckdb.OpenReadOnly(context.Background(), w.path, time.Second)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func TestStatusAgesByRefresh(t *testing.T) {
 		if got := w.strings(db, snapshotDates, stale); strings.Join(got, ",") != "2026-01-10" {
 			t.Errorf("snapshot dates %v, want one, 2026-01-10", got)
 		}
-		statuses, err := LoginStatuses(context.Background(), db)
+		statuses, err := LoginStatuses(context.Background(), duckdb.LedgerOf(db))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -193,3 +194,11 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	defer s.mu.Unlock()
 	return s.w.Write(p)
 }
+
+// stoppedClock is the real clock, but for the time, which stays at now.
+type stoppedClock struct {
+	clock.Real
+	now time.Time
+}
+
+func (c stoppedClock) Now() time.Time { return c.now }

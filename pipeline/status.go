@@ -8,7 +8,7 @@ import (
 	"github.com/syncer/syncer/extract"
 )
 
-// Login statuses recorded in sync_logins.status (CONTRACT.md).
+// Login statuses recorded in sync_logins.status (docs/data-dictionary.md).
 const (
 	StatusSucceeded       = "succeeded"
 	StatusFailed          = "failed"

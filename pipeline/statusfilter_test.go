@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/load"
 )
 
 // TestLoginFilter: each criterion given must hold; --login and --login-hash
@@ -16,10 +17,10 @@ import (
 func TestLoginFilter(t *testing.T) {
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	at := func(ago time.Duration) sql.NullTime { return sql.NullTime{Time: now.Add(-ago), Valid: true} }
-	fresh := LoginStatus{LoginID: "fresh", LastStatus: StatusSucceeded, LastSuccess: at(time.Hour), LastRefresh: at(2 * time.Hour)}
-	old := LoginStatus{LoginID: "old", LastStatus: StatusSucceeded, LastSuccess: at(time.Hour), LastRefresh: at(72 * time.Hour)}
-	broken := LoginStatus{LoginID: "broken", LastStatus: StatusFailed, LastSuccess: at(time.Hour), LastRefresh: at(3 * time.Hour)}
-	never := LoginStatus{LoginID: "never", LastStatus: StatusNeedsUserAction}
+	fresh := LoginStatus{LoginRecord: load.LoginRecord{LoginID: "fresh", LastStatus: StatusSucceeded, LastSuccess: at(time.Hour), LastRefresh: at(2 * time.Hour)}}
+	old := LoginStatus{LoginRecord: load.LoginRecord{LoginID: "old", LastStatus: StatusSucceeded, LastSuccess: at(time.Hour), LastRefresh: at(72 * time.Hour)}}
+	broken := LoginStatus{LoginRecord: load.LoginRecord{LoginID: "broken", LastStatus: StatusFailed, LastSuccess: at(time.Hour), LastRefresh: at(3 * time.Hour)}}
+	never := LoginStatus{LoginRecord: load.LoginRecord{LoginID: "never", LastStatus: StatusNeedsUserAction}}
 	all := []LoginStatus{fresh, old, broken, never}
 	full := func(id string) string { s := sha256.Sum256([]byte(id)); return hex.EncodeToString(s[:]) }
 
@@ -67,9 +68,9 @@ func TestRunElapsed(t *testing.T) {
 		want time.Duration
 		ok   bool
 	}{
-		{RunInfo{Status: RunSucceeded, StartedAt: start, FinishedAt: sql.NullTime{Time: start.Add(time.Minute), Valid: true}}, time.Minute, true},
-		{RunInfo{Status: RunRunning, StartedAt: start}, time.Hour, true},
-		{RunInfo{Status: RunFailed, StartedAt: start}, 0, false},
+		{RunInfo{load.RunRecord{Status: RunSucceeded, StartedAt: start, FinishedAt: sql.NullTime{Time: start.Add(time.Minute), Valid: true}}}, time.Minute, true},
+		{RunInfo{load.RunRecord{Status: RunRunning, StartedAt: start}}, time.Hour, true},
+		{RunInfo{load.RunRecord{Status: RunFailed, StartedAt: start}}, 0, false},
 	} {
 		if d, ok := c.run.Elapsed(now); d != c.want || ok != c.ok {
 			t.Errorf("%s: Elapsed = %v, %v; want %v, %v", c.run.Status, d, ok, c.want, c.ok)

@@ -124,7 +124,7 @@ func (r *runner) verdict(sum *Summary, cause error, interrupted bool) verdict {
 // cancelled run never admitted as failed ("interrupted"), so that `syncer
 // retry` finds it: a listed login is never left without an outcome.
 func (r *runner) recordUnadmitted(cause error) {
-	now := r.o.Now().UTC()
+	now := r.o.Clock.Now().UTC()
 	for _, id := range r.unadmitted {
 		out := transform.LoginOutcome{RunID: r.o.RunID, LoginID: id, Status: StatusFailed,
 			Error: "interrupted before the login started: " + cause.Error(), FinishedAt: now}

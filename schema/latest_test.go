@@ -59,7 +59,7 @@ func TestScopeColumns(t *testing.T) {
 	names := func(cols []Column) string {
 		var out []string
 		for _, c := range cols {
-			out = append(out, c.Name+" "+c.Type.DuckDB())
+			out = append(out, c.Name+" "+c.Type.String())
 		}
 		return strings.Join(out, ", ")
 	}

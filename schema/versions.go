@@ -8,9 +8,11 @@ import (
 
 // Version is the schema version this build writes: the highest Column.Since
 // of any table. A warehouse records the version it was last migrated to.
-func Version() int { return versionOf(Tables) }
+func Version() int { return VersionOf(Tables) }
 
-func versionOf(tables []*Table) int {
+// VersionOf is the schema version of the given tables: their highest
+// Column.Since (1 at least).
+func VersionOf(tables []*Table) int {
 	v := 1
 	for _, t := range tables {
 		for _, c := range t.Columns {
@@ -31,8 +33,8 @@ func (t *Table) ColumnsAt(v int) []Column {
 	return cols
 }
 
-// firstVersion is the version that created t: its columns' lowest Since.
-func firstVersion(t *Table) int {
+// FirstVersion is the version that created t: its columns' lowest Since.
+func (t *Table) FirstVersion() int {
 	v := 0
 	for i, c := range t.Columns {
 		if i == 0 || c.Since < v {
@@ -43,7 +45,7 @@ func firstVersion(t *Table) int {
 }
 
 // checkVersions returns what breaks, in tables, the rules on which a
-// migration from one version to the next (MigrationSQL) relies, or nil:
+// migration from one version to the next relies, or nil:
 //
 //   - every column says the version that added it (Since at least 1), and
 //     every version up to the newest added a column (no version skipped);
@@ -61,7 +63,7 @@ func checkVersions(tables []*Table) error {
 			errs = append(errs, fmt.Errorf("%s has no columns", t.Name))
 			continue
 		}
-		created := firstVersion(t)
+		created := t.FirstVersion()
 		for i, c := range t.Columns {
 			added[c.Since] = true
 			switch {
@@ -77,7 +79,7 @@ func checkVersions(tables []*Table) error {
 			}
 		}
 	}
-	for v := 1; v <= versionOf(tables); v++ {
+	for v := 1; v <= VersionOf(tables); v++ {
 		if !added[v] {
 			errs = append(errs, fmt.Errorf("no column is new in schema version %d, yet a later version adds columns: versions follow each other without gaps", v))
 		}

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,8 +10,10 @@ import (
 	"testing"
 )
 
-// TestColumnVersions: the definitions keep the rules MigrationSQL relies on
-// (see checkVersions).
+var update = flag.Bool("update", false, "record the tables of a schema version not yet recorded (testdata/schema_v<N>.sql)")
+
+// TestColumnVersions: the definitions keep the rules a sink's migrations
+// rely on (see checkVersions).
 func TestColumnVersions(t *testing.T) {
 	if err := checkVersions(Tables); err != nil {
 		t.Error(err)
@@ -59,7 +62,7 @@ func TestCheckVersions(t *testing.T) {
 // of that version holds them, are recorded in testdata/schema_v<N>.sql, and
 // a recorded version never changes. A column declared with the version of a
 // warehouse that may already exist (col(2, ...) once version 2 is out) fails
-// here, instead of as a DuckDB binder error in load's tests: MigrationSQL
+// here, instead of as a DuckDB binder error in load's tests: a migration
 // would never add it to such a warehouse. -update writes the record of a
 // version that has none; it never rewrites one.
 func TestReleasedVersions(t *testing.T) {

@@ -101,7 +101,7 @@
 // identify nothing beyond their payload. The table only grows: a link once
 // revealed is kept, and an ambiguity once seen is kept.
 //
-// The views resolve keys warehouse-wide (schema/views.go,
+// The views resolve keys warehouse-wide (load/duckdb/views.go,
 // resolved_security_keys): from a key, follow the aliases to stronger keys,
 // stopping at a key that is ambiguous (it has an alias row to a key no
 // stronger than itself) or has no alias. The key resolves when every walk

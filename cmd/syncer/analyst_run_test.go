@@ -16,7 +16,8 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -26,10 +27,12 @@ import (
 const gatedPoll = time.Hour
 
 // parkGate holds every pending login of a run, parked until its next poll,
-// until the gate opens: an AfterFunc for pipeline.Options that makes "the
-// run has committed what it could and now waits for pending logins" a state
-// a test controls, without sleeping.
+// until the gate opens: a clock for pipeline.Options (real but for the
+// timers that park logins) that makes "the run has committed what it could
+// and now waits for pending logins" a state a test controls, without
+// sleeping.
 type parkGate struct {
+	clock.Real
 	mu      sync.Mutex
 	open    bool
 	waiting []*gateTimer
@@ -42,7 +45,7 @@ type gateTimer struct {
 	fired   bool
 }
 
-func (g *parkGate) afterFunc(d time.Duration, f func()) pipeline.Timer {
+func (g *parkGate) AfterFunc(d time.Duration, f func()) clock.Timer {
 	if d < gatedPoll {
 		return time.AfterFunc(d, f)
 	}
@@ -122,7 +125,7 @@ func startPendingRun(t *testing.T, dir string, logs slog.Handler) *pendingRun {
 		logs = slog.DiscardHandler
 	}
 	log := slog.New(logs)
-	w, err := openWarehouse(context.Background(), &warehouseFlags{db: r.db, lockWait: time.Minute}, log)
+	w, err := openWarehouse(context.Background(), warehouseFlagsOf(t, "--db", r.db, "--lock-wait", "1m"), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +134,7 @@ func startPendingRun(t *testing.T, dir string, logs slog.Handler) *pendingRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := pipeline.Options{RunID: "analyst-run", Command: "sync", Logger: log, AfterFunc: r.gate.afterFunc,
+	opts := pipeline.Options{RunID: "analyst-run", Command: "sync", Logger: log, Clock: r.gate,
 		Products: extract.Products, OnFinished: func(f pipeline.Finished) { r.finished <- f }}
 	go func() {
 		defer close(r.done)
@@ -182,7 +185,7 @@ func TestAnalystQueriesDuringARun(t *testing.T) {
 	r := startPendingRun(t, dir, nil)
 	r.waitFinished(t, len(r.quick)) // the slow logins are parked behind the gate
 
-	db, err := load.OpenDuckDBReadOnly(context.Background(), r.db, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), r.db, 0)
 	if err != nil {
 		t.Fatalf("a read-only open during the run: %v", err)
 	}
@@ -232,7 +235,7 @@ func TestHoldWarehouseReadOnly(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process for TestAnalystReaderDelaysACommit")
 	}
-	db, err := load.OpenDuckDBReadOnly(context.Background(), path, 0)
+	db, err := duckdb.OpenReadOnly(context.Background(), path, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

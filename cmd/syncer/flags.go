@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,35 +13,43 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
 )
 
 var errHelp = pflag.ErrHelp
 
 // warehouseFlags say where the warehouse is; every command that reads or
-// writes it has them.
+// writes it has them. Each registered kind of warehouse (warehouses) adds
+// its own flags and reads them into its Location.
 type warehouseFlags struct {
-	db        string
-	parquet   string
-	noDB      bool
+	locations []load.Location // one per registered kind, in commit order
+	names     []string        // the kinds' flags, in the order they add them
 	lockWait  time.Duration
 	logFormat string
 }
 
 func (w *warehouseFlags) addFlags(fs *pflag.FlagSet, env *environment) {
-	fs.StringVar(&w.db, "db", envOr(env, "SYNCER_DB", "flinks.duckdb"), "the DuckDB warehouse file (env SYNCER_DB)")
-	fs.StringVar(&w.parquet, "parquet", env.getenv("SYNCER_PARQUET"), "also write (or with --no-db, only write) the tables as a Parquet dataset in this directory (env SYNCER_PARQUET)")
-	fs.BoolVar(&w.noDB, "no-db", false, "do not use the DuckDB file; needs --parquet")
-	fs.DurationVar(&w.lockWait, "lock-wait", time.Minute, "how long to wait for a warehouse another process holds, before exit 1")
+	for _, k := range warehouses.Kinds() {
+		kfs := pflag.NewFlagSet(k.Name, pflag.ContinueOnError)
+		w.locations = append(w.locations, k.AddFlags(kfs, env.getenv))
+		kfs.VisitAll(func(f *pflag.Flag) { w.names = append(w.names, f.Name) })
+		fs.AddFlagSet(kfs)
+	}
+	fs.DurationVar(&w.lockWait, "lock-wait", load.DefaultLockWait, "how long to wait for a warehouse another process holds, before exit 1")
 	fs.StringVar(&w.logFormat, "log-format", "text", "log format on stderr: text or json")
 }
 
 func (w *warehouseFlags) validate() error {
-	if w.noDB && w.parquet == "" {
-		return usagef("--no-db needs --parquet DIR")
+	enabled := w.enabled()
+	for _, l := range w.locations {
+		others := len(enabled) > 1 || len(enabled) == 1 && enabled[0] != l
+		if err := l.Validate(others); err != nil {
+			return usagef("%v", err)
+		}
 	}
-	if !w.noDB && w.db == "" {
-		return usagef("--db is empty")
+	if len(enabled) == 0 {
+		return usagef("no warehouse: every kind is turned off")
 	}
 	if w.logFormat != "text" && w.logFormat != "json" {
 		return usagef("--log-format must be text or json, not %q", w.logFormat)
@@ -108,7 +115,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.StringVar(&s.customerID, "customer-id", envOr(env, "FLINKS_CUSTOMER_ID", sandboxCustomerID), "Flinks customer id (env FLINKS_CUSTOMER_ID)")
 	fs.StringVar(&s.secretKeyFile, "secret-key-file", "", "file holding the Flinks secret key; enables GenerateAuthorizeToken (env FLINKS_SECRET_KEY or FLINKS_SECRET_KEY_FILE)")
 	fs.StringVar(&s.apiKeyFile, "api-key-file", "", "file holding the API key sent as x-api-key (env FLINKS_API_KEY or FLINKS_API_KEY_FILE)")
-	fs.IntVar(&s.concurrency, "concurrency", 16, "logins making requests at once (pending logins wait without holding a slot)")
+	fs.IntVar(&s.concurrency, "concurrency", pipeline.DefaultConcurrency, "logins making requests at once (pending logins wait without holding a slot)")
 	fs.Float64Var(&s.rate, "rate", extract.DefaultRate, "most requests per second to Flinks, for the whole run")
 	fs.DurationVar(&s.pollInterval, "poll-interval", extract.DefaultPollInterval, "wait between polls of a pending (202) login (1s by default with --sandbox)")
 	fs.DurationVar(&s.pollTimeout, "poll-timeout", extract.DefaultPollTimeout, "give up on a login still pending this long after its first data call")
@@ -176,25 +183,28 @@ func (s *syncFlags) validate() error {
 	return nil
 }
 
-// parquetDefaults commits in bigger, rarer groups when a Parquet dataset is
-// written: each commit rewrites the partition files it touches, so small
-// frequent groups would rewrite the day's files over and over.
-func (s *syncFlags) parquetDefaults(fs *pflag.FlagSet) {
-	if s.parquet == "" {
-		return
+// commitDefaults commits in the biggest groups, and waits the longest for
+// them, that an enabled warehouse asks for (a Parquet dataset rewrites the
+// partition files each commit touches, so it wants big, rare groups), for
+// the flags the command line does not set.
+func (s *syncFlags) commitDefaults(fs *pflag.FlagSet) {
+	every, latency := 0, time.Duration(0)
+	for _, l := range s.enabled() {
+		e, d := l.CommitDefaults()
+		every, latency = max(every, e), max(latency, d)
 	}
-	if !fs.Changed("commit-every") {
-		s.commitEvery = 1000
+	if every > 0 && !fs.Changed("commit-every") {
+		s.commitEvery = every
 	}
-	if !fs.Changed("commit-latency") {
-		s.commitLatency = 5 * time.Second
+	if latency > 0 && !fs.Changed("commit-latency") {
+		s.commitLatency = latency
 	}
 }
 
 // sandboxDefaults makes a sync against the built-in sandbox show every
 // product the syncer knows (investments and banking) unless --products or
 // SYNCER_PRODUCTS says otherwise: the sandbox is the demonstration, while
-// against Flinks the default stays investments (CONTRACT).
+// against Flinks the default stays investments (README.md, --products).
 func (s *syncFlags) sandboxDefaults(fs *pflag.FlagSet, env *environment) {
 	if s.sandbox && !fs.Changed("products") && env.getenv("SYNCER_PRODUCTS") == "" {
 		s.products = slices.Clone(extract.Products)
@@ -266,28 +276,28 @@ func noArgs(fs *pflag.FlagSet) error {
 	return usagef("unexpected argument %q", arg)
 }
 
-// checkParents refuses a --db or --parquet whose parent directory does not
-// exist: a mistyped path is an error naming it, not a silent mkdir -p. The
-// Parquet dataset's own directory is created if missing.
-func (w *warehouseFlags) checkParents() error {
-	check := func(flag, path string) error {
-		parent := filepath.Dir(path)
-		st, err := os.Stat(parent)
-		switch {
-		case err != nil:
-			return fmt.Errorf("%s %s: the directory %s does not exist (create it first)", flag, path, parent)
-		case !st.IsDir():
-			return fmt.Errorf("%s %s: %s is not a directory", flag, path, parent)
+// enabled returns the warehouses the flags enable, in commit order.
+func (w *warehouseFlags) enabled() []load.Location {
+	var out []load.Location
+	for _, l := range w.locations {
+		if l.Enabled() {
+			out = append(out, l)
 		}
-		return nil
 	}
-	if !w.noDB {
-		if err := check("--db", w.db); err != nil {
+	return out
+}
+
+// primary is the first enabled warehouse (see warehouses); validate makes
+// sure there is one.
+func (w *warehouseFlags) primary() load.Location { return w.enabled()[0] }
+
+// checkParents refuses an enabled warehouse whose parent directory does not
+// exist: a mistyped path is an error naming it, not a silent mkdir -p.
+func (w *warehouseFlags) checkParents() error {
+	for _, l := range w.enabled() {
+		if err := l.CheckParent(); err != nil {
 			return err
 		}
-	}
-	if w.parquet != "" {
-		return check("--parquet", w.parquet)
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/syncer/syncer/transform"
 )
@@ -27,13 +26,9 @@ import (
 // logged or printed.
 const holderKeyEnv = "SYNCER_HOLDER_KEY_FILE"
 
-// holderKeyPath is where the warehouse of w keeps its own holder key.
-func holderKeyPath(w *warehouseFlags) string {
-	if w.noDB {
-		return filepath.Join(w.parquet, "_holder_key")
-	}
-	return w.db + ".holder-key"
-}
+// holderKeyPath is where the warehouse of w keeps its own holder key: a
+// sidecar file of the primary warehouse.
+func holderKeyPath(w *warehouseFlags) string { return w.primary().Sidecar("holder-key") }
 
 // holderKey returns the holder key: SYNCER_HOLDER_KEY_FILE's, else the
 // warehouse's own, made if it has none yet.

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -288,7 +288,7 @@ func TestParquetLockWaitIsHonoured(t *testing.T) {
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
 	pq := filepath.Join(dir, "dataset")
-	held, err := load.OpenParquet(context.Background(), load.ParquetOptions{Dir: pq})
+	held, err := parquet.Open(context.Background(), parquet.Options{Dir: pq})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"syscall"
 )
 
-// Exit statuses (CONTRACT.md).
+// Exit statuses (README.md, "Exit status").
 const (
 	exitOK      = 0 // every login synced
 	exitFailed  = 1 // the run could not proceed

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // The end-to-end tests run the real syncer as a separate process: this test
@@ -64,10 +64,10 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// openWarehouse opens a warehouse file read-only for assertions.
+// openWarehouseRO opens a warehouse file read-only for assertions.
 func openWarehouseRO(t *testing.T, path string) *sql.DB {
 	t.Helper()
-	db, err := load.OpenDuckDBReadOnly(context.Background(), path, time.Second)
+	db, err := duckdb.OpenReadOnly(context.Background(), path, time.Second)
 	if err != nil {
 		t.Fatalf("opening %s: %v", path, err)
 	}

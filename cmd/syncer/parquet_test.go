@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -30,7 +32,7 @@ func TestParquetDatasetMatchesDuckDB(t *testing.T) {
 		}
 	}
 	duck := openWarehouseRO(t, db)
-	cat, err := load.OpenParquetCatalog(context.Background(), pq)
+	cat, err := parquet.OpenCatalog(context.Background(), pq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,15 +84,15 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	dir := t.TempDir()
 	dbPath, pq := filepath.Join(dir, "w.duckdb"), filepath.Join(dir, "dataset")
 	ctx := context.Background()
-	db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: dbPath})
+	db, err := duckdb.Open(ctx, duckdb.Options{Path: dbPath})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: pq})
+	p, err := parquet.Open(ctx, parquet.Options{Dir: pq})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: load.JournalDir(dbPath)}, db, failingSink{p})
+	m, err := load.OpenMulti(ctx, load.MultiOptions{Journal: dbPath + ".journal"}, db, failingSink{p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 		t.Fatalf("sync: want exit 0\n%s", r)
 	}
 	duck := openWarehouseRO(t, dbPath)
-	cat, err := load.OpenParquetCatalog(ctx, pq)
+	cat, err := parquet.OpenCatalog(ctx, pq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +125,7 @@ func TestParquetCatchesUpAfterCrashBetweenSinks(t *testing.T) {
 	if n := queryInt(t, cat, "SELECT count(DISTINCT login_id) FROM positions WHERE login_id LIKE 'login-%'"); n != len(crashed) {
 		t.Errorf("the dataset has the positions of %d of the crashed group's %d logins", n, len(crashed))
 	}
-	if left, err := os.ReadDir(load.JournalDir(dbPath)); err != nil || len(left) != 0 {
+	if left, err := os.ReadDir(dbPath + ".journal"); err != nil || len(left) != 0 {
 		t.Errorf("journal after the run: %d files (%v)", len(left), err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // logged is a syncer started in the background whose JSON log lines (and
@@ -106,7 +106,7 @@ func TestProofAnalystBetweenScheduledRuns(t *testing.T) {
 	if r.code != exitOK || r.stdout == "n\n0\n" {
 		t.Errorf("syncer sql between scheduled runs:\n%s", r)
 	}
-	plain, err := load.OpenDuckDBReadOnly(context.Background(), db, time.Millisecond)
+	plain, err := duckdb.OpenReadOnly(context.Background(), db, time.Millisecond)
 	if err != nil {
 		t.Fatalf("a plain open between scheduled runs: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/parquet"
 )
 
 // crashSink is a warehouse kind the crash property runs against.
@@ -26,7 +26,7 @@ var crashSinks = []crashSink{
 		func(t *testing.T, dir string) *sql.DB { return openWarehouseRO(t, filepath.Join(dir, "w.duckdb")) }},
 	{"parquet", func(dir string) []string { return []string{"--no-db", "--parquet", filepath.Join(dir, "dataset")} },
 		func(t *testing.T, dir string) *sql.DB {
-			db, err := load.OpenParquetCatalog(context.Background(), filepath.Join(dir, "dataset"))
+			db, err := parquet.OpenCatalog(context.Background(), filepath.Join(dir, "dataset"))
 			if err != nil {
 				t.Fatal(err)
 			}

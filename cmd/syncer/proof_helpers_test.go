@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -48,13 +49,13 @@ func dataChecksum(t *testing.T, db *sql.DB, table *schema.Table) string {
 		switch {
 		case slices.Contains(runColumns, c.Name):
 		case slices.Contains(marks, c.Name):
-			fields = append(fields, fmt.Sprintf(`CAST(%s IS NOT NULL AS VARCHAR)`, schema.QuoteIdent(c.Name)))
+			fields = append(fields, fmt.Sprintf(`CAST(%s IS NOT NULL AS VARCHAR)`, duckdb.QuoteIdent(c.Name)))
 		default:
-			fields = append(fields, fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, schema.QuoteIdent(c.Name)))
+			fields = append(fields, fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, duckdb.QuoteIdent(c.Name)))
 		}
 	}
 	q := fmt.Sprintf(`SELECT count(*), coalesce(md5(string_agg(r, chr(10) ORDER BY r)), '')
-		FROM (SELECT DISTINCT concat_ws('|', %s) AS r FROM %s)`, strings.Join(fields, ", "), schema.QuoteIdent(table.Name))
+		FROM (SELECT DISTINCT concat_ws('|', %s) AS r FROM %s)`, strings.Join(fields, ", "), duckdb.QuoteIdent(table.Name))
 	var n int64
 	var sum string
 	if err := db.QueryRow(q).Scan(&n, &sum); err != nil {

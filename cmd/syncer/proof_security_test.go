@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -68,10 +69,10 @@ func cellsContaining(t *testing.T, dir string, needles []string) int {
 	for _, table := range schema.Tables {
 		cells := make([]string, len(table.Columns))
 		for i, c := range table.Columns {
-			cells[i] = fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '')", schema.QuoteIdent(c.Name))
+			cells[i] = fmt.Sprintf("coalesce(CAST(%s AS VARCHAR), '')", duckdb.QuoteIdent(c.Name))
 		}
 		total += queryInt(t, db, fmt.Sprintf(`SELECT count(*) FROM %s, (VALUES %s) AS needle(n) WHERE contains(concat_ws(chr(31), %s), n)`,
-			schema.QuoteIdent(table.Name), strings.Join(values, ", "), strings.Join(cells, ", ")))
+			duckdb.QuoteIdent(table.Name), strings.Join(values, ", "), strings.Join(cells, ", ")))
 	}
 	return total
 }

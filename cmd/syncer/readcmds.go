@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"strings"
@@ -10,20 +9,18 @@ import (
 	"github.com/syncer/syncer/load"
 )
 
-// openReadOnly opens the warehouse for reading: the DuckDB file read-only,
-// or with --no-db the Parquet dataset as views. Nothing run through it can
-// write, attach, install, load or change a setting; it reads no file but
-// the warehouse's and, with --parquet, the dataset's. Waiting for a held
-// file is logged to log.
-func openReadOnly(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*sql.DB, error) {
-	if f.noDB {
-		return load.OpenParquetCatalog(ctx, f.parquet)
-	}
+// openReadOnly opens the primary warehouse for reading: the DuckDB file
+// read-only, or with --no-db the Parquet dataset as views. Nothing run
+// through it can write, attach, install, load or change a setting; it reads
+// no file but the warehouse's and the other enabled warehouses' (with
+// --parquet, the dataset's). Waiting for a held file is logged to log.
+func openReadOnly(ctx context.Context, f *warehouseFlags, log *slog.Logger) (load.Reader, error) {
+	enabled := f.enabled()
 	var readDirs []string
-	if f.parquet != "" {
-		readDirs = append(readDirs, f.parquet)
+	for _, l := range enabled[1:] {
+		readDirs = append(readDirs, l.ReadDirs()...)
 	}
-	return load.OpenDuckDBReader(ctx, load.ReaderOptions{Path: f.db, LockWait: f.lockWait, ReadDirs: readDirs, Logger: log})
+	return enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, ReadDirs: readDirs, Logger: log})
 }
 
 func runSQL(ctx context.Context, env *environment, args []string) error {
@@ -46,24 +43,38 @@ func runSQL(ctx context.Context, env *environment, args []string) error {
 	if *format != "table" && *format != "csv" && *format != "json" {
 		return usagef("--format must be table, csv or json")
 	}
-	db, err := openReadOnly(ctx, &f, f.logger(env.stderr))
+	rd, err := openReadOnly(ctx, &f, f.logger(env.stderr))
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := load.CheckReadOnly(ctx, db, fs.Arg(0)); err != nil {
-		var ro *load.ReadOnlyError
-		if errors.As(err, &ro) {
-			return usagef("%v", err)
+	defer rd.Close()
+	res, err := rd.Query(ctx, fs.Arg(0))
+	var ro *load.ReadOnlyError
+	switch {
+	case errors.As(err, &ro):
+		return usagef("%v", err)
+	case err != nil:
+		return err
+	case *format == "json":
+		return writeJSONRows(env.stdout, res.Columns(), res.Len(), res.AppendJSON)
+	}
+	return resultTable(res).write(env.stdout, strings.Replace(*format, "table", "text", 1))
+}
+
+// resultTable lays a query's result out as a table: its columns, numbers
+// right-aligned, each value as text.
+func resultTable(res load.Result) *table {
+	cols := res.Columns()
+	t := &table{header: cols, right: make([]bool, len(cols))}
+	for i := range cols {
+		t.right[i] = res.Numeric(i)
+	}
+	for row := range res.Len() {
+		cells := make([]string, len(cols))
+		for col := range cells {
+			cells[col] = res.Text(row, col)
 		}
-		return err
+		t.add(cells...)
 	}
-	res, err := query(ctx, db, fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	if *format == "json" {
-		return res.writeJSON(env.stdout)
-	}
-	return res.table().write(env.stdout, strings.Replace(*format, "table", "text", 1))
+	return t
 }

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // holdEnvCmd makes TestHoldWarehouseHelper, re-executed as a subprocess,
@@ -26,7 +26,7 @@ func TestHoldWarehouseHelper(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process of TestReadCommandsLogThroughSlog")
 	}
-	sink, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: path, Logger: slog.New(slog.DiscardHandler)})
+	sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

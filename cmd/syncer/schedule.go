@@ -75,7 +75,7 @@ func runSchedule(ctx context.Context, env *environment, args []string) error {
 	if err := f.validate(); err != nil {
 		return err
 	}
-	f.parquetDefaults(fs)
+	f.commitDefaults(fs)
 	f.sandboxDefaults(fs, env)
 	// Every configuration mistake surfaces now, before the first tick.
 	ids, err := gatherLogins(f.loginsFile, f.logins, env.stdin)
@@ -234,13 +234,13 @@ func (s *scheduler) loginFinished(f pipeline.Finished) {
 // read-only once the run has closed it, for the stale-logins gauge and the
 // status page. A failure is logged and keeps the previous figures.
 func (s *scheduler) readFreshness(ctx context.Context) {
-	db, err := openReadOnly(ctx, &s.f.warehouseFlags, s.log)
+	rd, err := openReadOnly(ctx, &s.f.warehouseFlags, s.log)
 	if err != nil {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return
 	}
-	defer db.Close()
-	logins, err := pipeline.LoginStatuses(ctx, db)
+	defer rd.Close()
+	logins, err := pipeline.LoginStatuses(ctx, rd)
 	if err != nil {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return

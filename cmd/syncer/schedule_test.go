@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/extract/flinkstest"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -107,7 +107,7 @@ func TestScheduleRunsSkipsAndStops(t *testing.T) {
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("schedule did not exit cleanly on SIGTERM: %v", err)
 	}
-	w, err := load.OpenDuckDB(context.Background(), load.DuckDBOptions{Path: db, LockWait: time.Millisecond})
+	w, err := duckdb.Open(context.Background(), duckdb.Options{Path: db, LockWait: time.Millisecond})
 	if err != nil {
 		t.Fatalf("the warehouse is still held after schedule stopped: %v", err)
 	}

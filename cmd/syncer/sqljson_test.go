@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"math/big"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	duckdb "github.com/duckdb/duckdb-go/v2"
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/schema"
 )
@@ -21,7 +19,7 @@ import (
 func craftWarehouse(t *testing.T, path string, batches ...schema.Batch) {
 	t.Helper()
 	ctx := context.Background()
-	sink, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: path, Logger: slog.New(slog.DiscardHandler)})
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,39 +117,9 @@ func TestSQLCSVAndTableStayExact(t *testing.T) {
 	}
 }
 
-// TestValueTexts: decimals keep every digit of their scale and their sign,
-// intervals read as ISO 8601, repeated column names become unique as
-// DuckDB names a subquery's columns.
-func TestValueTexts(t *testing.T) {
-	for _, c := range []struct {
-		unscaled string
-		scale    uint8
-		want     string
-	}{
-		{"123456789012345678000000000000000", 18, "123456789012345.678000000000000000"},
-		{"-1", 3, "-0.001"},
-		{"0", 2, "0.00"},
-		{"42", 0, "42"},
-		{"-170141183460469231731687303715884105727", 10, "-17014118346046923173168730371.5884105727"},
-	} {
-		v, _ := new(big.Int).SetString(c.unscaled, 10)
-		if got := decimalText(duckdb.Decimal{Width: 38, Scale: c.scale, Value: v}); got != c.want {
-			t.Errorf("decimalText(%s, scale %d) = %s, want %s", c.unscaled, c.scale, got, c.want)
-		}
-	}
-	for _, c := range []struct {
-		iv   duckdb.Interval
-		want string
-	}{
-		{duckdb.Interval{}, "PT0S"},
-		{duckdb.Interval{Months: 14, Days: 3, Micros: 4*3_600_000_000 + 5*60_000_000 + 6_500_000}, "P1Y2M3DT4H5M6.5S"},
-		{duckdb.Interval{Days: -1}, "P-1D"},
-		{duckdb.Interval{Micros: 1}, "PT0.000001S"},
-	} {
-		if got := intervalText(c.iv); got != c.want {
-			t.Errorf("intervalText(%+v) = %s, want %s", c.iv, got, c.want)
-		}
-	}
+// TestUniqueNames: repeated column names become unique as DuckDB names a
+// subquery's columns.
+func TestUniqueNames(t *testing.T) {
 	if got := uniqueNames([]string{"a", "a", "a_1", "b", "a"}); !slices.Equal(got, []string{"a", "a_1", "a_1_1", "b", "a_2"}) {
 		t.Errorf("uniqueNames = %v", got)
 	}

@@ -140,18 +140,18 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 	if err := f.validate(fs, log); err != nil {
 		return err
 	}
-	db, err := openReadOnly(ctx, &f.warehouseFlags, log)
+	rd, err := openReadOnly(ctx, &f.warehouseFlags, log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	logins, err := pipeline.LoginStatuses(ctx, db)
+	defer rd.Close()
+	logins, err := pipeline.LoginStatuses(ctx, rd)
 	if err != nil {
 		return err
 	}
 	var recent []pipeline.RunInfo
 	if f.format != "csv" {
-		if recent, err = pipeline.RecentRuns(ctx, db, f.runs); err != nil {
+		if recent, err = pipeline.RecentRuns(ctx, rd, f.runs); err != nil {
 			return err
 		}
 	}

@@ -20,15 +20,15 @@ import (
 // failed data-quality checks and the commands to run next.
 func printSummary(w io.Writer, s *pipeline.Summary, counts map[string]load.TableCounts, f *syncFlags, next []nextStep) {
 	fmt.Fprintf(w, "run %s: %s in %s, %d requests\n", s.RunID, s.Status, s.Wall().Round(time.Millisecond), s.Requests)
-	if !f.noDB {
-		fmt.Fprintf(w, "warehouse: %s", f.db)
-		if f.parquet != "" {
-			fmt.Fprintf(w, " and Parquet dataset %s", f.parquet)
+	for i, l := range f.enabled() {
+		what, where := l.Describe()
+		if i == 0 {
+			fmt.Fprintf(w, "%s: %s", what, where)
+		} else {
+			fmt.Fprintf(w, " and %s %s", what, where)
 		}
-		fmt.Fprintln(w)
-	} else {
-		fmt.Fprintf(w, "Parquet dataset: %s\n", f.parquet)
 	}
+	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	st := &table{header: []string{"login status", "logins"}, right: []bool{false, true}}
 	for _, status := range pipeline.Statuses {
@@ -116,8 +116,9 @@ type rerun struct {
 }
 
 // rerunFlags collects, from a sync's flags, those given on its command line
-// that a next command needs too. Secrets are never among them.
-func rerunFlags(fs *pflag.FlagSet) rerun {
+// that a next command needs too: the warehouse flags named (those the
+// warehouses' kinds added) and the Flinks ones. Secrets are never among them.
+func rerunFlags(fs *pflag.FlagSet, warehouse []string) rerun {
 	var r rerun
 	add := func(to *[]string, names ...string) {
 		for _, name := range names {
@@ -132,7 +133,7 @@ func rerunFlags(fs *pflag.FlagSet) rerun {
 			}
 		}
 	}
-	add(&r.warehouse, "db", "parquet", "no-db")
+	add(&r.warehouse, warehouse...)
 	add(&r.flinks, "sandbox", "base-url", "instance")
 	return r
 }

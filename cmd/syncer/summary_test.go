@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/pflag"
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
@@ -310,8 +311,13 @@ func TestTextSummaryGroupsFailures(t *testing.T) {
 		Quality:   []pipeline.QualityGroup{{Check: "value_reconciles", Failed: 3, Logins: 2}},
 		StartedAt: time.Date(2025, 3, 14, 2, 0, 0, 0, time.UTC), FinishedAt: time.Date(2025, 3, 14, 2, 0, 5, 0, time.UTC)}
 	var b bytes.Buffer
-	f := &syncFlags{warehouseFlags: warehouseFlags{db: "w.duckdb"}}
-	printSummary(&b, s, map[string]load.TableCounts{"accounts": {Inserted: 12}}, f, nextSteps(s, rerun{warehouse: []string{"--db", "w.duckdb"}}))
+	var f syncFlags
+	fs := pflag.NewFlagSet("sync", pflag.ContinueOnError)
+	f.addFlags(fs, &environment{getenv: func(string) string { return "" }}, false)
+	if err := fs.Parse([]string{"--db", "w.duckdb"}); err != nil {
+		t.Fatal(err)
+	}
+	printSummary(&b, s, map[string]load.TableCounts{"accounts": {Inserted: 12}}, &f, nextSteps(s, rerun{warehouse: []string{"--db", "w.duckdb"}}))
 	out := b.String()
 	for _, want := range []string{
 		"failed             RETRY_LATER          2  aaaaaaaaaaaa, bbbbbbbbbbbb",

@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 
@@ -66,15 +64,8 @@ func givenOrKnown(ids []string, f *syncFlags) loginSource {
 }
 
 // warehouseExists reports whether the warehouse the flags name is there
-// (the DuckDB file, or with --no-db the Parquet dataset).
-func (w *warehouseFlags) warehouseExists() bool {
-	path := w.db
-	if w.noDB {
-		path = w.parquet
-	}
-	_, err := os.Stat(path)
-	return err == nil
-}
+// (the primary one: the DuckDB file, or with --no-db the Parquet dataset).
+func (w *warehouseFlags) warehouseExists() bool { return w.primary().Exists() }
 
 func runBackfill(ctx context.Context, env *environment, args []string) error {
 	var f syncFlags
@@ -135,7 +126,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 		return err
 	}
 	started := time.Now()
-	f.parquetDefaults(fs)
+	f.commitDefaults(fs)
 	f.sandboxDefaults(fs, env)
 	if env.isTerminal {
 		// Logs and the live progress line share stderr (liveLine).
@@ -164,7 +155,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	}
 	var next []nextStep
 	if sum != nil {
-		next = nextSteps(sum, rerunFlags(fs))
+		next = nextSteps(sum, rerunFlags(fs, f.names))
 	}
 	return report(env, f, command, started, sum, counts, next, runExit(sum, err))
 }
@@ -187,7 +178,7 @@ func report(env *environment, f *syncFlags, command string, started time.Time, s
 	return err
 }
 
-// runExit maps a run's outcome to the exit status of CONTRACT.md.
+// runExit maps a run's outcome to its exit status (README.md, "Exit status").
 func runExit(sum *pipeline.Summary, err error) error {
 	var ue *usageError
 	switch {
@@ -245,7 +236,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		OnFinished: onFinished,
 	}
 	if command == "retry" {
-		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.catalog); err != nil {
+		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.ledger); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -276,7 +267,7 @@ func (w *warehouse) newRunID(ctx context.Context, flag, command string) (string,
 		}
 		return id, nil
 	}
-	taken, err := pipeline.RunExists(ctx, w.catalog, flag)
+	taken, err := w.ledger.RunExists(ctx, flag)
 	if err != nil {
 		return "", err
 	}
@@ -330,12 +321,12 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 	return cfg, closeSandbox, nil
 }
 
-// warehouse is the open destination of a run and the catalog it reads
+// warehouse is the open destination of a run and the ledger it reads
 // known logins from.
 type warehouse struct {
 	sink    load.Sink
-	catalog *sql.DB
-	counter load.MergeCounter // the DuckDB sink, when there is one
+	ledger  load.Ledger
+	counter load.MergeCounter // the first sink that counts its merges (DuckDB), if any
 	close   func() error
 	// holderSecret keys account_holders.holder_key (see holderkey.go).
 	holderSecret transform.HolderSecret
@@ -344,72 +335,67 @@ type warehouse struct {
 func (w *warehouse) Close() error { return w.close() }
 
 func (w *warehouse) knownLogins(ctx context.Context) ([]string, error) {
-	return pipeline.KnownLogins(ctx, w.catalog)
+	return w.ledger.KnownLogins(ctx)
 }
 
 func (w *warehouse) retryCandidates(ctx context.Context) ([]string, error) {
-	return pipeline.RetryCandidates(ctx, w.catalog)
+	return pipeline.RetryCandidates(ctx, w.ledger)
 }
 
-// openWarehouse opens the DuckDB file (waiting for its lock) and/or the
-// Parquet dataset, as the flags say, behind one load.Multi, which completes
-// from its journal (beside the DuckDB file) a commit a crash left in only
-// one of them. Closing the warehouse closes the Multi, hence every sink, once.
+// openWarehouse opens every warehouse the flags enable (the DuckDB file,
+// waiting for its lock, and/or the Parquet dataset), in commit order,
+// behind one load.Multi, which completes from its journal (a sidecar of the
+// primary warehouse, beside the DuckDB file) a commit a crash left in only
+// some of them. Closing the warehouse closes the Multi, hence every sink,
+// once.
 //
-// The DuckDB file is released between commit groups
-// (load.DuckDBOptions.ReleaseBetweenCommits), so analysts can query it
-// during a run; the run keeps its writer lease throughout. w.catalog is the
-// DuckDB sink's database, valid until the first commit of the run: read the
-// catalog (known logins, retry candidates, run ids) before pipeline.Run.
+// The run reads its ledger (known logins, retry candidates, run ids)
+// through the primary sink when it can, else through the primary
+// warehouse's reader: the DuckDB sink holds its writer lease for the whole
+// run and its file only while a commit group commits (so analysts can
+// query during a run), and reads the ledger through the file it takes
+// back. Read the ledger before pipeline.Run, not during it.
 func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*warehouse, error) {
+	if err := f.checkParents(); err != nil {
+		return nil, err
+	}
 	var sinks []load.Sink
 	closeSinks := func() {
 		for i := len(sinks) - 1; i >= 0; i-- {
 			_ = sinks[i].Close()
 		}
 	}
-	w := &warehouse{}
-	journal := ""
-	if err := f.checkParents(); err != nil {
-		return nil, err
-	}
-	var duck *load.DuckDB
-	if !f.noDB {
-		db, err := load.OpenDuckDB(ctx, load.DuckDBOptions{Path: f.db, LockWait: f.lockWait, Logger: log, ReleaseBetweenCommits: true})
-		if err != nil {
-			return nil, err
-		}
-		sinks = append(sinks, db)
-		duck, journal, w.counter = db, load.JournalDir(f.db), db
-	}
-	if f.parquet != "" {
-		pq, err := load.OpenParquet(ctx, load.ParquetOptions{Dir: f.parquet, LockWait: f.lockWait, Logger: log})
+	enabled := f.enabled()
+	for _, l := range enabled {
+		s, err := l.Open(ctx, load.OpenOptions{LockWait: f.lockWait, Logger: log})
 		if err != nil {
 			closeSinks()
 			return nil, err
 		}
-		sinks = append(sinks, pq)
+		sinks = append(sinks, s)
 	}
-	sink, err := load.OpenMulti(ctx, load.MultiOptions{Journal: journal, Logger: log}, sinks...)
+	w := &warehouse{}
+	for _, s := range sinks {
+		if c, ok := s.(load.MergeCounter); ok && w.counter == nil {
+			w.counter = c
+		}
+	}
+	sink, err := load.OpenMulti(ctx, load.MultiOptions{Journal: enabled[0].Sidecar("journal"), Logger: log}, sinks...)
 	if err != nil {
 		closeSinks()
 		return nil, err
 	}
 	w.sink, w.close = sink, sink.Close
-	if duck != nil {
-		// After OpenMulti: a replay of its journal commits, and so releases the file.
-		if w.catalog, err = duck.DB(ctx); err != nil {
-			_ = sink.Close()
-			return nil, err
-		}
+	if l, ok := sinks[0].(load.Ledgered); ok {
+		w.ledger = l.Ledger()
 		return w, nil
 	}
-	cat, err := load.OpenParquetCatalog(ctx, f.parquet)
+	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log})
 	if err != nil {
 		_ = sink.Close()
 		return nil, err
 	}
-	w.catalog = cat
-	w.close = func() error { return errors.Join(cat.Close(), sink.Close()) }
+	w.ledger = rd
+	w.close = func() error { return errors.Join(rd.Close(), sink.Close()) }
 	return w, nil
 }

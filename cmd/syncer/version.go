@@ -5,7 +5,7 @@ import (
 	"runtime/debug"
 	"sync"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // buildInfo says what this binary is: `syncer version` prints it and the
@@ -20,7 +20,7 @@ type buildInfo struct {
 
 // currentBuild reads the binary's build information once.
 var currentBuild = sync.OnceValue(func() buildInfo {
-	b := buildInfo{Version: "(devel)", GoVersion: runtime.Version(), DuckDB: load.DuckDBLibraryVersion()}
+	b := buildInfo{Version: "(devel)", GoVersion: runtime.Version(), DuckDB: duckdb.LibraryVersion()}
 	info, ok := debug.ReadBuildInfo()
 	if !ok {
 		return b

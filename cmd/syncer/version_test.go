@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
 )
 
 // TestVersion: `syncer version` and `syncer --version` print the module
 // version, the Go version and the DuckDB library's; `--format json` prints
 // them as one JSON object.
 func TestVersion(t *testing.T) {
-	want := []string{"syncer", currentBuild().Version, runtime.Version(), load.DuckDBLibraryVersion()}
+	want := []string{"syncer", currentBuild().Version, runtime.Version(), duckdb.LibraryVersion()}
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		r := runInProcess(t, args...)
 		if r.code != exitOK {

@@ -53,7 +53,7 @@ type reply struct {
 	err    error // transport or body read error
 }
 
-// flinksError decodes an error body; fields tells which members were present.
+// errorBody decodes an error body; fields tells which members were present.
 func (r reply) errorBody(t testing.TB) (code string, fields []string) {
 	t.Helper()
 	var m map[string]json.RawMessage

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -45,14 +46,14 @@ func checksum(db *sql.DB, table, loginID string) (string, error) {
 	}
 	fields := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
-		fields[i] = fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, schema.QuoteIdent(c.Name))
+		fields[i] = fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, duckdb.QuoteIdent(c.Name))
 	}
 	keys := make([]string, len(t.Key))
 	for i, k := range t.Key {
-		keys[i] = schema.QuoteIdent(k)
+		keys[i] = duckdb.QuoteIdent(k)
 	}
 	query := fmt.Sprintf(`SELECT count(*), coalesce(md5(string_agg(concat_ws('|', %s), chr(10) ORDER BY %s)), '') FROM %s`,
-		strings.Join(fields, ", "), strings.Join(keys, ", "), schema.QuoteIdent(t.Name))
+		strings.Join(fields, ", "), strings.Join(keys, ", "), duckdb.QuoteIdent(t.Name))
 	var args []any
 	if loginID != "" {
 		query += " WHERE login_id = ?"

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -82,9 +83,9 @@ func (s *suite) checksums(t testing.TB, dir string) (sums map[string]string) {
 				if i > 0 {
 					keys += ", "
 				}
-				keys += schema.QuoteIdent(k)
+				keys += duckdb.QuoteIdent(k)
 			}
-			dup := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT %s FROM %s GROUP BY %s HAVING count(*) > 1)", keys, schema.QuoteIdent(tbl.Name), keys))
+			dup := queryInt(t, db, fmt.Sprintf("SELECT count(*) FROM (SELECT %s FROM %s GROUP BY %s HAVING count(*) > 1)", keys, duckdb.QuoteIdent(tbl.Name), keys))
 			if dup != 0 {
 				t.Errorf("%s holds %d keys more than once", tbl.Name, dup)
 			}

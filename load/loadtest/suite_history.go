@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -117,13 +118,13 @@ func rowText(tb testing.TB, db *sql.DB, t *schema.Table, exclude []string, key .
 	var fields, conds []string
 	for _, c := range t.Columns {
 		if !slices.Contains(exclude, c.Name) {
-			fields = append(fields, fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, schema.QuoteIdent(c.Name)))
+			fields = append(fields, fmt.Sprintf(`coalesce(CAST(%s AS VARCHAR), '\N')`, duckdb.QuoteIdent(c.Name)))
 		}
 	}
 	for _, k := range t.Key[:len(key)] {
-		conds = append(conds, schema.QuoteIdent(k)+" = ?")
+		conds = append(conds, duckdb.QuoteIdent(k)+" = ?")
 	}
-	q := fmt.Sprintf("SELECT concat_ws('|', %s) FROM %s WHERE %s", strings.Join(fields, ", "), schema.QuoteIdent(t.Name), strings.Join(conds, " AND "))
+	q := fmt.Sprintf("SELECT concat_ws('|', %s) FROM %s WHERE %s", strings.Join(fields, ", "), duckdb.QuoteIdent(t.Name), strings.Join(conds, " AND "))
 	var s string
 	if err := db.QueryRow(q, key...).Scan(&s); err != nil && err != sql.ErrNoRows {
 		tb.Fatalf("%s: %v", q, err)
@@ -137,10 +138,10 @@ func instant(tb testing.TB, db *sql.DB, t *schema.Table, column string, key ...a
 	tb.Helper()
 	var conds []string
 	for _, k := range t.Key[:len(key)] {
-		conds = append(conds, schema.QuoteIdent(k)+" = ?")
+		conds = append(conds, duckdb.QuoteIdent(k)+" = ?")
 	}
 	return queryString(tb, db, fmt.Sprintf("SELECT strftime(%s, '%%Y-%%m-%%dT%%H:%%M:%%S.%%fZ') FROM %s WHERE %s",
-		schema.QuoteIdent(column), schema.QuoteIdent(t.Name), strings.Join(conds, " AND ")), key...)
+		duckdb.QuoteIdent(column), duckdb.QuoteIdent(t.Name), strings.Join(conds, " AND ")), key...)
 }
 
 // stamp renders an instant as instant does.

@@ -1,0 +1,292 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/schema"
+)
+
+// makeStaging creates t's staging tables in the writer's session, unless
+// they are there: each session (one per taking of the file) makes those of
+// the tables it stages, when it first stages them.
+func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
+	if d.staging[t.Name] {
+		return nil
+	}
+	for _, stmt := range stagingSQL(t) {
+		if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
+		}
+	}
+	d.staging[t.Name] = true
+	return nil
+}
+
+// Commit makes batches visible in one transaction: all of them or, when it
+// returns an error, none: see load.Sink. With ReleaseBetweenCommits it takes the
+// file first, waiting for readers as long as ctx allows, and releases it
+// when it returns (see Sink).
+func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
+	if d.closed {
+		return errors.New("load: Commit on a closed DuckDB sink")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := load.CheckBatches(batches); err != nil {
+		return err
+	}
+	if err := d.acquire(ctx); err != nil {
+		return err
+	}
+	if d.o.ReleaseBetweenCommits {
+		defer d.releaseFile()
+	}
+	return d.commit(ctx, batches)
+}
+
+// commit stages and merges batches through the held file.
+func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
+	start := time.Now()
+	if err := d.clearStaging(ctx); err != nil {
+		return err
+	}
+	rows := 0
+	for _, t := range schema.Tables {
+		n, err := d.stage(ctx, t, batches)
+		if err != nil {
+			return err
+		}
+		rows += n
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	staged := time.Now()
+	if err := d.merge(ctx); err != nil {
+		return err
+	}
+	d.keepWALPrivate()
+	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "staging", staged.Sub(start), "merge", time.Since(staged))
+	return nil
+}
+
+// clearStaging empties the staging tables the previous Commit used.
+func (d *Sink) clearStaging(ctx context.Context) error {
+	for name := range d.staged {
+		t := schema.Lookup(name)
+		if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+stageName(t)); err != nil {
+			return err
+		}
+		if t.Scoped() {
+			if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+scopeName(t)); err != nil {
+				return err
+			}
+		}
+		delete(d.staged, name)
+	}
+	return nil
+}
+
+// stage appends t's rows (reduced to one per key) and scopes over every
+// batch to its staging tables, converting and checking each value, and
+// returns the number of rows staged.
+func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
+	n, scopes := 0, 0
+	for _, b := range batches {
+		n += len(b.Rows[t.Name])
+		scopes += len(b.Scopes[t.Name])
+	}
+	if n == 0 && scopes == 0 {
+		return 0, nil
+	}
+	if err := d.makeStaging(ctx, t); err != nil {
+		return 0, err
+	}
+	d.staged[t.Name] = 1
+	var rounds []int
+	if t.Merge == schema.Latest {
+		rounds, d.staged[t.Name] = load.LatestRounds(t, batches)
+	}
+	rows := load.FoldRows(t, batches)
+	err := d.conn.Raw(func(dc any) error {
+		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
+			return err
+		}
+		if t.Scoped() {
+			return d.appendScopes(dc.(driver.Conn), t, batches, rounds)
+		}
+		return nil
+	})
+	return len(rows), err
+}
+
+// withAppender opens an Appender on a staging table and hands it to fill;
+// the rows reach the table when the Appender closes without error.
+func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) (err error) {
+	a, err := duckdb.NewAppender(dc, "temp", "main", table)
+	if err != nil {
+		return fmt.Errorf("staging %s: %w", table, err)
+	}
+	defer func() {
+		if cerr := a.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("staging %s: %w", table, cerr)
+		}
+	}()
+	return fill(a)
+}
+
+func (d *Sink) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow) error {
+	return withAppender(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
+		vals := make([]driver.Value, len(t.Columns))
+		if t.Merge == schema.Latest {
+			vals = append(vals, nil) // _r
+		}
+		for _, r := range rows {
+			b := batches[r.Batch]
+			for ci, c := range t.Columns {
+				v, err := stageValue(c, r.Values[ci])
+				if err != nil {
+					return &load.ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
+				}
+				vals[ci] = v
+			}
+			if t.Merge == schema.Latest {
+				vals[len(t.Columns)] = int32(r.Round)
+			}
+			if err := a.AppendRow(vals...); err != nil {
+				return fmt.Errorf("staging %s: %w", t.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// appendScopes stages the scope tuples of the call's batches: for a
+// ReplaceScope table the distinct tuples (load.ReplacedScopes), for a Latest table the
+// declared ones with their batch's round (rounds[batch]).
+func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
+	cols := t.ScopeColumns()
+	perBatch := declaredScopes(t, batches)
+	if t.Merge == schema.ReplaceScope {
+		perBatch = load.ReplacedScopes(t, batches)
+	}
+	return withAppender(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
+		seen := map[string]bool{}
+		for bi, tuples := range perBatch {
+			for ti, tuple := range tuples {
+				k := load.Key(tuple)
+				if rounds != nil {
+					k = fmt.Sprint(rounds[bi]) + "\x00" + k
+				}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				vals := make([]driver.Value, len(tuple), len(tuple)+1)
+				for i, v := range tuple {
+					dv, err := stageValue(cols[i], v)
+					if err == nil && dv == nil {
+						err = load.ErrNull
+					}
+					if err != nil {
+						return &load.ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
+					}
+					vals[i] = dv
+				}
+				if rounds != nil {
+					vals = append(vals, int32(rounds[bi]))
+				}
+				if err := a.AppendRow(vals...); err != nil {
+					return fmt.Errorf("staging %s scopes: %w", t.Name, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// declaredScopes returns, per batch, the scope tuples it declares for t.
+func declaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
+	out := make([][][]any, len(batches))
+	for bi, b := range batches {
+		for _, tuple := range b.Scopes[t.Name] {
+			out[bi] = append(out[bi], tuple)
+		}
+	}
+	return out
+}
+
+// merge runs every staged table's merge statements in one transaction, and
+// once it commits adds the rows they affected to the sink's MergeCounts.
+func (d *Sink) merge(ctx context.Context) error {
+	tx, err := d.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	counts := map[string]load.TableCounts{}
+	for _, t := range schema.Tables {
+		for round := range d.staged[t.Name] {
+			for _, stmt := range tableMergeSQL(t, round) {
+				res, err := tx.ExecContext(ctx, stmt)
+				if err != nil {
+					return fmt.Errorf("merging %s: %w", t.Name, err)
+				}
+				if n, err := res.RowsAffected(); err == nil {
+					counts[t.Name] = countStatement(counts[t.Name], stmt, n)
+				}
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("committing to %s: %w", d.path, err)
+	}
+	for name, c := range counts {
+		d.counts[name] = d.counts[name].Plus(c)
+	}
+	return nil
+}
+
+// MergeCounts says what the commits since Open did to each table; see
+// load.MergeCounter.
+func (d *Sink) MergeCounts() map[string]load.TableCounts {
+	out := make(map[string]load.TableCounts, len(d.counts))
+	for name, c := range d.counts {
+		out[name] = c
+	}
+	return out
+}
+
+// keepWALPrivate tightens the WAL's mode should it have been created
+// readable by others despite privateFiles (a umask changed behind it).
+func (d *Sink) keepWALPrivate() {
+	if st, err := os.Stat(d.path + ".wal"); err == nil && st.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(d.path+".wal", 0o600); err != nil {
+			d.logger.Warn("cannot make the WAL private", "path", d.path+".wal", "err", err)
+		}
+	}
+}
+
+// countStatement adds to c the n rows a merge statement affected, by its
+// verb. A statement of another kind (such as a MERGE) counts as updating.
+func countStatement(c load.TableCounts, stmt string, n int64) load.TableCounts {
+	switch verb, _, _ := strings.Cut(strings.TrimSpace(stmt), " "); strings.ToUpper(verb) {
+	case "INSERT":
+		c.Inserted += n
+	case "DELETE":
+		c.Deleted += n
+	default:
+		c.Updated += n
+	}
+	return c
+}
