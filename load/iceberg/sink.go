@@ -195,8 +195,8 @@ type preparedTable struct {
 	filter iceberg.BooleanExpression
 	tx     *table.Transaction
 	schema *iceberg.Schema // the table's, as of tx's snapshot
-	dir    string   // scratch directory of this merge
-	merged []string // the merged rows' Parquet files
+	dir    string          // scratch directory of this merge
+	merged []string        // the merged rows' Parquet files
 }
 
 // prepare stages the batches' rows of t, reads the rows they may touch
