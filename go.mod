@@ -8,6 +8,7 @@ require (
 	github.com/prometheus/client_golang v1.25.0
 	github.com/robfig/cron/v3 v3.0.1
 	github.com/spf13/pflag v1.1.0
+	github.com/twmb/murmur3 v1.1.8
 	golang.org/x/sync v0.24.0
 	golang.org/x/term v0.39.0
 )

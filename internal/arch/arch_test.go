@@ -25,12 +25,14 @@ const module = "github.com/syncer/syncer/"
 // (load/duckdb, load/parquet) -> load. Nothing imports cmd or pipeline;
 // pipeline knows no sink, only load's interfaces; transform imports neither
 // load nor extract. internal/clock and internal/logs, leaves, are open to
-// all. A new package must be added here, with its place.
+// all; internal/shard, a leaf, serves cmd/syncer. A new package must be
+// added here, with its place.
 var allowed = map[string][]string{
 	"schema":                {},
 	"payload":               {"schema"},
 	"internal/clock":        {},
 	"internal/logs":         {},
+	"internal/shard":        {},
 	"extract":               {"payload", "internal/clock", "internal/logs"},
 	"extract/flinkstest":    {},
 	"transform":             {"payload", "schema"},
@@ -41,7 +43,7 @@ var allowed = map[string][]string{
 	"load/loadtest":         {"load", "load/duckdb", "schema", "transform"},
 	"pipeline":              {"extract", "transform", "load", "schema", "payload", "internal/clock", "internal/logs"},
 	"cmd/syncer": {"pipeline", "extract", "extract/flinkstest", "transform", "load", "load/duckdb", "load/parquet",
-		"schema", "payload", "internal/clock", "internal/logs"},
+		"schema", "payload", "internal/clock", "internal/logs", "internal/shard"},
 }
 
 // packages returns the module's package directories, relative to the root.
