@@ -83,3 +83,25 @@ func TestPostgresPassFile(t *testing.T) {
 	}
 	conn.Close(t.Context())
 }
+
+// TestParallelNew: tests running in parallel each get their own bucket and
+// database.
+func TestParallelNew(t *testing.T) {
+	s3env, pg := lakeenv.S3(t), lakeenv.Postgres(t)
+	var buckets, dbs [8]string
+	t.Run("group", func(t *testing.T) {
+		for i := range 8 {
+			t.Run(strconv.Itoa(i), func(t *testing.T) {
+				t.Parallel()
+				buckets[i], dbs[i] = s3env.NewBucket(t), pg.NewDatabase(t)
+			})
+		}
+	})
+	seen := map[string]bool{}
+	for _, name := range append(buckets[:], dbs[:]...) {
+		if seen[name] {
+			t.Errorf("%q given twice", name)
+		}
+		seen[name] = true
+	}
+}
