@@ -104,6 +104,7 @@ type syncFlags struct {
 
 	loginsFile string
 	logins     []string
+	shard      shardFlags // --shard, --shards
 
 	format string // the summary's: text or json (sync, backfill, retry); "" for schedule
 }
@@ -136,6 +137,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 		fs.StringVar(&s.loginsFile, "logins", "", "file of LoginIds, one per line ('#' comments and blank lines ignored; '-' reads stdin)")
 		fs.StringArrayVar(&s.logins, "login", nil, "a LoginId to sync (repeatable)")
 	}
+	s.shard.addFlags(fs, env)
 }
 
 // addFormatFlag adds --format, the summary's format, for the commands that
@@ -169,6 +171,12 @@ func (s *syncFlags) validate() error {
 		return usagef("--commit-latency must be positive")
 	case s.transactionDays != 90 && s.transactionDays != 365:
 		return usagef("--transaction-days must be 90 or 365, not %d", s.transactionDays)
+	}
+	if err := s.shard.validate(); err != nil {
+		return err
+	}
+	if err := s.shard.checkRunID(s.runID); err != nil {
+		return err
 	}
 	products, err := extract.ParseProducts(s.productsText)
 	if err != nil {

@@ -230,9 +230,9 @@ func (s *scheduler) loginFinished(f pipeline.Finished) {
 	}
 }
 
-// readFreshness reads every login's freshness from the warehouse, opened
-// read-only once the run has closed it, for the stale-logins gauge and the
-// status page. A failure is logged and keeps the previous figures.
+// readFreshness reads every login's freshness (every login of the shard,
+// with one) from the warehouse, opened read-only once the run has closed
+// it, for the stale-logins gauge and the status page. A failure is logged and keeps the previous figures.
 func (s *scheduler) readFreshness(ctx context.Context) {
 	rd, err := openReadOnly(ctx, &s.f.warehouseFlags, s.log)
 	if err != nil {
@@ -245,7 +245,7 @@ func (s *scheduler) readFreshness(ctx context.Context) {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return
 	}
-	s.metrics.setStale(s.history.setLogins(logins, time.Now()))
+	s.metrics.setStale(s.history.setLogins(ofShard(logins, s.f.shard.spec), time.Now()))
 }
 
 // handler serves /metrics, /healthz and the status page on /.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/syncer/syncer/internal/shard"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -51,6 +52,7 @@ type statusFlags struct {
 	runs       int
 	format     string
 	staleAfter time.Duration
+	shard      shardFlags // --shard, --shards: only that shard's logins
 }
 
 // hexPrefix is what --login-hash accepts: hex digits of a LoginId's SHA-256.
@@ -65,6 +67,7 @@ func (s *statusFlags) addFlags(fs *pflag.FlagSet, env *environment) {
 	fs.StringArrayVar(&s.loginHash, "login-hash", nil, "show only the login whose hash (as logs name it) starts with these hex digits (repeatable)")
 	fs.IntVar(&s.runs, "runs", 10, "how many recent runs to show")
 	fs.StringVar(&s.format, "format", "table", "output format: table, json (logins and runs, typed) or csv (logins only)")
+	s.shard.addFlags(fs, env)
 }
 
 // validate checks the flags once parsed; it logs the deprecated
@@ -79,6 +82,9 @@ func (s *statusFlags) validate(fs *pflag.FlagSet, log *slog.Logger) error {
 		return err
 	}
 	if err := s.warehouseFlags.validate(); err != nil {
+		return err
+	}
+	if err := s.shard.validate(); err != nil {
 		return err
 	}
 	if s.stale.legacy > 0 {
@@ -171,15 +177,22 @@ func runStatus(ctx context.Context, env *environment, args []string) error {
 type statusReport struct {
 	now        time.Time
 	staleAfter time.Duration
-	total      int                    // registered logins
+	shard      shard.Spec             // the shard shown; the zero Spec for all logins
+	registered int                    // registered logins, in every shard
+	total      int                    // registered logins of the shard
 	stale      int                    // of them stale
 	failed     int                    // of them whose last attempt did not succeed
 	logins     []pipeline.LoginStatus // those the filters pass
 	runs       []pipeline.RunInfo
 }
 
-func newStatusReport(all []pipeline.LoginStatus, runs []pipeline.RunInfo, f *statusFlags, now time.Time) *statusReport {
-	r := &statusReport{now: now, staleAfter: f.staleAfter, total: len(all), runs: runs}
+// newStatusReport is the report of the logins of f's shard (all of them
+// when unsharded) that f's filters pass, with their counts, and of runs.
+// The runs are every shard's: their ids name their shard, and a shard's
+// operator wants to see whether the others ran.
+func newStatusReport(registered []pipeline.LoginStatus, runs []pipeline.RunInfo, f *statusFlags, now time.Time) *statusReport {
+	all := ofShard(registered, f.shard.spec)
+	r := &statusReport{now: now, staleAfter: f.staleAfter, shard: f.shard.spec, registered: len(registered), total: len(all), runs: runs}
 	for _, s := range all {
 		if s.Stale(now, f.staleAfter) {
 			r.stale++
@@ -192,6 +205,21 @@ func newStatusReport(all []pipeline.LoginStatus, runs []pipeline.RunInfo, f *sta
 		}
 	}
 	return r
+}
+
+// ofShard returns the logins of the shard, in their order (all of them for
+// the zero Spec).
+func ofShard(logins []pipeline.LoginStatus, spec shard.Spec) []pipeline.LoginStatus {
+	if !spec.Sharded() {
+		return logins
+	}
+	var out []pipeline.LoginStatus
+	for _, l := range logins {
+		if spec.Has(l.LoginID) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // maxErrorText is the most of an error the text table shows; csv and json
@@ -223,6 +251,9 @@ func (r *statusReport) loginsTable(short bool) *table {
 
 // writeText writes the counts, the logins shown and the last runs.
 func (r *statusReport) writeText(w io.Writer, f *statusFlags) error {
+	if r.shard.Sharded() {
+		fmt.Fprintf(w, "shard %s: %d of %d logins\n", r.shard, r.total, r.registered)
+	}
 	fmt.Fprintf(w, "%d logins, %d stale (data not refreshed within %s), %d whose last attempt did not succeed\n",
 		r.total, r.stale, r.staleAfter, r.failed)
 	if f.filtered() {
@@ -255,6 +286,7 @@ func (r *statusReport) writeText(w io.Writer, f *statusFlags) error {
 type statusJSON struct {
 	GeneratedAt       time.Time   `json:"generated_at"`
 	StaleAfterSeconds float64     `json:"stale_after_seconds"`
+	Shard             *string     `json:"shard"` // "I/N" with --shard or --shards (the logins and counts are that shard's), else null
 	LoginsTotal       int         `json:"logins_total"`
 	LoginsStale       int         `json:"logins_stale"`
 	LoginsFailed      int         `json:"logins_failed"`
@@ -301,7 +333,7 @@ type runJSON struct {
 }
 
 func (r *statusReport) json() statusJSON {
-	out := statusJSON{GeneratedAt: r.now.UTC(), StaleAfterSeconds: seconds(r.staleAfter),
+	out := statusJSON{GeneratedAt: r.now.UTC(), StaleAfterSeconds: seconds(r.staleAfter), Shard: shardOrNil(r.shard),
 		LoginsTotal: r.total, LoginsStale: r.stale, LoginsFailed: r.failed,
 		Logins: make([]loginJSON, 0, len(r.logins)), Runs: make([]runJSON, 0, len(r.runs))}
 	for _, s := range r.logins {

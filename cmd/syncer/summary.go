@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/syncer/syncer/internal/shard"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
 	"github.com/syncer/syncer/schema"
@@ -19,7 +20,11 @@ import (
 // what its merges did to each table; then come the failures by cause, the
 // failed data-quality checks and the commands to run next.
 func printSummary(w io.Writer, s *pipeline.Summary, counts map[string]load.TableCounts, f *syncFlags, next []nextStep) {
-	fmt.Fprintf(w, "run %s: %s in %s, %d requests\n", s.RunID, s.Status, s.Wall().Round(time.Millisecond), s.Requests)
+	of := ""
+	if f.shard.spec.Sharded() {
+		of = " (shard " + f.shard.spec.String() + ")"
+	}
+	fmt.Fprintf(w, "run %s%s: %s in %s, %d requests\n", s.RunID, of, s.Status, s.Wall().Round(time.Millisecond), s.Requests)
 	for i, l := range f.enabled() {
 		what, where := l.Describe()
 		if i == 0 {
@@ -113,6 +118,7 @@ type nextStep struct {
 // and (for retry) to reach the same Flinks.
 type rerun struct {
 	warehouse, flinks []string
+	shard             []string // the run's shard, resolved (shardFlags.rerun)
 }
 
 // rerunFlags collects, from a sync's flags, those given on its command line
@@ -163,12 +169,12 @@ func nextSteps(s *pipeline.Summary, r rerun) []nextStep {
 		retryable += s.ByStatus[status]
 	}
 	if retryable > 0 {
-		steps = append(steps, nextStep{Command: command("retry", r.warehouse, r.flinks),
+		steps = append(steps, nextStep{Command: command("retry", r.warehouse, r.flinks, r.shard),
 			Reason: fmt.Sprintf("%d %s failed for a retryable reason (%s): retry syncs %s again",
 				retryable, plural(retryable, "login", "logins"), strings.Join(pipeline.RetryableStatuses, ", "), plural(retryable, "it", "them"))})
 	}
 	if s.Committed > s.ByStatus[pipeline.StatusSucceeded] {
-		steps = append(steps, nextStep{Command: command("status", []string{"--failed"}, r.warehouse),
+		steps = append(steps, nextStep{Command: command("status", []string{"--failed"}, r.warehouse, r.shard),
 			Reason: "lists each login that did not succeed, with its cause"})
 	}
 	if n := s.ByStatus[pipeline.StatusNeedsUserAction]; n > 0 {
@@ -183,6 +189,7 @@ func nextSteps(s *pipeline.Summary, r rerun) []nextStep {
 type runReport struct {
 	Command         string               `json:"command"`
 	RunID           *string              `json:"run_id"` // null when no run started
+	Shard           *string              `json:"shard"`  // "I/N" (--shard, --shards), null when unsharded
 	Status          string               `json:"status"` // sync_runs.status, or failed, or nothing_to_retry
 	ExitCode        int                  `json:"exit_code"`
 	Error           *string              `json:"error"` // null unless the run could not proceed
@@ -287,6 +294,16 @@ func reportRows(s *pipeline.Summary, counts map[string]load.TableCounts) map[str
 		out[t.Name] = r
 	}
 	return out
+}
+
+// shardOrNil is a shard as the JSON reports give it: "I/N", or null when
+// unsharded.
+func shardOrNil(s shard.Spec) *string {
+	if !s.Sharded() {
+		return nil
+	}
+	str := s.String()
+	return &str
 }
 
 // rfc3339 is t in UTC, to the millisecond.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/internal/shard"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/pipeline"
 	"github.com/syncer/syncer/transform"
@@ -106,15 +107,16 @@ func runRetry(ctx context.Context, env *environment, args []string) error {
 	return syncCommand(ctx, env, fs, &f, "retry", func(ctx context.Context, w *warehouse) ([]string, error) {
 		ids, err := w.retryCandidates(ctx)
 		if err == nil && len(ids) == 0 {
-			return nil, errNothingToRetry
+			return nil, fmt.Errorf("%w: no login's last attempt ended failed or timed_out", errNothingToRetry)
 		}
 		return ids, err
 	})
 }
 
-// errNothingToRetry ends a retry that finds no retryable login: it syncs
-// nothing, says so and exits 0.
-var errNothingToRetry = errors.New("nothing to retry: no login's last attempt ended failed or timed_out")
+// errNothingToRetry ends a retry that finds no retryable login (in its
+// shard, with one): it syncs nothing, says so (the error wrapping it says
+// why) and exits 0.
+var errNothingToRetry = errors.New("nothing to retry")
 
 // loginSource decides which LoginIds a run syncs, once the warehouse is open.
 type loginSource func(ctx context.Context, w *warehouse) ([]string, error)
@@ -147,7 +149,7 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	if errors.Is(err, errNothingToRetry) {
 		if f.format == "json" {
 			rep := newRunReport(command, started, nil, nil, nil, exitOK, nil)
-			rep.Status = statusNothingToRetry
+			rep.Status, rep.Shard = statusNothingToRetry, shardOrNil(f.shard.spec)
 			return rep.write(env.stdout)
 		}
 		fmt.Fprintln(env.stdout, err)
@@ -155,7 +157,9 @@ func syncCommand(ctx context.Context, env *environment, fs *pflag.FlagSet, f *sy
 	}
 	var next []nextStep
 	if sum != nil {
-		next = nextSteps(sum, rerunFlags(fs, f.names))
+		r := rerunFlags(fs, f.names)
+		r.shard = f.shard.rerun()
+		next = nextSteps(sum, r)
 	}
 	return report(env, f, command, started, sum, counts, next, runExit(sum, err))
 }
@@ -169,7 +173,9 @@ func report(env *environment, f *syncFlags, command string, started time.Time, s
 	switch {
 	case errors.As(err, &ue):
 	case f.format == "json":
-		if werr := newRunReport(command, started, sum, counts, next, codeOf(err), err).write(env.stdout); werr != nil && err == nil {
+		rep := newRunReport(command, started, sum, counts, next, codeOf(err), err)
+		rep.Shard = shardOrNil(f.shard.spec)
+		if werr := rep.write(env.stdout); werr != nil && err == nil {
 			return &exitError{code: exitFailed, err: fmt.Errorf("writing the summary: %w", werr)}
 		}
 	case sum != nil:
@@ -211,7 +217,11 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 			err = fmt.Errorf("closing the warehouse: %w", cerr)
 		}
 	}()
-	logins, err := source(ctx, w)
+	listed, err := source(ctx, w)
+	if err != nil {
+		return nil, nil, err
+	}
+	logins, err := shardLogins(listed, f.shard.spec, command, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,7 +231,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		}
 		log.Info("holder key", "fingerprint", w.holderSecret.Fingerprint())
 	}
-	runID, err := w.newRunID(ctx, f.runID, command)
+	runID, err := w.newRunID(ctx, f.runID, command, &f.shard)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -258,23 +268,44 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 // newRunID returns the id of the run about to start: --run-id, which must
 // not be in sync_runs already (a reused id would overwrite that run's
 // ledger), or, for schedule or without --run-id, a new one (prefixed with
-// --run-id for schedule).
-func (w *warehouse) newRunID(ctx context.Context, flag, command string) (string, error) {
+// --run-id for schedule). A shard's run id ends with the shard's suffix
+// (shardFlags.runID), added unless --run-id has it.
+func (w *warehouse) newRunID(ctx context.Context, flag, command string, s *shardFlags) (string, error) {
 	if flag == "" || command == "schedule" {
 		id := newRunID(time.Now())
 		if flag != "" {
 			id = flag + "-" + id
 		}
-		return id, nil
+		return s.runID(id), nil
 	}
-	taken, err := w.ledger.RunExists(ctx, flag)
+	id := s.runID(flag)
+	taken, err := w.ledger.RunExists(ctx, id)
 	if err != nil {
 		return "", err
 	}
 	if taken {
-		return "", usagef("--run-id %q is already in sync_runs: each run needs its own id (reusing it would overwrite that run's ledger)", flag)
+		return "", usagef("--run-id %q is already in sync_runs: each run needs its own id (reusing it would overwrite that run's ledger)", id)
 	}
-	return flag, nil
+	return id, nil
+}
+
+// shardLogins narrows the LoginIds a run would sync to its shard's, in
+// their order, and logs how many it selected of how many. A shard that
+// selects none of them is an empty run, which succeeds: an Indexed Job's
+// pod whose shard is empty tonight (fewer logins than shards, or a skewed
+// list) must not fail the Job, and the run recorded under the shard's id
+// shows that the shard ran. For retry, though, an empty shard has nothing
+// to retry (errNothingToRetry), as an unsharded retry without candidates.
+func shardLogins(listed []string, spec shard.Spec, command string, log *slog.Logger) ([]string, error) {
+	if !spec.Sharded() {
+		return listed, nil
+	}
+	logins := spec.Filter(listed)
+	log.Info("shard selected its logins", "shard", spec.String(), "selected", len(logins), "of", len(listed))
+	if len(logins) == 0 && command == "retry" {
+		return nil, fmt.Errorf("%w in shard %s: none of the %d logins to retry is in it", errNothingToRetry, spec, len(listed))
+	}
+	return logins, nil
 }
 
 // newRunID returns a sortable, unique run id: the start time and a random suffix.

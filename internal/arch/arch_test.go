@@ -25,12 +25,16 @@ const module = "github.com/syncer/syncer/"
 // (load/duckdb, load/parquet) -> load. Nothing imports cmd or pipeline;
 // pipeline knows no sink, only load's interfaces; transform imports neither
 // load nor extract. internal/clock and internal/logs, leaves, are open to
-// all. A new package must be added here, with its place.
+// all; internal/shard, a leaf, serves cmd/syncer. internal/lakeenv starts
+// test servers: for tests only (testOnly). A new package must be added
+// here, with its place.
 var allowed = map[string][]string{
 	"schema":                {},
+	"internal/lakeenv":      {},
 	"payload":               {"schema"},
 	"internal/clock":        {},
 	"internal/logs":         {},
+	"internal/shard":        {},
 	"extract":               {"payload", "internal/clock", "internal/logs"},
 	"extract/flinkstest":    {},
 	"transform":             {"payload", "schema"},
@@ -41,8 +45,11 @@ var allowed = map[string][]string{
 	"load/loadtest":         {"load", "load/duckdb", "schema", "transform"},
 	"pipeline":              {"extract", "transform", "load", "schema", "payload", "internal/clock", "internal/logs"},
 	"cmd/syncer": {"pipeline", "extract", "extract/flinkstest", "transform", "load", "load/duckdb", "load/parquet",
-		"schema", "payload", "internal/clock", "internal/logs"},
+		"schema", "payload", "internal/clock", "internal/logs", "internal/shard"},
 }
+
+// testOnly are the packages of the module that only tests may import.
+var testOnly = []string{"internal/lakeenv"}
 
 // packages returns the module's package directories, relative to the root.
 func packages(t *testing.T) (root string, dirs []string) {
@@ -71,7 +78,8 @@ func packages(t *testing.T) (root string, dirs []string) {
 }
 
 // TestImportDirections: no package imports one it may not (see allowed),
-// and only load/duckdb links the DuckDB driver.
+// no non-test file imports a testOnly package, and only load/duckdb links
+// the DuckDB driver.
 func TestImportDirections(t *testing.T) {
 	root, dirs := packages(t)
 	for _, dir := range dirs {
@@ -88,7 +96,12 @@ func TestImportDirections(t *testing.T) {
 			if strings.HasPrefix(imp, "github.com/duckdb/") && dir != "load/duckdb" {
 				t.Errorf("%s imports %s: only load/duckdb speaks to DuckDB", dir, imp)
 			}
-			if rel, ours := strings.CutPrefix(imp, module); ours && !slices.Contains(ok, rel) {
+			rel, ours := strings.CutPrefix(imp, module)
+			if ours && slices.Contains(testOnly, rel) {
+				t.Errorf("%s imports %s, which only tests may import", dir, rel)
+				continue
+			}
+			if ours && !slices.Contains(ok, rel) {
 				t.Errorf("%s imports %s, which it may not (allowed: %v)", dir, rel, ok)
 			}
 		}
