@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -81,6 +83,9 @@ const maxAttempts = 20
 
 // Open opens (creating if need be) the namespace and tables in the catalog.
 func Open(ctx context.Context, o Options) (*Sink, error) {
+	if err := privateRoot(o.Warehouse); err != nil {
+		return nil, err
+	}
 	l, err := openCatalog(ctx, o.Catalog, o.Warehouse)
 	if err != nil {
 		return nil, err
@@ -100,6 +105,20 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 		return nil, fmt.Errorf("iceberg: %w", err)
 	}
 	return s, nil
+}
+
+// privateRoot creates a file:// warehouse's directory 0700 if it is
+// missing: the files iceberg-go writes inside are 0644, and the directory
+// keeps them from other users. (An object store's access is its policy's.)
+func privateRoot(warehouseURI string) error {
+	u, err := url.Parse(warehouseURI)
+	if err != nil || u.Scheme != "file" {
+		return nil
+	}
+	if err := os.Mkdir(u.Path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("iceberg: %w", err)
+	}
+	return nil
 }
 
 // Close releases the catalog, the merge engine and the scratch directory.
