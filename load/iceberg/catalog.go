@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -25,6 +26,8 @@ import (
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // s3:// warehouses
 	_ "github.com/jackc/pgx/v5/stdlib"             // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"                         // the "sqlite" database/sql driver
+
+	"github.com/syncer/syncer/internal/clock"
 )
 
 // Namespace is the Iceberg namespace that holds the warehouse's tables:
@@ -127,7 +130,7 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 	if u.Scheme == "sqlite" {
 		_ = os.Chmod(u.Path, 0o600)
 	}
-	cat, err := sqlcat.NewCatalog(catalogName, db, dialect, storeProperties(warehouseURI))
+	cat, err := newCatalog(ctx, db, dialect, storeProperties(warehouseURI))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
@@ -138,6 +141,23 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 		return nil, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)
 	}
 	return l, nil
+}
+
+// newCatalog opens the SQL catalog on db, creating its tables if need be.
+// Several syncers starting at once on a new PostgreSQL catalog race to
+// create them, and PostgreSQL may refuse the loser's CREATE TABLE IF NOT
+// EXISTS with a unique violation (SQLSTATE 23505, on pg_type): that one
+// tries again, and finds the tables made.
+func newCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (*sqlcat.Catalog, error) {
+	for attempt := 1; ; attempt++ {
+		cat, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
+		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "SQLSTATE 23505") {
+			return cat, err
+		}
+		if err := clock.Sleep(ctx, clock.Real{}, time.Duration(attempt)*100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
 }
 
 // storeProperties are the catalog properties that place the tables and
