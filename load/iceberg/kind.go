@@ -115,3 +115,13 @@ func (l *location) Open(ctx context.Context, o load.OpenOptions) (load.Sink, err
 func (l *location) OpenReader(ctx context.Context, _ load.ReadOptions) (load.Reader, error) {
 	return openReader(ctx, l.warehouse, l.catalog)
 }
+
+// URIs returns the warehouse and catalog URIs of a Location of this Kind,
+// and false for a Location of another kind.
+func URIs(l load.Location) (warehouse, catalog string, ok bool) {
+	il, ok := l.(*location)
+	if !ok {
+		return "", "", false
+	}
+	return il.warehouse, il.catalog, true
+}
