@@ -123,6 +123,7 @@ func privateRoot(warehouseURI string) error {
 
 // Close releases the catalog, the merge engine and the scratch directory.
 func (s *Sink) Close() error {
+	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load())
 	err := s.engine.Close()
 	if cerr := s.lake.Close(); err == nil {
 		err = cerr
