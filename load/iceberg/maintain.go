@@ -52,7 +52,8 @@ type TableMaintenance struct {
 // Maintain compacts each table's small data files, expires its snapshots
 // older than ExpireAfter (always keeping the current one) and deletes the
 // files under its location that no snapshot names and that are older than
-// OrphanAge (those of failed commits). It is safe while syncers commit: a
+// OrphanAge (those of failed commits, and those only expired snapshots
+// named). It is safe while syncers commit: a
 // compaction that loses the race to a commit plans again on the new
 // snapshot, and a commit that loses the race to a compaction merges again.
 func Maintain(ctx context.Context, o MaintainOptions) ([]TableMaintenance, error) {
@@ -158,7 +159,7 @@ func compact(ctx context.Context, l *lake, t *schema.Table, target int64, m *Tab
 }
 
 // expire expires the table's snapshots older than after, keeping the
-// current one, and deletes the files only they named.
+// current one.
 func expire(ctx context.Context, l *lake, t *schema.Table, after time.Duration, m *TableMaintenance) error {
 	for attempt := 1; ; attempt++ {
 		tbl, err := l.cat.LoadTable(ctx, identifier(t))
@@ -167,7 +168,11 @@ func expire(ctx context.Context, l *lake, t *schema.Table, after time.Duration, 
 		}
 		before := len(tbl.Metadata().Snapshots())
 		tx := tbl.NewTransaction()
-		if err := tx.ExpireSnapshots(table.WithOlderThan(after), table.WithRetainLast(1)); err != nil {
+		// The files only expired snapshots named are left to the orphan
+		// pass, which deletes them once older than OrphanAge: deleting
+		// them at once would race readers still on those snapshots (and
+		// another maintenance pass deleting the same files).
+		if err := tx.ExpireSnapshots(table.WithOlderThan(after), table.WithRetainLast(1), table.WithPostCommit(false)); err != nil {
 			return err
 		}
 		done, err := tx.Commit(ctx)
