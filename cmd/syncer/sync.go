@@ -241,7 +241,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	}
 	opts := pipeline.Options{
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
-		CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
+		CommitRows: f.commitRows, CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
 		Products: f.products, KeepHolderPII: f.keepHolderPII, HolderSecret: w.holderSecret,
 		OnFinished: onFinished,
 	}
