@@ -121,7 +121,12 @@ func ensureTable(ctx context.Context, cat catalog.Catalog, t *schema.Table) (*ta
 			catalog.WithProperties(iceberg.Properties{
 				"format-version":                  formatVersion,
 				"write.parquet.compression-codec": "zstd",
-				"syncer.schema-doc":               t.Doc,
+				// Each commit writes a new metadata file; keep the last
+				// 100 and delete older ones as commits go, or a night of
+				// shards leaves thousands.
+				"write.metadata.delete-after-commit.enabled": "true",
+				"write.metadata.previous-versions-max":       "100",
+				"syncer.schema-doc":                          t.Doc,
 			}))
 		if errors.Is(err, catalog.ErrTableAlreadyExists) { // another shard made it first
 			tbl, err = cat.LoadTable(ctx, id)
