@@ -73,9 +73,13 @@ func runLakeMaintain(ctx context.Context, env *environment, args []string) error
 			Tables []iceberg.TableMaintenance `json:"tables"`
 		}{tables})
 	}
-	fmt.Fprintf(env.stdout, "%-20s %12s %12s %14s %14s %9s %8s\n", "table", "files before", "files after", "bytes before", "bytes after", "expired", "orphans")
+	fmt.Fprintf(env.stdout, "%-20s %12s %12s %14s %14s %12s %9s %8s\n", "table", "files before", "files after", "bytes before", "bytes after", "manifests", "expired", "orphans")
 	for _, t := range tables {
-		fmt.Fprintf(env.stdout, "%-20s %12d %12d %14d %14d %9d %8d\n", t.Table, t.FilesBefore, t.FilesAfter, t.BytesBefore, t.BytesAfter, t.SnapshotsExpired, t.OrphansDeleted)
+		manifests := "-"
+		if t.ManifestsRewritten > 0 {
+			manifests = fmt.Sprintf("%d→%d", t.ManifestsRewritten, t.ManifestsWritten)
+		}
+		fmt.Fprintf(env.stdout, "%-20s %12d %12d %14d %14d %12s %9d %8d\n", t.Table, t.FilesBefore, t.FilesAfter, t.BytesBefore, t.BytesAfter, manifests, t.SnapshotsExpired, t.OrphansDeleted)
 	}
 	return nil
 }

@@ -38,18 +38,20 @@ type MaintainOptions struct {
 
 // TableMaintenance is what Maintain did to one table.
 type TableMaintenance struct {
-	Table             string `json:"table"`
-	FilesBefore       int    `json:"data_files_before"`
-	BytesBefore       int64  `json:"data_bytes_before"`
-	FilesAfter        int    `json:"data_files_after"`
-	BytesAfter        int64  `json:"data_bytes_after"`
-	SnapshotsExpired  int    `json:"snapshots_expired"`
-	OrphansDeleted    int    `json:"orphan_files_deleted"`
-	OrphanBytes       int64  `json:"orphan_bytes_deleted"`
-	CompactionRetries int    `json:"compaction_retries"`
+	Table              string `json:"table"`
+	FilesBefore        int    `json:"data_files_before"`
+	BytesBefore        int64  `json:"data_bytes_before"`
+	FilesAfter         int    `json:"data_files_after"`
+	BytesAfter         int64  `json:"data_bytes_after"`
+	SnapshotsExpired   int    `json:"snapshots_expired"`
+	OrphansDeleted     int    `json:"orphan_files_deleted"`
+	OrphanBytes        int64  `json:"orphan_bytes_deleted"`
+	ManifestsRewritten int    `json:"manifests_rewritten"`
+	ManifestsWritten   int    `json:"manifests_written"`
+	CompactionRetries  int    `json:"compaction_retries"`
 }
 
-// Maintain compacts each table's small data files, expires its snapshots
+// Maintain compacts each table's small data files and its manifests, expires its snapshots
 // older than ExpireAfter (always keeping the current one) and deletes the
 // files under its location that no snapshot names and that are older than
 // OrphanAge (those of failed commits, and those only expired snapshots
@@ -96,6 +98,9 @@ func maintainTable(ctx context.Context, l *lake, t *schema.Table, o MaintainOpti
 	}
 	if err := compact(ctx, l, t, o.TargetFileSize, &m); err != nil {
 		return m, fmt.Errorf("compaction: %w", err)
+	}
+	if err := rewriteManifests(ctx, l, t, &m); err != nil {
+		return m, fmt.Errorf("rewriting manifests: %w", err)
 	}
 	if err := expire(ctx, l, t, o.ExpireAfter, &m); err != nil {
 		return m, fmt.Errorf("expiring snapshots: %w", err)
@@ -152,6 +157,32 @@ func compact(ctx context.Context, l *lake, t *schema.Table, target int64, m *Tab
 		}
 		_, err = tbl.RewriteDataFiles(ctx, groups, table.RewriteDataFilesOptions{})
 		if err == nil || !isConflict(err) || attempt == maxAttempts {
+			return err
+		}
+		m.CompactionRetries++
+	}
+}
+
+// rewriteManifests packs the manifests the table's commits left (each
+// commit adds a few, and every commit's planning reads them all) into few
+// manifests of the default target size, in one commit, again on a fresh
+// snapshot when a syncer's commit won the race.
+func rewriteManifests(ctx context.Context, l *lake, t *schema.Table, m *TableMaintenance) error {
+	for attempt := 1; ; attempt++ {
+		tbl, err := l.cat.LoadTable(ctx, identifier(t))
+		if err != nil || tbl.CurrentSnapshot() == nil {
+			return err
+		}
+		tx := tbl.NewTransaction()
+		res, err := tx.RewriteManifests(ctx)
+		if err != nil || res.IsNoOp() {
+			return err
+		}
+		if _, err = tx.Commit(ctx); err == nil {
+			m.ManifestsRewritten, m.ManifestsWritten = len(res.RewrittenManifests), len(res.AddedManifests)
+			return nil
+		}
+		if !isConflict(err) || attempt == maxAttempts {
 			return err
 		}
 		m.CompactionRetries++

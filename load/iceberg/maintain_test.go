@@ -46,6 +46,9 @@ func TestMaintainKeepsTheRows(t *testing.T) {
 	if m := byTable[schema.Accounts.Name]; m.FilesBefore != 6 || m.FilesAfter != 1 {
 		t.Errorf("accounts: %d files before (want one per call, 6), %d after (want 1)", m.FilesBefore, m.FilesAfter)
 	}
+	if m := byTable[schema.Accounts.Name]; m.ManifestsWritten == 0 || m.ManifestsWritten >= m.ManifestsRewritten {
+		t.Errorf("accounts: manifests %d rewritten into %d, want fewer", m.ManifestsRewritten, m.ManifestsWritten)
+	}
 	if m := byTable[schema.Accounts.Name]; m.SnapshotsExpired == 0 {
 		t.Error("accounts: no snapshot expired")
 	}
