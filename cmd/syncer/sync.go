@@ -421,7 +421,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		w.ledger = l.Ledger()
 		return w, nil
 	}
-	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log})
+	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log, LedgerOnly: true})
 	if err != nil {
 		_ = sink.Close()
 		return nil, err

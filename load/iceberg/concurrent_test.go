@@ -114,7 +114,7 @@ func TestConcurrentWritersConverge(t *testing.T) {
 // readLake opens the lake read-only (iceberg.OpenCatalog) for the test.
 func readLake(t *testing.T, warehouse, catalog string) *sql.DB {
 	t.Helper()
-	db, release, err := iceberg.OpenCatalog(context.Background(), warehouse, catalog)
+	db, release, err := iceberg.OpenCatalog(context.Background(), warehouse, catalog, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

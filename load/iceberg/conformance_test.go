@@ -29,7 +29,7 @@ func TestIcebergConformanceLocal(t *testing.T) {
 		},
 		Read: func(tb testing.TB, dir string) *sql.DB {
 			wh, cat := localLake(dir)
-			db, release, err := iceberg.OpenCatalog(context.Background(), wh, cat)
+			db, release, err := iceberg.OpenCatalog(context.Background(), wh, cat, nil)
 			if err != nil {
 				tb.Fatal(err)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/schema"
 )
 
 // Kind is the Iceberg lake as a kind of warehouse: --iceberg URI with
@@ -114,9 +115,14 @@ func (l *location) Open(ctx context.Context, o load.OpenOptions) (load.Sink, err
 }
 
 // OpenReader reads a private copy of every table's current snapshot
-// (OpenCatalog).
-func (l *location) OpenReader(ctx context.Context, _ load.ReadOptions) (load.Reader, error) {
-	return openReader(ctx, l.warehouse, l.catalog)
+// (OpenCatalog), or with LedgerOnly of the ledger's tables only: a run
+// that asks which logins the lake knows copies no positions.
+func (l *location) OpenReader(ctx context.Context, o load.ReadOptions) (load.Reader, error) {
+	var tables []*schema.Table
+	if o.LedgerOnly {
+		tables = load.LedgerTables
+	}
+	return openReader(ctx, l.warehouse, l.catalog, tables)
 }
 
 // URIs returns the warehouse and catalog URIs of a Location of this Kind,

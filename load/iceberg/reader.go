@@ -14,18 +14,22 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// Snapshot copies the current snapshot of every table into dir (which must
-// exist and be private), as dir/<table>/data.parquet, for the bundled
-// DuckDB to read without any extension (duckdb.ParquetViews). A table with
-// no rows gets no file. Each table is read through its own current
+// Snapshot copies the current snapshot of the tables (every table if nil)
+// into dir (which must exist and be private), as dir/<table>/data.parquet,
+// for the bundled DuckDB to read without any extension
+// (duckdb.ParquetViews). A table with no rows, or not copied, gets no file
+// (its view is empty). Each table is read through its own current
 // snapshot, listed in the catalog: files no snapshot names are never read.
-func Snapshot(ctx context.Context, warehouseURI, catalogURI, dir string) error {
+func Snapshot(ctx context.Context, warehouseURI, catalogURI, dir string, tables []*schema.Table) error {
 	l, err := openCatalog(ctx, catalogURI, warehouseURI)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	for _, t := range schema.Tables {
+	if tables == nil {
+		tables = schema.Tables
+	}
+	for _, t := range tables {
 		tbl, err := l.cat.LoadTable(ctx, identifier(t))
 		if err != nil {
 			return fmt.Errorf("iceberg: table %s.%s: %w (has a sync written to this lake yet?)", Namespace, t.Name, err)
@@ -57,17 +61,18 @@ func snapshotTable(ctx context.Context, tbl *table.Table, dir string) error {
 	return err
 }
 
-// OpenCatalog opens the lake for reading: a private copy of every table's
-// current snapshot (Snapshot) behind an in-memory DuckDB whose views have
-// the warehouse's table names, columns and types, read-only as the
-// Parquet dataset's catalog is (duckdb.OpenParquetCatalog). The copy is
+// OpenCatalog opens the lake for reading: a private copy of the tables'
+// current snapshots (Snapshot; every table if tables is nil) behind an
+// in-memory DuckDB whose views have the warehouse's table names, columns
+// and types, read-only as the Parquet dataset's catalog is
+// (duckdb.OpenParquetCatalog). The copy is taken when it opens, and
 // removed when the returned close function is called.
-func OpenCatalog(ctx context.Context, warehouseURI, catalogURI string) (*sql.DB, func() error, error) {
+func OpenCatalog(ctx context.Context, warehouseURI, catalogURI string, tables []*schema.Table) (*sql.DB, func() error, error) {
 	dir, err := os.MkdirTemp("", "syncer-lake-read-*")
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := Snapshot(ctx, warehouseURI, catalogURI, dir); err != nil {
+	if err := Snapshot(ctx, warehouseURI, catalogURI, dir, tables); err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
@@ -99,9 +104,10 @@ func (r *reader) Close() error {
 	return err
 }
 
-// openReader opens the lake as a load.Reader (OpenCatalog).
-func openReader(ctx context.Context, warehouseURI, catalogURI string) (load.Reader, error) {
-	db, release, err := OpenCatalog(ctx, warehouseURI, catalogURI)
+// openReader opens the lake as a load.Reader (OpenCatalog) over the
+// tables (every table if nil).
+func openReader(ctx context.Context, warehouseURI, catalogURI string, tables []*schema.Table) (load.Reader, error) {
+	db, release, err := OpenCatalog(ctx, warehouseURI, catalogURI, tables)
 	if err != nil {
 		return nil, err
 	}
