@@ -93,19 +93,16 @@ func partitionSpec(t *schema.Table, sc *iceberg.Schema) (*iceberg.PartitionSpec,
 	return &spec, nil
 }
 
-// ensureTables loads every table of schema.Tables, creating the missing
-// ones, and adds to an existing table the columns the schema has gained
-// since it was created.
-func ensureTables(ctx context.Context, cat catalog.Catalog) (map[string]*table.Table, error) {
-	out := make(map[string]*table.Table, len(schema.Tables))
+// ensureTables creates the tables of schema.Tables the catalog lacks, and
+// adds to an existing table the columns the schema has gained since it was
+// created.
+func ensureTables(ctx context.Context, cat catalog.Catalog) error {
 	for _, t := range schema.Tables {
-		tbl, err := ensureTable(ctx, cat, t)
-		if err != nil {
-			return nil, fmt.Errorf("iceberg: table %s.%s: %w", Namespace, t.Name, err)
+		if _, err := ensureTable(ctx, cat, t); err != nil {
+			return fmt.Errorf("iceberg: table %s.%s: %w", Namespace, t.Name, err)
 		}
-		out[t.Name] = tbl
 	}
-	return out, nil
+	return nil
 }
 
 func ensureTable(ctx context.Context, cat catalog.Catalog, t *schema.Table) (*table.Table, error) {
