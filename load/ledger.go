@@ -4,11 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"time"
+
+	"github.com/syncer/syncer/schema"
 )
 
-// Ledger reads a warehouse's run ledger (sync_runs, sync_logins,
-// sync_login_products, logins and data_quality, which each run commits
-// through its Sink): which logins exist and how their last attempts ended,
+// Ledger reads a warehouse's run ledger (LedgerTables, which each run
+// commits through its Sink): which logins exist and how their last attempts ended,
 // for a run to decide what to sync and for `syncer status` to show. Every
 // method reads what was committed when it is called; none writes.
 type Ledger interface {
@@ -88,3 +89,7 @@ type RunRecord struct {
 	// Error is why the run could not proceed, if it could not.
 	Error sql.NullString
 }
+
+// LedgerTables are the tables a Ledger reads: a reader opened only for its
+// Ledger (ReadOptions.LedgerOnly) needs no other.
+var LedgerTables = []*schema.Table{schema.Logins, schema.SyncLogins, schema.SyncLoginProducts, schema.SyncRuns, schema.DataQuality}

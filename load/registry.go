@@ -78,6 +78,10 @@ type ReadOptions struct {
 	// ReadDirs are the directories, besides the warehouse's own files, that
 	// queries may read: the other enabled warehouses' ReadDirs.
 	ReadDirs []string
+	// LedgerOnly says the reader serves only its Ledger (a run's known
+	// logins and retry candidates): a warehouse that copies tables to read
+	// them may copy only LedgerTables.
+	LedgerOnly bool
 }
 
 // Ledgered is implemented by a sink that can read the ledger of the

@@ -43,8 +43,8 @@ func (r *runner) load(ctx context.Context) error {
 			in = nil // full: the workers wait
 		}
 		var out chan []result
-		n := min(len(backlog), r.o.CommitEvery)
-		if n > 0 && (due || n == r.o.CommitEvery || results == nil) {
+		n, full := r.nextGroup(backlog)
+		if n > 0 && (due || full || results == nil) {
 			out = groups
 		}
 		select {
@@ -56,6 +56,9 @@ func (r *runner) load(ctx context.Context) error {
 			if len(backlog) == 0 {
 				timer.Reset(r.o.CommitLatency)
 				due = false
+			}
+			for _, rows := range res.batch.Rows {
+				res.rows += len(rows)
 			}
 			backlog = append(backlog, res)
 		case out <- backlog[:n:n]:
@@ -71,6 +74,29 @@ func (r *runner) load(ctx context.Context) error {
 	}
 	close(groups)
 	return <-committed
+}
+
+// nextGroup returns how many logins at the head of the backlog make the
+// next group, and whether that group is full (to commit now): CommitEvery
+// logins, or, with CommitRows, the logins whose rows reach it (at least
+// one).
+func (r *runner) nextGroup(backlog []result) (n int, full bool) {
+	n = min(len(backlog), r.o.CommitEvery)
+	full = n == r.o.CommitEvery
+	if r.o.CommitRows <= 0 {
+		return n, full
+	}
+	rows := 0
+	for i, res := range backlog[:n] {
+		rows += res.rows
+		switch {
+		case rows == r.o.CommitRows:
+			return i + 1, true
+		case rows > r.o.CommitRows:
+			return max(i, 1), true // the login that passed the bound waits, unless alone
+		}
+	}
+	return n, full
 }
 
 // maxBacklog is the most finished logins load holds while a commit is under

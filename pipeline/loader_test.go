@@ -70,3 +70,63 @@ func TestWaitingCommitDoesNotStopTheWorkers(t *testing.T) {
 		t.Errorf("%d logins committed, want %d", got, len(logins))
 	}
 }
+
+// callsSink records the rows of each Commit call that holds logins.
+type callsSink struct {
+	memSink
+	mu     sync.Mutex
+	rows   []int // per call, the logins' rows
+	logins []int // per call, the logins
+}
+
+func (c *callsSink) Commit(ctx context.Context, batches []schema.Batch) error {
+	total, logins := 0, 0
+	for _, b := range batches {
+		if b.LoginID != "" {
+			total += batchRows(b)
+			logins++
+		}
+	}
+	if logins > 0 {
+		c.mu.Lock()
+		c.rows = append(c.rows, total)
+		c.logins = append(c.logins, logins)
+		c.mu.Unlock()
+	}
+	return c.memSink.Commit(ctx, batches)
+}
+
+func batchRows(b schema.Batch) int {
+	n := 0
+	for _, rows := range b.Rows {
+		n += len(rows)
+	}
+	return n
+}
+
+// A group stops growing at CommitRows rows (files of a sane size in a lake,
+// a bounded commit's memory), whatever CommitEvery allows: every call holds
+// at most CommitRows rows, or one login that alone has more, and every
+// login is committed.
+func TestGroupsBoundedByRows(t *testing.T) {
+	srv := newSandbox(t, flinkstest.Config{Seed: 5})
+	client := fastClient(t, srv, nil)
+	logins := flinkstest.DemoLogins(5, 20)
+	sink := &callsSink{}
+	const bound = 150
+	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 100, CommitRows: bound, CommitLatency: time.Hour}
+	if _, err := Run(context.Background(), client, sink, logins, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(sink.loginRows(t)); got != len(logins) {
+		t.Fatalf("%d logins committed, want %d", got, len(logins))
+	}
+	if len(sink.rows) < 2 {
+		t.Fatalf("%d calls: the bound of %d rows never split a group (calls' rows: %v)", len(sink.rows), bound, sink.rows)
+	}
+	for i, n := range sink.rows {
+		if n > bound && sink.logins[i] > 1 {
+			t.Errorf("call %d: %d logins with %d rows, more than the bound %d", i, sink.logins[i], n, bound)
+		}
+	}
+}

@@ -23,6 +23,12 @@ type Options struct {
 	// CommitEvery is the most logins in one commit (group commit). Default
 	// DefaultCommitEvery.
 	CommitEvery int
+	// CommitRows, when positive, bounds the rows of one commit: a group
+	// is committed once its logins hold CommitRows rows, however few they
+	// are (a login with more is committed alone). It keeps a commit's
+	// memory and a lake's new files to a sane size. 0: no bound but
+	// CommitEvery.
+	CommitRows int
 	// CommitLatency is how long the loader waits to fill a group before it
 	// commits what it has. Default DefaultCommitLatency.
 	CommitLatency time.Duration
@@ -78,6 +84,11 @@ const (
 	DefaultCommitEvery   = 200
 	DefaultCommitLatency = 5 * time.Second
 )
+
+// DefaultCommitRows is cmd/syncer's --commit-rows: half a million rows (a
+// few hundred MB in a merge, Iceberg data files of tens of MB) bound a
+// commit whatever the logins hold (Options.CommitRows).
+const DefaultCommitRows = 500_000
 
 func (o *Options) withDefaults() Options {
 	c := *o

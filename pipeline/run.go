@@ -47,6 +47,7 @@ type result struct {
 	stats  transform.Stats
 	cause  string // CauseOf the login's error; "" when it succeeded
 	ending        // why a login without data ended, for the run's verdict
+	rows   int    // the batch's rows, counted by the loader
 }
 
 // runner holds the state of one Run.

@@ -88,6 +88,7 @@ type syncFlags struct {
 	maxAttempts   int
 	backoff       time.Duration
 	commitEvery   int
+	commitRows    int
 	commitLatency time.Duration
 	keepNumbers   bool
 	runID         string
@@ -123,6 +124,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.IntVar(&s.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "tries per login for retryable failures (RETRY_LATER, 5xx, cut connections, ...)")
 	fs.DurationVar(&s.backoff, "backoff", extract.DefaultBackoffBase, "first retry waits up to this (full jitter), doubling up to 1m")
 	fs.IntVar(&s.commitEvery, "commit-every", pipeline.DefaultCommitEvery, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
+	fs.IntVar(&s.commitRows, "commit-rows", pipeline.DefaultCommitRows, "most rows committed in one transaction, however few logins hold them (a login with more is committed alone): bounds a commit's memory and a lake's new files")
 	fs.DurationVar(&s.commitLatency, "commit-latency", pipeline.DefaultCommitLatency, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
 	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS; both by default with --sandbox)")
@@ -167,6 +169,8 @@ func (s *syncFlags) validate() error {
 		return usagef("--backoff must be positive")
 	case s.commitEvery < 1:
 		return usagef("--commit-every must be at least 1")
+	case s.commitRows < 1:
+		return usagef("--commit-rows must be at least 1")
 	case s.commitLatency <= 0:
 		return usagef("--commit-latency must be positive")
 	case s.transactionDays != 90 && s.transactionDays != 365:

@@ -241,7 +241,7 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	}
 	opts := pipeline.Options{
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
-		CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
+		CommitRows: f.commitRows, CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
 		Products: f.products, KeepHolderPII: f.keepHolderPII, HolderSecret: w.holderSecret,
 		OnFinished: onFinished,
 	}
@@ -421,7 +421,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		w.ledger = l.Ledger()
 		return w, nil
 	}
-	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log})
+	rd, err := enabled[0].OpenReader(ctx, load.ReadOptions{LockWait: f.lockWait, Logger: log, LedgerOnly: true})
 	if err != nil {
 		_ = sink.Close()
 		return nil, err

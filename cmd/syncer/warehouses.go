@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/iceberg"
 	"github.com/syncer/syncer/load/parquet"
 )
 
@@ -14,5 +15,6 @@ var warehouses = func() *load.Registry {
 	r := &load.Registry{}
 	r.Register(duckdb.Kind)
 	r.Register(parquet.Kind)
+	r.Register(iceberg.Kind)
 	return r
 }()

@@ -28,7 +28,7 @@ func addFlags(fs *pflag.FlagSet, getenv func(string) string) load.Location {
 		path = "flinks.duckdb"
 	}
 	fs.StringVar(&l.path, "db", path, "the DuckDB warehouse file (env SYNCER_DB)")
-	fs.BoolVar(&l.off, "no-db", false, "do not use the DuckDB file; needs --parquet")
+	fs.BoolVar(&l.off, "no-db", false, "do not use the DuckDB file; needs --parquet or --iceberg")
 	return l
 }
 
@@ -37,7 +37,7 @@ func (l *location) Enabled() bool { return !l.off }
 func (l *location) Validate(others bool) error {
 	switch {
 	case l.off && !others:
-		return fmt.Errorf("--no-db needs --parquet DIR")
+		return fmt.Errorf("--no-db needs --parquet DIR or --iceberg URI")
 	case !l.off && l.path == "":
 		return fmt.Errorf("--db is empty")
 	}

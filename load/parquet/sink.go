@@ -14,7 +14,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/syncer/syncer/internal/clock"
@@ -174,8 +173,8 @@ func (p *Sink) Commit(ctx context.Context, batches []schema.Batch) (err error) {
 		return err
 	}
 	start := time.Now()
-	if err := p.sizeEngine(ctx, batches); err != nil {
-		return err
+	if err := p.engine.SizeFor(ctx, batches); err != nil {
+		return fmt.Errorf("parquet: %w", err)
 	}
 	staging, err := p.newStaging()
 	if err != nil {
@@ -328,29 +327,6 @@ func (p *Sink) prepareTable(ctx context.Context, tl tableLayout, batches []schem
 		step("temp")
 	}
 	return j, nil
-}
-
-// parallelRows is the commit size from which the merge engine uses every
-// CPU: below it, DuckDB's per-operator start-up costs more than threads gain
-// (measured: a small COPY takes 2-3x the CPU with 2 threads as with 1).
-const parallelRows = 50_000
-
-// sizeEngine sets the engine's thread count for a commit of these batches.
-func (p *Sink) sizeEngine(ctx context.Context, batches []schema.Batch) error {
-	rows := 0
-	for _, b := range batches {
-		for _, r := range b.Rows {
-			rows += len(r)
-		}
-	}
-	threads := 1
-	if rows >= parallelRows {
-		threads = runtime.NumCPU()
-	}
-	if err := p.engine.SetThreads(ctx, threads); err != nil {
-		return fmt.Errorf("parquet: %w", err)
-	}
-	return nil
 }
 
 // newStaging creates the commit's private staging directory, where the

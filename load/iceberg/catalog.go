@@ -1,0 +1,185 @@
+// Package iceberg is the Apache Iceberg sink: the warehouse's tables as
+// Iceberg tables in an object store (s3://bucket/prefix, or file:///path on
+// one machine), registered in Iceberg's SQL catalog on PostgreSQL (the tables
+// Spark's and Trino's JDBC catalogs read) or SQLite. Several syncers, each on
+// a shard of the LoginIds, may commit to the same tables at once: a commit
+// that loses the race to another reloads the table and applies again.
+//
+// It merges through duckdb.ParquetEngine, as the Parquet sink does, and
+// holds no SQL.
+package iceberg
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	sqlcat "github.com/apache/iceberg-go/catalog/sql"
+	"github.com/apache/iceberg-go/io"
+	_ "github.com/apache/iceberg-go/io/gocloud/s3" // s3:// warehouses
+	_ "github.com/jackc/pgx/v5/stdlib"             // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"                         // the "sqlite" database/sql driver
+
+	"github.com/syncer/syncer/internal/clock"
+)
+
+// Namespace is the Iceberg namespace that holds the warehouse's tables:
+// a reader names them flinks.accounts, flinks.positions, ….
+const Namespace = "flinks"
+
+// catalogName is the name the catalog's rows carry (catalog_name in
+// iceberg_tables): a JDBC catalog reading them must be configured with it.
+const catalogName = "syncer"
+
+// Location errors a user can act on.
+var (
+	errCatalogScheme   = errors.New("--catalog must be postgres://host:port/db (credentials from PGUSER, PGPASSWORD or PGPASSFILE) or sqlite:///path")
+	errWarehouseScheme = errors.New("--iceberg must be s3://bucket/prefix or file:///absolute/path")
+)
+
+// checkCatalogURI refuses a catalog URI the sink cannot open, and one that
+// carries a password: credentials come from libpq's environment, never a
+// flag (where ps and shell histories would show them).
+func checkCatalogURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errCatalogScheme
+	}
+	switch u.Scheme {
+	case "postgres", "postgresql":
+		if _, ok := u.User.Password(); ok || u.Query().Has("password") {
+			return errors.New("--catalog must not hold a password: set PGPASSWORD or PGPASSFILE instead")
+		}
+		return nil
+	case "sqlite":
+		if u.Path == "" || u.Host != "" {
+			return errCatalogScheme
+		}
+		return nil
+	}
+	return errCatalogScheme
+}
+
+// checkWarehouseURI refuses a warehouse URI that is not s3:// or file://.
+func checkWarehouseURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errWarehouseScheme
+	}
+	switch {
+	case u.Scheme == "s3" && u.Host != "":
+		return nil
+	case u.Scheme == "file" && u.Host == "" && strings.HasPrefix(u.Path, "/"):
+		return nil
+	}
+	return errWarehouseScheme
+}
+
+// lake is an open catalog and the database connection it runs on.
+type lake struct {
+	cat *sqlcat.Catalog
+	db  *sql.DB
+}
+
+// Close closes the catalog and its connections.
+func (l *lake) Close() error {
+	err := l.cat.Close()
+	if cerr := l.db.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// openCatalog opens the SQL catalog at catalogURI for the warehouse at
+// warehouseURI, creating the catalog's tables and the namespace if need be.
+func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, error) {
+	if err := checkCatalogURI(catalogURI); err != nil {
+		return nil, err
+	}
+	if err := checkWarehouseURI(warehouseURI); err != nil {
+		return nil, err
+	}
+	u, _ := url.Parse(catalogURI)
+	var (
+		db      *sql.DB
+		dialect sqlcat.SupportedDialect
+		err     error
+	)
+	if u.Scheme == "sqlite" {
+		// WAL and a busy timeout: several syncers on one machine share it.
+		db, err = sql.Open("sqlite", "file:"+u.Path+"?_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)")
+		dialect = sqlcat.SQLite
+	} else {
+		db, err = sql.Open("pgx", catalogURI)
+		dialect = sqlcat.Postgres
+	}
+	if err != nil {
+		return nil, fmt.Errorf("iceberg catalog: %w", err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
+	}
+	if u.Scheme == "sqlite" {
+		_ = os.Chmod(u.Path, 0o600)
+	}
+	cat, err := newCatalog(ctx, db, dialect, storeProperties(warehouseURI))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
+	}
+	l := &lake{cat: cat, db: db}
+	if err := cat.CreateNamespace(ctx, catalog.ToIdentifier(Namespace), nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
+		l.Close()
+		return nil, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)
+	}
+	return l, nil
+}
+
+// newCatalog opens the SQL catalog on db, creating its tables if need be.
+// Several syncers starting at once on a new PostgreSQL catalog race to
+// create them, and PostgreSQL may refuse the loser's CREATE TABLE IF NOT
+// EXISTS with a unique violation (SQLSTATE 23505, on pg_type): that one
+// tries again, and finds the tables made.
+func newCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (*sqlcat.Catalog, error) {
+	for attempt := 1; ; attempt++ {
+		cat, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
+		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "SQLSTATE 23505") {
+			return cat, err
+		}
+		if err := clock.Sleep(ctx, clock.Real{}, time.Duration(attempt)*100*time.Millisecond); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// storeProperties are the catalog properties that place the tables and
+// reach the object store. Credentials and the region come from the AWS
+// SDK's standard environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+// AWS_REGION, profiles); a custom endpoint (AWS_ENDPOINT_URL_S3 or
+// AWS_ENDPOINT_URL: versitygw, MinIO, …) is addressed path-style.
+func storeProperties(warehouseURI string) iceberg.Properties {
+	p := iceberg.Properties{"warehouse": strings.TrimSuffix(warehouseURI, "/")}
+	for _, env := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
+		if v := os.Getenv(env); v != "" {
+			p[io.S3EndpointURL] = v
+			break
+		}
+	}
+	return p
+}
+
+// redactURI names a catalog in messages without its user or query.
+func redactURI(u *url.URL) string {
+	c := *u
+	c.User = nil
+	c.RawQuery = ""
+	return c.String()
+}

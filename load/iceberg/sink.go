@@ -1,0 +1,311 @@
+package iceberg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+
+	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/logs"
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/schema"
+)
+
+// Sink is a load.Sink committing the warehouse tables to Iceberg tables.
+//
+// Commit is a group commit. For each table, in schema.Tables order (so the
+// ledger tables sync_logins, sync_login_products and sync_runs come last),
+// it makes one Iceberg commit holding whole logins: it reads the rows the
+// call's logins (and scopes, and keys) may touch from the table's current
+// snapshot, merges the call's rows into them per the table's
+// schema.Table.Merge (duckdb.ParquetEngine, as the Parquet sink), and
+// overwrites exactly those rows with the merged ones, in one table
+// transaction (a copy-on-write overwrite with that filter). A reader of a
+// table sees all of a login's rows from one run or none. Between two
+// tables' commits a reader may see one table of a call new and the next
+// still old; the ledger is committed last, so a login sync_logins calls
+// succeeded has its rows in every table (docs/lake.md).
+//
+// Several sinks, in several processes, may commit to the same tables at
+// once (shards). A commit that finds the table changed since it read it
+// (iceberg-go: "requirement failed: branch main has changed") reloads the
+// table and merges again, up to maxAttempts times; a call that fails
+// commits none of its remaining tables, and since every table's commit is
+// idempotent, retrying the call converges. Files written by a failed
+// attempt are in no snapshot: readers never see them, and `lake maintain`
+// deletes them.
+type Sink struct {
+	lake   *lake
+	engine *duckdb.ParquetEngine
+	tmp    string // private scratch directory, removed at Close
+	log    *slog.Logger
+	clock  clock.Clock
+
+	conflicts atomic.Int64 // commits retried after losing a race
+}
+
+var _ load.Sink = (*Sink)(nil)
+
+// Options configure Open.
+type Options struct {
+	// Warehouse is where the tables' files go: s3://bucket/prefix, or
+	// file:///path.
+	Warehouse string
+	// Catalog is the SQL catalog: postgres://host:port/db (credentials from
+	// libpq's environment: PGUSER, PGPASSWORD, PGPASSFILE) or sqlite:///path.
+	Catalog string
+	// Logger receives the sink's messages; nil discards them.
+	Logger *slog.Logger
+	// Clock times the waits between attempts; nil is the real clock.
+	Clock clock.Clock
+}
+
+// maxAttempts bounds the attempts of one table's commit that lose a race
+// to another writer: with backoff doubling to 2 s, minutes of contention.
+const maxAttempts = 20
+
+// Open opens (creating if need be) the namespace and tables in the catalog.
+func Open(ctx context.Context, o Options) (*Sink, error) {
+	if err := privateRoot(o.Warehouse); err != nil {
+		return nil, err
+	}
+	l, err := openCatalog(ctx, o.Catalog, o.Warehouse)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{lake: l, log: logs.OrDiscard(o.Logger), clock: clock.Or(o.Clock)}
+	if err := ensureTables(ctx, l.cat); err != nil {
+		l.Close()
+		return nil, err
+	}
+	if s.tmp, err = os.MkdirTemp("", "syncer-iceberg-*"); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("iceberg: %w", err)
+	}
+	if s.engine, err = duckdb.OpenParquetEngine(ctx, filepath.Join(s.tmp, "spill")); err != nil {
+		os.RemoveAll(s.tmp)
+		l.Close()
+		return nil, fmt.Errorf("iceberg: %w", err)
+	}
+	return s, nil
+}
+
+// privateRoot creates a file:// warehouse's directory 0700 if it is
+// missing: the files iceberg-go writes inside are 0644, and the directory
+// keeps them from other users. (An object store's access is its policy's.)
+func privateRoot(warehouseURI string) error {
+	u, err := url.Parse(warehouseURI)
+	if err != nil || u.Scheme != "file" {
+		return nil
+	}
+	if err := os.Mkdir(u.Path, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("iceberg: %w", err)
+	}
+	return nil
+}
+
+// Close releases the catalog, the merge engine and the scratch directory.
+func (s *Sink) Close() error {
+	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load())
+	err := s.engine.Close()
+	if cerr := s.lake.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.RemoveAll(s.tmp); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// Conflicts returns how many table commits were retried because another
+// writer committed first.
+func (s *Sink) Conflicts() int64 { return s.conflicts.Load() }
+
+// Commit commits the batches, table by table (see Sink).
+func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
+	if len(batches) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := load.CheckBatches(batches); err != nil {
+		return err
+	}
+	if err := s.engine.SizeFor(ctx, batches); err != nil {
+		return fmt.Errorf("iceberg: %w", err)
+	}
+	props := snapshotProperties(batches)
+	// Every table is merged before any is committed: a bad value, or a
+	// scope the merge refuses, fails the call with nothing committed.
+	var prepared []*preparedTable
+	defer func() {
+		for _, p := range prepared {
+			os.RemoveAll(p.dir)
+		}
+	}()
+	for _, t := range schema.Tables {
+		p, err := s.prepare(ctx, t, batches, nil)
+		if err != nil {
+			return fmt.Errorf("iceberg: %s.%s: %w", Namespace, t.Name, err)
+		}
+		if p != nil {
+			prepared = append(prepared, p)
+		}
+	}
+	for _, p := range prepared {
+		if err := s.commitTable(ctx, p, batches, props); err != nil {
+			return fmt.Errorf("iceberg: %s.%s: %w", Namespace, p.table.Name, err)
+		}
+	}
+	return nil
+}
+
+// snapshotProperties are written in each snapshot's summary: the runs and
+// the number of logins of the call, so a table's history says which runs
+// wrote it.
+func snapshotProperties(batches []schema.Batch) iceberg.Properties {
+	var runs []string
+	for _, b := range batches {
+		if !slices.Contains(runs, b.RunID) {
+			runs = append(runs, b.RunID)
+		}
+	}
+	return iceberg.Properties{
+		"syncer.run-ids": strings.Join(runs, ","),
+		"syncer.logins":  fmt.Sprint(len(batches)),
+	}
+}
+
+// preparedTable is one table's merged rows, ready to replace the rows its
+// filter selects in the snapshot tx started from.
+type preparedTable struct {
+	table  *schema.Table
+	filter iceberg.BooleanExpression
+	tx     *table.Transaction
+	schema *iceberg.Schema // the table's, as of tx's snapshot
+	dir    string          // scratch directory of this merge
+	merged []string        // the merged rows' Parquet files
+}
+
+// prepare stages the batches' rows of t, reads the rows they may touch
+// from the table's current snapshot (tbl's if not nil, else the catalog's)
+// and merges them, leaving the result in a scratch directory. It returns
+// nil when the batches have nothing for t.
+func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Batch, tbl *table.Table) (*preparedTable, error) {
+	filter, staged, err := s.stage(ctx, t, batches)
+	if err != nil || !staged {
+		return nil, err
+	}
+	if tbl == nil {
+		if tbl, err = s.lake.cat.LoadTable(ctx, identifier(t)); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := os.MkdirTemp(s.tmp, t.Name+"-*")
+	if err != nil {
+		return nil, err
+	}
+	p := &preparedTable{table: t, filter: filter, tx: tbl.NewTransaction(), schema: tbl.Schema(), dir: dir}
+	if err := s.merge(ctx, p, batches); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return p, nil
+}
+
+// merge reads p's touched rows as of p.tx's snapshot and merges the staged
+// rows into them, into p.merged.
+func (s *Sink) merge(ctx context.Context, p *preparedTable, batches []schema.Batch) error {
+	t := p.table
+	cur := filepath.Join(p.dir, "current.parquet")
+	n, err := readRows(ctx, p.tx, p.filter, cur)
+	if err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	files := map[string]int32{}
+	if n > 0 {
+		files[cur] = 0
+	}
+	if err := s.engine.ReadFiles(ctx, t, files, false); err != nil {
+		return fmt.Errorf("read: %w", err)
+	}
+	if t.Merge == schema.Latest {
+		_, rounds := load.LatestRounds(t, batches)
+		if err := s.engine.FoldRounds(ctx, t, rounds); err != nil {
+			return fmt.Errorf("merge: %w", err)
+		}
+	}
+	out := filepath.Join(p.dir, "merged")
+	if err := s.engine.Write(ctx, t, out); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	p.merged, err = filepath.Glob(filepath.Join(out, "_pid=0", "*.parquet"))
+	return err
+}
+
+// commitTable overwrites p's filtered rows with its merged ones in one
+// Iceberg commit. When another writer committed to the table since p read
+// it, it reloads the table, merges again and retries (see Sink).
+func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []schema.Batch, props iceberg.Properties) error {
+	backoff := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.overwrite(ctx, p, props)
+		if err == nil || !isConflict(err) || attempt == maxAttempts {
+			return err
+		}
+		s.conflicts.Add(1)
+		s.log.Debug("iceberg commit lost a race; merging again on the new snapshot", "table", p.table.Name, "attempt", attempt)
+		// Jitter spreads writers that collided.
+		if err := clock.Sleep(ctx, s.clock, backoff/2+rand.N(backoff)); err != nil {
+			return err
+		}
+		backoff = min(2*backoff, 2*time.Second)
+		os.RemoveAll(p.dir)
+		again, err := s.prepare(ctx, p.table, batches, nil)
+		if err != nil {
+			return err
+		}
+		*p = *again
+	}
+}
+
+// overwrite commits p: its filter's rows out, its merged rows in.
+func (s *Sink) overwrite(ctx context.Context, p *preparedTable, props iceberg.Properties) error {
+	rdr, err := openRows(ctx, p.merged, p.schema)
+	if err != nil {
+		return err
+	}
+	defer rdr.Release()
+	if err := p.tx.Overwrite(ctx, rdr, props, table.WithOverwriteFilter(p.filter)); err != nil {
+		return err
+	}
+	_, err = p.tx.Commit(ctx)
+	return err
+}
+
+// isConflict reports whether err says another writer committed to the
+// table first: iceberg-go's retry covers only a compare-and-swap that
+// updated no row (ErrCommitFailed), not a changed branch.
+func isConflict(err error) bool {
+	if errors.Is(err, table.ErrCommitFailed) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "requirement failed:") &&
+		(strings.Contains(msg, "has changed") || strings.Contains(msg, "created concurrently"))
+}
