@@ -159,7 +159,7 @@ func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 		}
 	}()
 	for _, t := range schema.Tables {
-		p, err := s.prepare(ctx, t, batches, nil)
+		p, err := s.prepare(ctx, t, batches)
 		if err != nil {
 			return fmt.Errorf("iceberg: %s.%s: %w", Namespace, t.Name, err)
 		}
@@ -203,18 +203,16 @@ type preparedTable struct {
 }
 
 // prepare stages the batches' rows of t, reads the rows they may touch
-// from the table's current snapshot (tbl's if not nil, else the catalog's)
-// and merges them, leaving the result in a scratch directory. It returns
-// nil when the batches have nothing for t.
-func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Batch, tbl *table.Table) (*preparedTable, error) {
+// from the table's current snapshot and merges them, leaving the result in
+// a scratch directory. It returns nil when the batches have nothing for t.
+func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Batch) (*preparedTable, error) {
 	filter, staged, err := s.stage(ctx, t, batches)
 	if err != nil || !staged {
 		return nil, err
 	}
-	if tbl == nil {
-		if tbl, err = s.lake.cat.LoadTable(ctx, identifier(t)); err != nil {
-			return nil, err
-		}
+	tbl, err := s.lake.cat.LoadTable(ctx, identifier(t))
+	if err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp(s.tmp, t.Name+"-*")
 	if err != nil {
@@ -276,7 +274,7 @@ func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []sche
 		}
 		backoff = min(2*backoff, 2*time.Second)
 		os.RemoveAll(p.dir)
-		again, err := s.prepare(ctx, p.table, batches, nil)
+		again, err := s.prepare(ctx, p.table, batches)
 		if err != nil {
 			return err
 		}
