@@ -18,7 +18,7 @@ import (
 // s3Lake makes a lake on the S3 server (a fresh bucket) with a catalog in
 // a fresh PostgreSQL database, and points this process's AWS and libpq
 // environment at them.
-func s3Lake(t *testing.T) (warehouse, catalog string) {
+func s3Lake(t testing.TB) (warehouse, catalog string) {
 	s3 := lakeenv.S3(t)
 	pg := lakeenv.Postgres(t)
 	s3.Setenv(t)
@@ -112,7 +112,7 @@ func TestConcurrentWritersConverge(t *testing.T) {
 }
 
 // readLake opens the lake read-only (iceberg.OpenCatalog) for the test.
-func readLake(t *testing.T, warehouse, catalog string) *sql.DB {
+func readLake(t testing.TB, warehouse, catalog string) *sql.DB {
 	t.Helper()
 	db, release, err := iceberg.OpenCatalog(context.Background(), warehouse, catalog, nil)
 	if err != nil {

@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/internal/logs"
@@ -27,9 +29,9 @@ import (
 
 // Sink is a load.Sink committing the warehouse tables to Iceberg tables.
 //
-// Commit is a group commit. For each table, in schema.Tables order (so the
-// ledger tables sync_logins, sync_login_products and sync_runs come last),
-// it makes one Iceberg commit holding whole logins: it reads the rows the
+// Commit is a group commit. For each table it makes one Iceberg commit
+// holding whole logins (the data tables side by side, then the ledger
+// tables sync_logins, sync_login_products and sync_runs): it reads the rows the
 // call's logins (and scopes, and keys) may touch from the table's current
 // snapshot, merges the call's rows into them per the table's
 // schema.Table.Merge (duckdb.ParquetEngine, as the Parquet sink), and
@@ -51,9 +53,12 @@ import (
 type Sink struct {
 	lake   *lake
 	engine *duckdb.ParquetEngine
-	tmp    string // private scratch directory, removed at Close
-	log    *slog.Logger
-	clock  clock.Clock
+	// engineMu serialises the engine's use by the commits of one call that
+	// merge again after losing a race (the engine has one connection).
+	engineMu sync.Mutex
+	tmp      string // private scratch directory, removed at Close
+	log      *slog.Logger
+	clock    clock.Clock
 
 	conflicts atomic.Int64 // commits retried after losing a race
 }
@@ -167,12 +172,42 @@ func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 			prepared = append(prepared, p)
 		}
 	}
-	for _, p := range prepared {
-		if err := s.commitTable(ctx, p, batches, props); err != nil {
-			return fmt.Errorf("iceberg: %s.%s: %w", Namespace, p.table.Name, err)
+	// The data tables commit side by side (each commit is a few round
+	// trips to the catalog and the object store), then the ledger's.
+	data, ledger := splitLedger(prepared)
+	for _, group := range [][]*preparedTable{data, ledger} {
+		var g errgroup.Group
+		g.SetLimit(commitConcurrency)
+		for _, p := range group {
+			g.Go(func() error {
+				if err := s.commitTable(ctx, p, batches, props); err != nil {
+					return fmt.Errorf("iceberg: %s.%s: %w", Namespace, p.table.Name, err)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// commitConcurrency is the most table commits of a call under way at once.
+const commitConcurrency = 8
+
+// splitLedger splits prepared tables into the data tables and the ledger's
+// (load.LedgerTables but logins, the registry, which is data a run needs
+// before its outcome), keeping their order.
+func splitLedger(prepared []*preparedTable) (data, ledger []*preparedTable) {
+	for _, p := range prepared {
+		if p.table != schema.Logins && slices.Contains(load.LedgerTables, p.table) {
+			ledger = append(ledger, p)
+		} else {
+			data = append(data, p)
+		}
+	}
+	return data, ledger
 }
 
 // snapshotProperties are written in each snapshot's summary: the runs and
@@ -274,7 +309,9 @@ func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []sche
 		}
 		backoff = min(2*backoff, 2*time.Second)
 		os.RemoveAll(p.dir)
+		s.engineMu.Lock() // other tables of the call may be merging again too
 		again, err := s.prepare(ctx, p.table, batches)
+		s.engineMu.Unlock()
 		if err != nil {
 			return err
 		}
