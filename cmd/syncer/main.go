@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -73,6 +74,13 @@ var commands = []command{
 }
 
 func main() {
+	// Libraries that log through slog's default logger (iceberg-go warns
+	// when an overwrite deletes more rows than it adds, which a sync that
+	// replaces a smaller snapshot does by design) would write lines in
+	// another format among ours, breaking --log-format json: only their
+	// errors are kept. The syncer's own messages go through the logger its
+	// flags build.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		isTerminal: isTerminal(os.Stderr), width: terminalWidth(os.Stderr)}
 	ctx, stop := signalContext()
