@@ -13,19 +13,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/lakeenv"
 	"github.com/syncer/syncer/load/duckdb"
 )
 
 // The end-to-end tests run the real syncer as a separate process: this test
 // binary re-executes itself with SYNCER_TEST_MAIN=1, which makes TestMain run
 // main() instead of the tests (one binary to link, the real main to run).
+// The lake tests' servers (lakeenv) start when a test first asks for one
+// and stop after the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("SYNCER_TEST_MAIN") == "1" {
 		os.Args = append([]string{"syncer"}, os.Args[1:]...)
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	lakeenv.Main(m)
 }
 
 // result is what one syncer process did.
