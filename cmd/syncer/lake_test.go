@@ -166,6 +166,30 @@ func TestShardsIntoOneLake(t *testing.T) {
 	}
 }
 
+// TestShardsStartTogetherOnANewLake starts 8 shards at the same moment on
+// a lake whose catalog database is empty, as an Indexed Job's first run
+// does: they race to create the catalog's tables, the namespace and the
+// Iceberg tables, and each must exit 0 (7 of them with an empty run).
+func TestShardsStartTogetherOnANewLake(t *testing.T) {
+	const shards = 8
+	lake := newTestLake(t)
+	srv := flinkstest.New(flinkstest.Config{Seed: 13, AsOf: proofAsOf})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	id := flinkstest.DemoLogins(13, 1)[0]
+	var procs []*process
+	for i := range shards {
+		args := append([]string{"sync", "--login", id, "--shard", fmt.Sprintf("%d/%d", i, shards), "--base-url", srv.URL,
+			"--poll-interval", "1ms", "--commit-every", "1", "--log-format", "json"}, lake.flags()...)
+		procs = append(procs, startSyncer(t, dir, nil, args...))
+	}
+	for i, p := range procs {
+		if r := p.wait(); r.code != exitOK {
+			t.Errorf("shard %d/%d:\n%s", i, shards, r)
+		}
+	}
+}
+
 // ledgerTables are the tables of the run ledger, committed last in each
 // group.
 var ledgerTables = []string{schema.SyncLogins.Name, schema.SyncLoginProducts.Name, schema.SyncRuns.Name}
