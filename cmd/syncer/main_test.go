@@ -68,7 +68,7 @@ func tail(s string, n int) string {
 }
 
 // openWarehouseRO opens a warehouse file read-only for assertions.
-func openWarehouseRO(t *testing.T, path string) *sql.DB {
+func openWarehouseRO(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	db, err := duckdb.OpenReadOnly(context.Background(), path, time.Second)
 	if err != nil {
@@ -78,7 +78,7 @@ func openWarehouseRO(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int {
+func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
@@ -87,7 +87,7 @@ func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int {
 	return n
 }
 
-func writeLogins(t *testing.T, dir string, ids []string) string {
+func writeLogins(t testing.TB, dir string, ids []string) string {
 	t.Helper()
 	path := filepath.Join(dir, "logins.txt")
 	var b strings.Builder

@@ -33,7 +33,7 @@ func runInProcess(t *testing.T, args ...string) result {
 }
 
 // oneJSONObject decodes stdout, which must be exactly one JSON object.
-func oneJSONObject(t *testing.T, r result) map[string]any {
+func oneJSONObject(t testing.TB, r result) map[string]any {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.UseNumber()
