@@ -13,19 +13,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/lakeenv"
 	"github.com/syncer/syncer/load/duckdb"
 )
 
 // The end-to-end tests run the real syncer as a separate process: this test
 // binary re-executes itself with SYNCER_TEST_MAIN=1, which makes TestMain run
 // main() instead of the tests (one binary to link, the real main to run).
+// The lake tests' servers (lakeenv) start when a test first asks for one
+// and stop after the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("SYNCER_TEST_MAIN") == "1" {
 		os.Args = append([]string{"syncer"}, os.Args[1:]...)
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	lakeenv.Main(m)
 }
 
 // result is what one syncer process did.
@@ -65,7 +68,7 @@ func tail(s string, n int) string {
 }
 
 // openWarehouseRO opens a warehouse file read-only for assertions.
-func openWarehouseRO(t *testing.T, path string) *sql.DB {
+func openWarehouseRO(t testing.TB, path string) *sql.DB {
 	t.Helper()
 	db, err := duckdb.OpenReadOnly(context.Background(), path, time.Second)
 	if err != nil {
@@ -75,7 +78,7 @@ func openWarehouseRO(t *testing.T, path string) *sql.DB {
 	return db
 }
 
-func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int {
+func queryInt(t testing.TB, db *sql.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
@@ -84,7 +87,7 @@ func queryInt(t *testing.T, db *sql.DB, q string, args ...any) int {
 	return n
 }
 
-func writeLogins(t *testing.T, dir string, ids []string) string {
+func writeLogins(t testing.TB, dir string, ids []string) string {
 	t.Helper()
 	path := filepath.Join(dir, "logins.txt")
 	var b strings.Builder

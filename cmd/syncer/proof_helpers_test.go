@@ -38,7 +38,7 @@ var runColumns = []string{"run_id", "synced_at", "registered_at"}
 // so two warehouses compare equal when they hold the same facts. The marks
 // of a Latest table (schema.Marks: first seen, closed, removed, ...) are
 // instants of runs too: only whether each is set is compared.
-func dataChecksum(t *testing.T, db *sql.DB, table *schema.Table) string {
+func dataChecksum(t testing.TB, db *sql.DB, table *schema.Table) string {
 	t.Helper()
 	var marks []string
 	if m := table.Marks; m != nil {
@@ -65,7 +65,7 @@ func dataChecksum(t *testing.T, db *sql.DB, table *schema.Table) string {
 }
 
 // dataChecksums is dataChecksum of every data table, by name.
-func dataChecksums(t *testing.T, db *sql.DB) map[string]string {
+func dataChecksums(t testing.TB, db *sql.DB) map[string]string {
 	t.Helper()
 	sums := map[string]string{}
 	for _, table := range dataTables {
@@ -75,7 +75,7 @@ func dataChecksums(t *testing.T, db *sql.DB) map[string]string {
 }
 
 // compareSums reports every table whose checksum differs from want's.
-func compareSums(t *testing.T, what string, want, got map[string]string) {
+func compareSums(t testing.TB, what string, want, got map[string]string) {
 	t.Helper()
 	for table, sum := range want {
 		if got[table] != sum {

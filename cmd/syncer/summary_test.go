@@ -33,7 +33,7 @@ func runInProcess(t *testing.T, args ...string) result {
 }
 
 // oneJSONObject decodes stdout, which must be exactly one JSON object.
-func oneJSONObject(t *testing.T, r result) map[string]any {
+func oneJSONObject(t testing.TB, r result) map[string]any {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.UseNumber()
@@ -48,7 +48,7 @@ func oneJSONObject(t *testing.T, r result) map[string]any {
 }
 
 // integer returns v as an integer, failing unless it is a JSON integer.
-func integer(t *testing.T, what string, v any) int64 {
+func integer(t testing.TB, what string, v any) int64 {
 	t.Helper()
 	n, ok := v.(json.Number)
 	if !ok {

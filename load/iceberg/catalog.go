@@ -146,12 +146,12 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 // newCatalog opens the SQL catalog on db, creating its tables if need be.
 // Several syncers starting at once on a new PostgreSQL catalog race to
 // create them, and PostgreSQL may refuse the loser's CREATE TABLE IF NOT
-// EXISTS with a unique violation (SQLSTATE 23505, on pg_type): that one
-// tries again, and finds the tables made.
+// EXISTS with a unique violation (SQLSTATE 23505, on pg_type) or "type …
+// already exists" (42710): that one tries again, and finds the tables made.
 func newCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (*sqlcat.Catalog, error) {
 	for attempt := 1; ; attempt++ {
 		cat, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
-		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "SQLSTATE 23505") {
+		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "SQLSTATE 23505") && !strings.Contains(err.Error(), "SQLSTATE 42710") {
 			return cat, err
 		}
 		if err := clock.Sleep(ctx, clock.Real{}, time.Duration(attempt)*100*time.Millisecond); err != nil {
