@@ -144,6 +144,7 @@ func startSandboxProcess(b *testing.B, bin, dir string) string {
 	cmd := exec.Command(bin, "sandbox", "--addr", "127.0.0.1:0", "--seed", strconv.Itoa(scaleSeed),
 		"--as-of", proofAsOf.Format(time.DateOnly), "--pending-max", "1", "--log-format", "json")
 	cmd.Dir = dir
+	cmd.SysProcAttr = diesWithBenchmark()
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -165,6 +166,12 @@ func startSandboxProcess(b *testing.B, bin, dir string) string {
 	}
 	b.Fatalf("the sandbox exited before it listened: %v", lines.Err())
 	return ""
+}
+
+// diesWithBenchmark has the kernel kill a process the benchmark starts
+// when the benchmark dies (a -timeout, a ^C): no shard syncs on unwatched.
+func diesWithBenchmark() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
 
 // processRun is what one syncer process of the benchmark did.
@@ -197,6 +204,7 @@ func startProcess(b *testing.B, bin, dir string, env []string, name string, args
 		out: filepath.Join(dir, name+".out"), errOut: filepath.Join(dir, name+".err")}
 	p.cmd.Dir = dir
 	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.SysProcAttr = diesWithBenchmark()
 	var err error
 	if p.cmd.Stdout, err = os.Create(p.out); err != nil {
 		b.Fatal(err)
