@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -13,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -188,6 +190,81 @@ func TestShardsStartTogetherOnANewLake(t *testing.T) {
 			t.Errorf("shard %d/%d:\n%s", i, shards, r)
 		}
 	}
+}
+
+// TestShardWritesOnlyItsPartitions: the large tables are partitioned by
+// Iceberg's bucket of login_id (16 buckets), the hash shards select logins
+// by, so with 8 shards each shard's rows fall in its own 2 buckets and a
+// shard's commits should write data files only there (load/iceberg's
+// tables.go says so): after shard 1/8 has synced, shard 0/8 syncing in
+// several groups must not write a file into shard 1's partitions. A commit
+// that rewrites other shards' partitions rewrites the whole table each
+// time: the bytes written grow with the square of the logins.
+func TestShardWritesOnlyItsPartitions(t *testing.T) {
+	srv := flinkstest.New(flinkstest.Config{Seed: 15, AsOf: proofAsOf})
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ids := flinkstest.DemoLogins(15, 64)
+	file := writeLogins(t, dir, ids)
+	if len(inShard(ids, 0, 8)) < 4 || len(inShard(ids, 1, 8)) == 0 {
+		t.Fatalf("shards 0/8 and 1/8 hold %d and %d logins: the test needs 4 and 1", len(inShard(ids, 0, 8)), len(inShard(ids, 1, 8)))
+	}
+	lakeDir := filepath.Join(dir, "lake")
+	args := append([]string{"sync", "--no-db", "--iceberg", "file://" + lakeDir, "--catalog", "sqlite://" + filepath.Join(dir, "catalog.db")},
+		quickSyncArgs(srv.URL, file)...)
+	if r := syncer(t, dir, nil, append(args, "--shard", "1/8")...); r.code != exitOK {
+		t.Fatalf("shard 1/8:\n%s", r)
+	}
+	before := bucketFiles(t, lakeDir)
+	if r := syncer(t, dir, nil, append(args, "--shard", "0/8", "--commit-every", "2")...); r.code != exitOK {
+		t.Fatalf("shard 0/8:\n%s", r)
+	}
+	after := bucketFiles(t, lakeDir)
+	for part, n := range after {
+		mine := part.bucket%8 == 0
+		switch {
+		case !mine && n != before[part]:
+			t.Errorf("shard 0/8 wrote %d data files into %s, a partition of shard 1/8", n-before[part], part)
+		case mine && n == before[part]:
+			t.Errorf("shard 0/8 wrote no data file into its own partition %s", part)
+		}
+	}
+}
+
+// partition is a login-bucket partition of a table's data directory.
+type partition struct {
+	dir    string // TABLE/data/…/login_id_bucket=B
+	bucket int
+}
+
+func (p partition) String() string { return p.dir }
+
+// bucketFiles counts the data files in every login-bucket partition of a
+// file:// lake's directory, every file ever written (a file:// lake keeps
+// replaced files until lake maintain).
+func bucketFiles(t *testing.T, lakeDir string) map[partition]int {
+	t.Helper()
+	files := map[partition]int{}
+	err := filepath.WalkDir(lakeDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".parquet") {
+			return err
+		}
+		dir, _ := filepath.Rel(lakeDir, filepath.Dir(p))
+		_, b, ok := strings.Cut(filepath.Base(dir), "login_id_bucket=")
+		if !ok {
+			return nil
+		}
+		n, err := strconv.Atoi(b)
+		if err != nil {
+			return err
+		}
+		files[partition{dir: filepath.ToSlash(dir), bucket: n}]++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // ledgerTables are the tables of the run ledger, committed last in each
