@@ -3,6 +3,7 @@ package iceberg
 import (
 	"context"
 	"fmt"
+	"iter"
 	"os"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -16,21 +17,46 @@ import (
 	"github.com/apache/iceberg-go/table"
 )
 
-// readRows writes the rows of tx's table that match filter, as of the
-// transaction's snapshot, to a new Parquet file at path (0600), for the
-// merge engine to read, and returns how many there were. Rows are read
-// through the snapshot, never by listing the object store, so files a
+// readTouchedFiles writes every row of the data files of tbl's current
+// snapshot that may hold a row matching filter to a new Parquet file at
+// path (0600), for the merge engine to read, and returns those files and
+// the number of rows. The planner prunes file by file, by partition value
+// (a filter on login_id selects its login buckets) and column metrics.
+// The files are read whole, not only their matching rows, because the
+// commit replaces them whole: their other rows go back unchanged. Rows are
+// read through the snapshot, never by listing the object store, so files a
 // failed attempt left behind are never read.
-func readRows(ctx context.Context, tx *table.Transaction, filter iceberg.BooleanExpression, path string) (int64, error) {
-	scan, err := tx.Scan(table.WithRowFilter(filter))
-	if err != nil {
-		return 0, err
+func readTouchedFiles(ctx context.Context, tbl *table.Table, filter iceberg.BooleanExpression, path string) ([]iceberg.DataFile, int64, error) {
+	tasks, err := planFiles(ctx, tbl, filter)
+	if err != nil || len(tasks) == 0 {
+		return nil, 0, err
 	}
-	sc, recs, err := scan.ToArrowRecords(ctx)
-	if err != nil {
-		return 0, err
+	files := make([]iceberg.DataFile, len(tasks))
+	for i := range tasks {
+		if n := len(tasks[i].DeleteFiles) + len(tasks[i].EqualityDeleteFiles) + len(tasks[i].DeletionVectorFiles); n > 0 {
+			// The syncer writes copy-on-write only; a delete file is
+			// another writer's, whose rows a whole-file replace would undo.
+			return nil, 0, fmt.Errorf("data file %s has %d delete files: this lake is written by another tool too", tasks[i].File.FilePath(), n)
+		}
+		files[i] = tasks[i].File
+		tasks[i].Residual = nil // every row, not only the matching ones
 	}
-	return writeParquet(path, sc, recs)
+	whole := tbl.Scan()
+	defer whole.Close()
+	sc, recs, err := whole.ReadTasks(ctx, tasks)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := writeParquet(path, sc, recs)
+	return files, n, err
+}
+
+// planFiles lists the data files of tbl's current snapshot that may hold
+// rows matching filter.
+func planFiles(ctx context.Context, tbl *table.Table, filter iceberg.BooleanExpression) ([]table.FileScanTask, error) {
+	scan := tbl.Scan(table.WithRowFilter(filter))
+	defer scan.Close()
+	return scan.PlanFiles(ctx)
 }
 
 // writeParquet writes the records to a new Parquet file at path (0600) and
@@ -63,63 +89,58 @@ func writeParquet(path string, sc *arrow.Schema, recs func(yield func(arrow.Reco
 	return n, err
 }
 
-// openRows reads the Parquet files the merge engine wrote as records of
-// the table's Arrow schema (sc's): the engine's column types are the
-// table's, up to how Arrow spells them (a string's width, an extension
-// type), which a cast settles.
-func openRows(ctx context.Context, files []string, sc *iceberg.Schema) (array.RecordReader, error) {
-	target, err := table.SchemaToArrowSchema(sc, nil, false, false)
-	if err != nil {
-		return nil, err
-	}
-	var recs []arrow.RecordBatch
-	release := func() {
-		for _, r := range recs {
-			r.Release()
+// mergedRecords streams the Parquet files the merge engine wrote as
+// records of the table's Arrow schema (target): the engine's column types
+// are the table's, up to how Arrow spells them (a string's width, an
+// extension type), which a cast settles. Each record goes to the consumer,
+// which releases it (as table.WriteRecords does).
+func mergedRecords(ctx context.Context, files []string, target *arrow.Schema) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		for _, path := range files {
+			for rec, err := range readParquet(ctx, path, target) {
+				if err != nil {
+					yield(nil, fmt.Errorf("merged rows %s: %w", path, err))
+					return
+				}
+				if !yield(rec, nil) {
+					return
+				}
+			}
 		}
 	}
-	for _, path := range files {
-		rs, err := readParquet(ctx, path, target)
-		if err != nil {
-			release()
-			return nil, fmt.Errorf("merged rows %s: %w", path, err)
-		}
-		recs = append(recs, rs...)
-	}
-	rdr, err := array.NewRecordReader(target, recs)
-	release() // the reader holds its own references
-	return rdr, err
 }
 
-// readParquet reads a Parquet file whole as records of target's columns, by
-// name.
-func readParquet(ctx context.Context, path string, target *arrow.Schema) ([]arrow.RecordBatch, error) {
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return nil, err
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
-	if err != nil {
-		return nil, err
-	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer rr.Release()
-	var out []arrow.RecordBatch
-	for rr.Next() {
-		rec, err := conform(ctx, rr.RecordBatch(), target)
+// readParquet streams a Parquet file as records of target's columns, by
+// name, batch by batch.
+func readParquet(ctx context.Context, path string, target *arrow.Schema) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		pf, err := file.OpenParquetFile(path, false)
 		if err != nil {
-			for _, r := range out {
-				r.Release()
-			}
-			return nil, err
+			yield(nil, err)
+			return
 		}
-		out = append(out, rec)
+		defer pf.Close()
+		fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 64 << 10}, memory.DefaultAllocator)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		rr, err := fr.GetRecordReader(ctx, nil, nil)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer rr.Release()
+		for rr.Next() {
+			rec, err := conform(ctx, rr.RecordBatch(), target)
+			if !yield(rec, err) || err != nil {
+				return
+			}
+		}
+		if err := rr.Err(); err != nil {
+			yield(nil, err)
+		}
 	}
-	return out, rr.Err()
 }
 
 // conform returns rec with target's columns, in target's order and types.

@@ -31,13 +31,16 @@ import (
 //
 // Commit is a group commit. For each table it makes one Iceberg commit
 // holding whole logins (the data tables side by side, then the ledger
-// tables sync_logins, sync_login_products and sync_runs): it reads the rows the
-// call's logins (and scopes, and keys) may touch from the table's current
-// snapshot, merges the call's rows into them per the table's
-// schema.Table.Merge (duckdb.ParquetEngine, as the Parquet sink), and
-// overwrites exactly those rows with the merged ones, in one table
-// transaction (a copy-on-write overwrite with that filter). A reader of a
-// table sees all of a login's rows from one run or none. Between two
+// tables sync_logins, sync_login_products and sync_runs): it plans which
+// data files of the table's current snapshot may hold rows the call's
+// logins (and scopes, and keys) touch, reads those files whole, merges the
+// call's rows into them per the table's schema.Table.Merge
+// (duckdb.ParquetEngine, as the Parquet sink), and replaces exactly those
+// files with the merged rows, in one table transaction (copy-on-write). The
+// login-keyed tables are partitioned by login bucket, the hash shards
+// select logins by (tables.go), so a call reads and replaces only its own
+// logins' buckets, and shards never replace each other's files. A reader
+// of a table sees all of a login's rows from one run or none. Between two
 // tables' commits a reader may see one table of a call new and the next
 // still old; the ledger is committed last, so a login sync_logins calls
 // succeeded has its rows in every table (docs/lake.md).
@@ -61,6 +64,7 @@ type Sink struct {
 	clock    clock.Clock
 
 	conflicts atomic.Int64 // commits retried after losing a race
+	rebased   atomic.Int64 // of which committed again without merging again
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -125,7 +129,7 @@ func privateRoot(warehouseURI string) error {
 
 // Close releases the catalog, the merge engine and the scratch directory.
 func (s *Sink) Close() error {
-	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load())
+	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load(), "commits_rebased", s.rebased.Load())
 	err := s.engine.Close()
 	if cerr := s.lake.Close(); err == nil {
 		err = cerr
@@ -226,20 +230,22 @@ func snapshotProperties(batches []schema.Batch) iceberg.Properties {
 	}
 }
 
-// preparedTable is one table's merged rows, ready to replace the rows its
-// filter selects in the snapshot tx started from.
+// preparedTable is one table's merged rows, ready to replace the data
+// files the merge read, in the snapshot tbl is at.
 type preparedTable struct {
-	table  *schema.Table
-	filter iceberg.BooleanExpression
-	tx     *table.Transaction
-	schema *iceberg.Schema // the table's, as of tx's snapshot
-	dir    string          // scratch directory of this merge
-	merged []string        // the merged rows' Parquet files
+	table    *schema.Table
+	filter   iceberg.BooleanExpression // selects every row the merge may change
+	tbl      *table.Table              // the Iceberg table, as the merge read it
+	replaced []iceberg.DataFile        // the files the merge read whole
+	dir      string                    // scratch directory of this merge
+	merged   []string                  // the merged rows' Parquet files
+	added    []iceberg.DataFile        // the merged rows' data files in the table, once written
+	written  bool                      // added is written
 }
 
-// prepare stages the batches' rows of t, reads the rows they may touch
-// from the table's current snapshot and merges them, leaving the result in
-// a scratch directory. It returns nil when the batches have nothing for t.
+// prepare stages the batches' rows of t, reads the data files holding rows
+// they may touch from the table's current snapshot and merges them,
+// leaving the result in a scratch directory. It returns nil when the batches have nothing for t.
 func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Batch) (*preparedTable, error) {
 	filter, staged, err := s.stage(ctx, t, batches)
 	if err != nil || !staged {
@@ -253,7 +259,7 @@ func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Ba
 	if err != nil {
 		return nil, err
 	}
-	p := &preparedTable{table: t, filter: filter, tx: tbl.NewTransaction(), schema: tbl.Schema(), dir: dir}
+	p := &preparedTable{table: t, filter: filter, tbl: tbl, dir: dir}
 	if err := s.merge(ctx, p, batches); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -261,12 +267,13 @@ func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Ba
 	return p, nil
 }
 
-// merge reads p's touched rows as of p.tx's snapshot and merges the staged
-// rows into them, into p.merged.
+// merge reads the data files of p.tbl that hold rows matching p.filter and
+// merges the staged rows into theirs, into p.merged.
 func (s *Sink) merge(ctx context.Context, p *preparedTable, batches []schema.Batch) error {
 	t := p.table
 	cur := filepath.Join(p.dir, "current.parquet")
-	n, err := readRows(ctx, p.tx, p.filter, cur)
+	replaced, n, err := readTouchedFiles(ctx, p.tbl, p.filter, cur)
+	p.replaced = replaced
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
@@ -291,23 +298,39 @@ func (s *Sink) merge(ctx context.Context, p *preparedTable, batches []schema.Bat
 	return err
 }
 
-// commitTable overwrites p's filtered rows with its merged ones in one
-// Iceberg commit. When another writer committed to the table since p read
-// it, it reloads the table, merges again and retries (see Sink).
+// commitTable replaces p's read files with its merged rows in one Iceberg
+// commit. When another writer committed to the table since p read it, it
+// reloads the table; if the files holding p's rows are still exactly the
+// ones it read (another shard committed its own buckets), it commits the
+// same new files on the new snapshot, else it merges again (see Sink).
 func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []schema.Batch, props iceberg.Properties) error {
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := s.overwrite(ctx, p, props)
+		err := s.replace(ctx, p, props)
 		if err == nil || !isConflict(err) || attempt == maxAttempts {
 			return err
 		}
 		s.conflicts.Add(1)
-		s.log.Debug("iceberg commit lost a race; merging again on the new snapshot", "table", p.table.Name, "attempt", attempt)
 		// Jitter spreads writers that collided.
 		if err := clock.Sleep(ctx, s.clock, backoff/2+rand.N(backoff)); err != nil {
 			return err
 		}
 		backoff = min(2*backoff, 2*time.Second)
+		tbl, err := s.lake.cat.LoadTable(ctx, identifier(p.table))
+		if err != nil {
+			return err
+		}
+		same, err := sameFiles(ctx, tbl, p)
+		if err != nil {
+			return err
+		}
+		if same {
+			s.rebased.Add(1)
+			s.log.Debug("iceberg commit lost a race to a commit of other rows; committing again on the new snapshot", "table", p.table.Name, "attempt", attempt)
+			p.tbl = tbl
+			continue
+		}
+		s.log.Debug("iceberg commit lost a race; merging again on the new snapshot", "table", p.table.Name, "attempt", attempt)
 		os.RemoveAll(p.dir)
 		s.engineMu.Lock() // other tables of the call may be merging again too
 		again, err := s.prepare(ctx, p.table, batches)
@@ -319,17 +342,55 @@ func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []sche
 	}
 }
 
-// overwrite commits p: its filter's rows out, its merged rows in.
-func (s *Sink) overwrite(ctx context.Context, p *preparedTable, props iceberg.Properties) error {
-	rdr, err := openRows(ctx, p.merged, p.schema)
-	if err != nil {
+// sameFiles reports whether tbl, a newer snapshot of p's table, holds p's
+// rows in exactly the data files p's merge read, under the same schema:
+// then the files p wrote replace them as well on tbl as on the snapshot p
+// read, and no row another writer committed is lost.
+func sameFiles(ctx context.Context, tbl *table.Table, p *preparedTable) (bool, error) {
+	if tbl.Schema().ID != p.tbl.Schema().ID {
+		return false, nil
+	}
+	tasks, err := planFiles(ctx, tbl, p.filter)
+	if err != nil || len(tasks) != len(p.replaced) {
+		return false, err
+	}
+	read := make(map[string]bool, len(p.replaced))
+	for _, f := range p.replaced {
+		read[f.FilePath()] = true
+	}
+	for _, t := range tasks {
+		if !read[t.File.FilePath()] {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// replace commits p: its merged rows written as new data files (split by
+// the table's partitions; once, however many attempts), the files its
+// merge read removed.
+func (s *Sink) replace(ctx context.Context, p *preparedTable, props iceberg.Properties) error {
+	if !p.written {
+		target, err := table.SchemaToArrowSchema(p.tbl.Schema(), nil, true, false)
+		if err != nil {
+			return err
+		}
+		for df, err := range table.WriteRecords(ctx, p.tbl, target, mergedRecords(ctx, p.merged, target)) {
+			if err != nil {
+				return fmt.Errorf("write: %w", err)
+			}
+			p.added = append(p.added, df)
+		}
+		p.written = true
+	}
+	if len(p.added) == 0 && len(p.replaced) == 0 {
+		return nil
+	}
+	tx := p.tbl.NewTransaction()
+	if err := tx.ReplaceDataFilesWithDataFiles(ctx, p.replaced, p.added, props); err != nil {
 		return err
 	}
-	defer rdr.Release()
-	if err := p.tx.Overwrite(ctx, rdr, props, table.WithOverwriteFilter(p.filter)); err != nil {
-		return err
-	}
-	_, err = p.tx.Commit(ctx)
+	_, err := tx.Commit(ctx)
 	return err
 }
 

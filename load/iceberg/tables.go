@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -59,16 +60,21 @@ func icebergType(t schema.Type) iceberg.Type {
 	}
 }
 
-// partitioned lists the tables that are partitioned, and how: snapshots by
-// their date (analysts ask for a day's holdings and balances), and the
-// large login-keyed tables by login bucket (a commit replaces whole logins,
-// and a shard's logins fall in its own buckets). Other tables are small
-// and unpartitioned.
-var partitioned = map[string][]partitionField{
-	schema.Positions.Name:        {{"as_of_date", iceberg.IdentityTransform{}}, {"login_id", iceberg.BucketTransform{NumBuckets: Buckets}}},
-	schema.BankBalances.Name:     {{"as_of_date", iceberg.IdentityTransform{}}, {"login_id", iceberg.BucketTransform{NumBuckets: Buckets}}},
-	schema.Transactions.Name:     {{"login_id", iceberg.BucketTransform{NumBuckets: Buckets}}},
-	schema.BankTransactions.Name: {{"login_id", iceberg.BucketTransform{NumBuckets: Buckets}}},
+// partitioning is how t is partitioned: a snapshot table (as_of_date in
+// its key) by its date first (analysts ask for one day's holdings and
+// balances), then every login-keyed table by login bucket: a commit reads
+// and replaces only its logins' buckets, and a shard's logins fall in its
+// own buckets, so shards never replace each other's files. Tables without
+// login_id (securities, aliases, runs) are small and unpartitioned.
+func partitioning(t *schema.Table) []partitionField {
+	var fields []partitionField
+	if slices.Contains(t.Key, "as_of_date") {
+		fields = append(fields, partitionField{"as_of_date", iceberg.IdentityTransform{}})
+	}
+	if t.Index("login_id") >= 0 {
+		fields = append(fields, partitionField{"login_id", iceberg.BucketTransform{NumBuckets: Buckets}})
+	}
+	return fields
 }
 
 type partitionField struct {
@@ -79,7 +85,7 @@ type partitionField struct {
 // partitionSpec is t's partition spec on sc.
 func partitionSpec(t *schema.Table, sc *iceberg.Schema) (*iceberg.PartitionSpec, error) {
 	var opts []iceberg.PartitionOption
-	for _, f := range partitioned[t.Name] {
+	for _, f := range partitioning(t) {
 		name := f.column
 		if _, ok := f.transform.(iceberg.BucketTransform); ok {
 			name = f.column + "_bucket"
