@@ -212,7 +212,7 @@ func TestArchiveLogsNoPayload(t *testing.T) {
 	}
 	for v := range secrets {
 		if strings.Contains(logs, v) {
-			t.Errorf("the output holds a payload value or LoginId (%d chars, %q…)", len(v), v[:4])
+			t.Errorf("the output holds a payload value or LoginId (%d chars)", len(v))
 		}
 	}
 }
