@@ -293,7 +293,7 @@ func TestArchiveUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"sync", "--sandbox", "--archive-keep", "90d"}, // no --archive
 		{"sync", "--sandbox", "--archive", "a", "--archive-keep", "soon"},
-		{"replay", "--db", "w.duckdb"},                                     // no --archive
+		{"replay", "--db", "w.duckdb"},                                      // no --archive
 		{"replay", "--archive", "a", "--run", "x", "--since", "2025-01-01"}, // both
 		{"replay", "--archive", "a", "--since", "yesterday"},
 		{"replay", "--archive", "a", "--run", "nope"}, // no such run
