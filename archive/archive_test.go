@@ -104,6 +104,11 @@ func TestReadRefusesAlteredObject(t *testing.T) {
 	if _, err := Read(dir, e); err == nil {
 		t.Error("an entry whose SHA-256 does not match was read")
 	}
+	// A manifest's entry has no LoginId: rows cannot be made from it.
+	runs, _ := Runs(dir)
+	if _, err := Read(dir, runs[0].Entries[0]); err == nil {
+		t.Error("a manifest entry, without LoginId, was read")
+	}
 }
 
 // TestModes: the archive's directories are 0700 and its files 0600, whatever

@@ -110,6 +110,9 @@ func Read(dir string, e Entry) (Answer, error) {
 	if err := checkRunID(e.RunID); err != nil {
 		return Answer{}, err
 	}
+	if e.LoginID == "" {
+		return Answer{}, fmt.Errorf("archive: %s of run %s names no LoginId (a manifest entry, not a .meta.json?)", e.Object, e.RunID)
+	}
 	if e.Object != filepath.Base(e.Object) || strings.HasPrefix(e.Object, ".") {
 		return Answer{}, fmt.Errorf("archive: object name %q is not a file of the run", e.Object)
 	}

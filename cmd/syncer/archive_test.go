@@ -6,11 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/syncer/syncer/archive"
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/internal/clock"
 )
 
 // holderKeyEnv gives every warehouse of a test one holder key, so that
@@ -305,5 +308,48 @@ func TestArchiveUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "w.duckdb")); !os.IsNotExist(err) {
 		t.Errorf("a refused command made a warehouse: %v", err)
+	}
+}
+
+// TestReplaySelectsRuns: --run picks one archived run, --since the runs
+// started on or after a UTC date, and neither every run, oldest first.
+func TestReplaySelectsRuns(t *testing.T) {
+	dir := t.TempDir()
+	c := clock.NewFake(time.Date(2025, 3, 1, 23, 0, 0, 0, time.UTC))
+	for _, id := range []string{"a", "b", "c"} {
+		r, err := archive.Open(dir, id, "sync", c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		c.Advance(24 * time.Hour)
+	}
+	for _, tc := range []struct {
+		run, since string
+		want       []string
+	}{
+		{"", "", []string{"a", "b", "c"}},
+		{"b", "", []string{"b"}},
+		{"", "2025-03-02", []string{"b", "c"}},
+		{"", "2025-03-03", []string{"c"}},
+	} {
+		f := replayFlags{archive: dir, run: tc.run, since: tc.since}
+		runs, err := f.selectRuns()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range runs {
+			got = append(got, m.RunID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("--run %q --since %q: %v, want %v", tc.run, tc.since, got, tc.want)
+		}
+	}
+	f := replayFlags{archive: dir, since: "2025-03-04"}
+	if _, err := f.selectRuns(); codeOf(err) != exitUsage {
+		t.Errorf("--since after every run: %v, want a usage error", err)
 	}
 }
