@@ -54,7 +54,6 @@ func (r *runner) replayFeed(ctx context.Context, logins []string, jobs chan<- *t
 	defer func() {
 		close(jobs)
 		r.open.Wait()
-		close(r.ready)
 		close(r.over)
 	}()
 	for i, id := range logins {

@@ -163,3 +163,34 @@ func loginSet(ids []string) map[string]bool {
 	}
 	return m
 }
+
+// TestReplayInterrupted: cancelling a replay stops it between logins; the
+// logins it finished are committed, the others recorded as interrupted,
+// and the run says it was interrupted.
+func TestReplayInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logins := []string{"l-1", "l-2", "l-3", "l-4", "l-5"}
+	read := func(id string) ([]archive.Answer, error) {
+		if id == "l-2" {
+			cancel()
+		}
+		return []archive.Answer{{LoginID: id, Product: extract.Banking, Body: []byte(`{"Accounts":[]}`), SyncedAt: time.Unix(1, 0)}}, nil
+	}
+	sink := &memSink{}
+	sum, _ := Replay(ctx, sink, logins, read, Options{RunID: "replay-r", Command: "replay", Concurrency: 1, MaxActive: 1,
+		Products: []extract.Product{extract.Banking}})
+	if sum == nil || !sum.Interrupted {
+		t.Fatalf("summary %+v: want interrupted", sum)
+	}
+	rows := sink.loginRows(t)
+	if len(rows) != len(logins) {
+		t.Errorf("%d logins recorded, want %d", len(rows), len(logins))
+	}
+	if got := col(schema.SyncLogins, rows["l-1"][0], "status"); got != StatusSucceeded {
+		t.Errorf("l-1, replayed before the cancel: %v", got)
+	}
+	if got := col(schema.SyncLogins, rows["l-5"][0], "status"); got == StatusSucceeded {
+		t.Errorf("l-5, after the cancel: %v", got)
+	}
+}

@@ -86,11 +86,12 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	})
 }
 
-// execute is a run around its fetching: it records the run and its
-// logins, starts the loader, lets start add the goroutines that finish
-// every login (each by hand, in the end; they must close r.over once
-// every admitted login is finished and set r.unadmitted), waits for them
-// and the last commit, and closes the run with its verdict.
+// execute is what Run and Replay share: it records the run and its
+// logins, starts the loader, calls start to add to g the goroutines that
+// bring each login to its end (r.hand, through finishOutcomes or finish),
+// which must set r.unadmitted to the logins they never admitted and close
+// r.over once every admitted login is finished; then it waits for them and
+// the last commit, and closes the run with its verdict.
 func execute(ctx context.Context, client Client, sink load.Sink, logins []string, opts Options,
 	start func(r *runner, g *errgroup.Group, gctx context.Context)) (*Summary, error) {
 	o := opts.withDefaults()
