@@ -3,11 +3,14 @@ package main
 import (
 	"database/sql"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,21 +123,32 @@ func queryStrings(t *testing.T, db interface {
 // TestArchiveObjectsWholeAfterKill: a sync with --archive killed (SIGKILL)
 // mid-run leaves only whole objects: every object a .meta.json names reads
 // back and matches its SHA-256, no temp file is taken for an object, and
-// the run it archived replays.
+// the run it archived replays. The kill is tied to the run's progress: it
+// comes when the sandbox sends the 10th final banking answer (the last
+// answer of a login, whose answers the syncer then archives), so that the
+// logins finished well before it are archived, and others are mid-way.
 func TestArchiveObjectsWholeAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	arch := filepath.Join(dir, "archive")
 	logins := flinkstest.DemoLogins(11, 30)
 	env := holderKeyEnvOf(t)
-	refDir := t.TempDir()
-	ref := crashSandbox(t)
-	if r := syncer(t, refDir, env, append(crashArgs(ref, crashSinks[0], refDir, writeLogins(t, refDir, logins)), "--archive", "ref")...); r.code != exitOK {
-		t.Fatalf("reference run: %s", r)
-	}
-	kill := ref.count.Load() / 2 // mid-run: logins finish (and are archived) all along
-	tw := crashSandbox(t)
-	p := startSyncer(t, dir, env, append(crashArgs(tw, crashSinks[0], dir, writeLogins(t, dir, logins)), "--archive", arch)...)
-	tw.arm(kill, func() { _ = p.cmd.Process.Kill() })
+	var killed atomic.Pointer[process] // the syncer, once started
+	var finals atomic.Int64
+	sandbox := flinkstest.NewHandler(flinkstest.Config{Seed: 11, AsOf: proofAsOf, Pending: flinkstest.PendingDist{Min: 0, Max: 2}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		sandbox.ServeHTTP(sw, r)
+		if sw.status == http.StatusOK && strings.Contains(r.URL.Path, "/GetAccountsDetail") && finals.Add(1) == 10 {
+			if q := killed.Load(); q != nil { // it is: a 10th login finished
+				_ = q.cmd.Process.Kill()
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	args := []string{"sync", "--logins", writeLogins(t, dir, logins), "--base-url", srv.URL, "--products", "investments,banking",
+		"--poll-interval", "1ms", "--backoff", "1ms", "--rate", "5000", "--concurrency", "8", "--db", "w.duckdb", "--archive", arch}
+	p := startSyncer(t, dir, env, args...)
+	killed.Store(p)
 	if r := p.wait(); r.code != -1 {
 		t.Fatalf("the run was not killed\n%s", r)
 	}
@@ -147,7 +161,7 @@ func TestArchiveObjectsWholeAfterKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(entries) == 0 {
-		t.Fatalf("the killed run archived nothing before request %d", kill)
+		t.Fatal("the killed run archived nothing before its 10th login finished")
 	}
 	for _, e := range entries {
 		if _, err := archive.Read(arch, e); err != nil {
@@ -165,7 +179,27 @@ func TestArchiveObjectsWholeAfterKill(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("replay of the killed run: %s", r)
 	}
-	t.Logf("killed at request %d of %d: %d answers archived whole", kill, ref.count.Load(), len(entries))
+	t.Logf("killed at the 10th login's final answer: %d answers archived whole", len(entries))
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // TestArchiveLogsNoPayload: with --archive, neither the logs (text and
