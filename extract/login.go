@@ -232,7 +232,7 @@ func (l *Login) poll(ctx context.Context, sentAt time.Time) Step {
 				}
 			}
 		}
-		return l.succeed(Outcome{Product: Investments, Investments: inv, LastRefresh: l.refreshed})
+		return l.succeed(Outcome{Product: Investments, Investments: inv, Body: a.body, LastRefresh: l.refreshed})
 	case errors.Is(err, payload.ErrSyntax):
 		// Not JSON: HTML, NaN, an empty body, data after the payload... are
 		// not going to change; a JSON value that stops short may have been
@@ -505,7 +505,8 @@ func (l *Login) pollBanking(ctx context.Context, sentAt time.Time) Step {
 			}
 		}
 	}
-	return l.succeed(Outcome{Product: Banking, Banking: bytes.Clone(a.body), LastRefresh: l.refreshed})
+	body := bytes.Clone(a.body)
+	return l.succeed(Outcome{Product: Banking, Banking: body, Body: body, LastRefresh: l.refreshed})
 }
 
 // extraCode returns a top-level FlinksCode found beside an investments payload.

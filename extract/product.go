@@ -75,6 +75,10 @@ type Outcome struct {
 	// Banking is the 200 body of a successful Banking product, as Flinks
 	// sent it (valid JSON, decoded by transform).
 	Banking []byte
+	// Body, on success, is the data call's 200 body as Flinks sent it, for
+	// either product (for Banking the same bytes as Banking): what an
+	// archive keeps. Callers must not modify it.
+	Body []byte
 	// LastRefresh, on success, is Login.LastRefresh of the session that
 	// delivered the data, in UTC; zero when unknown.
 	LastRefresh time.Time

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/syncer/syncer/archive"
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/internal/logs"
@@ -57,6 +58,13 @@ type Options struct {
 	// figures (metrics) move during the run, not only at its end. It must
 	// not block.
 	OnFinished func(Finished)
+
+	// Archive, when set, is given every data answer whose rows the run
+	// uses (after its transform succeeded, before its commit), with the
+	// instants that date those rows, so that Replay can rebuild them.
+	// Keep is called from the workers, concurrently. A failure to archive
+	// is logged and does not fail the login.
+	Archive Archiver
 
 	// Clock is the run's time: what time it is, and the timers that park
 	// pending logins (clock.Real if nil). Tests and benchmarks may inject a
@@ -122,4 +130,9 @@ func (o *Options) productsOf(loginID string) []extract.Product {
 		return extract.Normalize(ps)
 	}
 	return o.Products
+}
+
+// Archiver keeps data answers (archive.Run implements it).
+type Archiver interface {
+	Keep(archive.Answer) error
 }

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/syncer/syncer/archive"
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load"
@@ -76,6 +77,23 @@ type runner struct {
 // an error wrapping ErrFatal when the run could not continue. Cancelling ctx
 // interrupts the run (see the package doc).
 func Run(ctx context.Context, client Client, sink load.Sink, logins []string, opts Options) (*Summary, error) {
+	return execute(ctx, client, sink, logins, opts, func(r *runner, g *errgroup.Group, gctx context.Context) {
+		g.Go(func() error { r.feed(gctx, logins); return nil })
+		for range r.o.Concurrency {
+			g.Go(func() error { r.work(gctx); return nil })
+		}
+		g.Go(func() error { r.watchCancel(gctx, r.over); return nil })
+	})
+}
+
+// execute is what Run and Replay share: it records the run and its
+// logins, starts the loader, calls start to add to g the goroutines that
+// bring each login to its end (r.hand, through finishOutcomes or finish),
+// which must set r.unadmitted to the logins they never admitted and close
+// r.over once every admitted login is finished; then it waits for them and
+// the last commit, and closes the run with its verdict.
+func execute(ctx context.Context, client Client, sink load.Sink, logins []string, opts Options,
+	start func(r *runner, g *errgroup.Group, gctx context.Context)) (*Summary, error) {
 	o := opts.withDefaults()
 	if o.RunID == "" {
 		return nil, errors.New("pipeline: RunID is required")
@@ -119,11 +137,7 @@ func Run(ctx context.Context, client Client, sink load.Sink, logins []string, op
 	}()
 
 	g, gctx := errgroup.WithContext(runCtx)
-	g.Go(func() error { r.feed(gctx, logins); return nil })
-	for range o.Concurrency {
-		g.Go(func() error { r.work(gctx); return nil })
-	}
-	g.Go(func() error { r.watchCancel(gctx, r.over); return nil })
+	start(r, g, gctx)
 	_ = g.Wait() // workers report outcomes as data; only abort ends the run early
 	r.recordUnadmitted(context.Cause(runCtx))
 	close(r.results)
@@ -287,13 +301,24 @@ func (r *runner) watchCancel(ctx context.Context, over <-chan struct{}) {
 func (r *runner) finishStep(t *task, step extract.Step) {
 	rep := t.login.Report()
 	t.login.Close()
+	r.finishOutcomes(t, rep, step.Outcomes, nil)
+}
+
+// finishOutcomes records a login from its products' outcomes (see
+// finishStep). syncedAt, when not nil, holds the instant that dates each
+// outcome's rows (a replay's, from the archive); else it is now.
+func (r *runner) finishOutcomes(t *task, rep extract.Report, outcomes []extract.Outcome, syncedAt []time.Time) {
 	batch := schema.Batch{RunID: r.o.RunID, LoginID: t.loginID, Rows: map[string][]schema.Row{}, Scopes: map[string][]schema.Row{}}
 	var stats transform.Stats
-	errs := make([]error, len(step.Outcomes))
-	for i, o := range step.Outcomes {
+	errs := make([]error, len(outcomes))
+	for i, o := range outcomes {
 		errs[i] = o.Err
 		if o.Err == nil {
-			b, st, err := r.transformOutcome(t.loginID, o)
+			var at time.Time
+			if syncedAt != nil {
+				at = syncedAt[i]
+			}
+			b, st, err := r.transformOutcome(t.loginID, o, at)
 			if err != nil {
 				errs[i] = err
 			} else {
@@ -318,10 +343,15 @@ func (r *runner) finishStep(t *task, step extract.Step) {
 	r.hand(t, res)
 }
 
-// transformOutcome turns a product's data into rows. A body that cannot be
-// used at all rejects the product (a *extract.Error of class Rejected).
-func (r *runner) transformOutcome(loginID string, o extract.Outcome) (schema.Batch, transform.Stats, error) {
-	tctx := transform.Context{RunID: r.o.RunID, LoginID: loginID, SyncedAt: r.o.Clock.Now().UTC(), LastRefresh: o.LastRefresh,
+// transformOutcome turns a product's data into rows, dated syncedAt (now
+// when zero), and hands the answer to the archive once its rows are made.
+// A body that cannot be used at all rejects the product (a *extract.Error
+// of class Rejected).
+func (r *runner) transformOutcome(loginID string, o extract.Outcome, syncedAt time.Time) (schema.Batch, transform.Stats, error) {
+	if syncedAt.IsZero() {
+		syncedAt = r.o.Clock.Now()
+	}
+	tctx := transform.Context{RunID: r.o.RunID, LoginID: loginID, SyncedAt: syncedAt.UTC(), LastRefresh: o.LastRefresh,
 		KeepAccountNumbers: r.o.KeepAccountNumbers}
 	if o.LastRefresh.IsZero() {
 		r.o.Logger.Warn("Flinks gave no usable Login.LastRefresh; the snapshot is dated by the sync",
@@ -332,10 +362,27 @@ func (r *runner) transformOutcome(loginID string, o extract.Outcome) (schema.Bat
 		if err != nil {
 			return b, st, &extract.Error{Class: extract.Rejected, Op: string(extract.Banking), Status: 200, Err: err}
 		}
+		r.archive(loginID, o, tctx)
 		return b, st, nil
 	}
 	b, st := transform.Transform(o.Investments, tctx)
+	r.archive(loginID, o, tctx)
 	return b, st, nil
+}
+
+// archive hands an answer whose rows the run uses to Options.Archive, if
+// any. A failure is logged (the login's hash, the product, the error: never
+// the answer) and does not fail the login.
+func (r *runner) archive(loginID string, o extract.Outcome, c transform.Context) {
+	if r.o.Archive == nil || o.Body == nil {
+		return
+	}
+	a := archive.Answer{LoginID: loginID, Product: o.Product, Body: o.Body, LastRefresh: o.LastRefresh,
+		SyncedAt: c.SyncedAt, AsOf: c.SnapshotDate()}
+	if err := r.o.Archive.Keep(a); err != nil {
+		r.o.Logger.Error("archiving an answer failed; its rows are synced, a replay will lack them",
+			extract.LoginAttr(loginID), "product", string(o.Product), "error", err)
+	}
 }
 
 // productRow is the sync_login_products row of one product's outcome.

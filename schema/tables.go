@@ -160,7 +160,7 @@ var (
 			col(1, "started_at", instant, "When the run started (UTC)."),
 			null(1, "finished_at", instant, "When the run finished (UTC); NULL while running or after a crash."),
 			col(1, "status", text, "running, succeeded, partial, failed or interrupted."),
-			null(1, "command", text, "sync, backfill, retry or schedule."),
+			null(1, "command", text, "sync, backfill, retry, schedule or replay."),
 			null(1, "logins_total", count, "Logins the run set out to sync."),
 			null(1, "logins_succeeded", count, "Logins committed."),
 			null(1, "logins_failed", count, "Logins that ended in any other status."),
@@ -232,7 +232,7 @@ var (
 		Columns: []Column{
 			col(1, "login_id", text, "Flinks LoginId."),
 			col(1, "registered_at", instant, "When a run first registered the LoginId (UTC)."),
-			null(1, "registered_by", text, "Command of that run: sync, backfill, retry or schedule."),
+			null(1, "registered_by", text, "Command of that run: sync, backfill, retry, schedule or replay."),
 			null(1, "run_id", text, "Run that registered it."),
 			null(2, "last_refresh_at", instant, "When Flinks last refreshed the login's data (UTC): the newest Login.LastRefresh a succeeded sync saw (that sync's time when Flinks gave none), so the date of the login's newest snapshot; NULL until a sync succeeds. syncer status ages logins by it."),
 		},

@@ -107,6 +107,8 @@ type syncFlags struct {
 	logins     []string
 	shard      shardFlags // --shard, --shards
 
+	archive archiveFlags // --archive, --archive-keep
+
 	format string // the summary's: text or json (sync, backfill, retry); "" for schedule
 }
 
@@ -140,6 +142,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 		fs.StringArrayVar(&s.logins, "login", nil, "a LoginId to sync (repeatable)")
 	}
 	s.shard.addFlags(fs, env)
+	s.archive.addFlags(fs, env)
 }
 
 // addFormatFlag adds --format, the summary's format, for the commands that
@@ -180,6 +183,9 @@ func (s *syncFlags) validate() error {
 		return err
 	}
 	if err := s.shard.checkRunID(s.runID); err != nil {
+		return err
+	}
+	if err := s.archive.validate(); err != nil {
 		return err
 	}
 	products, err := extract.ParseProducts(s.productsText)

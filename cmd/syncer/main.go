@@ -68,6 +68,7 @@ var commands = []command{
 	{"schedule", "run a sync at every tick of a cron spec until stopped", runSchedule},
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
 	{"sql", "run read-only SQL against the warehouse", runSQL},
+	{"replay", "rebuild the warehouse tables from archived Flinks answers, without Flinks", runReplay},
 	{"lake", "maintain the Iceberg lake: compact, expire snapshots, delete orphan files", runLake},
 	{"sandbox", "serve the built-in Flinks imitation over HTTP", runSandbox},
 	{"version", "print the module version, VCS revision, Go and DuckDB library versions", runVersion},

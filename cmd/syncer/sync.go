@@ -250,11 +250,19 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 			return nil, nil, err
 		}
 	}
+	arch, err := f.archive.open(runID, command, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	if arch != nil {
+		opts.Archive = arch
+	}
 	var endProgress func()
 	opts.Progress, opts.ProgressEvery, endProgress = progressReporter(env, log)
 	log.Info("run starting", "run_id", runID, "logins", len(logins), "command", command)
 	sum, err = pipeline.Run(ctx, client, w.sink, logins, opts)
 	endProgress()
+	f.archive.finish(arch, runID, log)
 	if sum != nil {
 		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed,
 			"requests", sum.Requests, "duration_s", seconds(sum.Wall()))

@@ -44,9 +44,10 @@ var allowed = map[string][]string{
 	"load/parquet":          {"load", "load/duckdb", "schema", "internal/clock", "internal/logs", "load/internal/durable"},
 	"load/iceberg":          {"load", "load/duckdb", "schema", "internal/clock", "internal/logs"},
 	"load/loadtest":         {"load", "load/duckdb", "schema", "transform"},
-	"pipeline":              {"extract", "transform", "load", "schema", "payload", "internal/clock", "internal/logs"},
+	"archive":               {"extract", "internal/clock"},
+	"pipeline":              {"extract", "transform", "load", "schema", "payload", "archive", "internal/clock", "internal/logs"},
 	"cmd/syncer": {"pipeline", "extract", "extract/flinkstest", "transform", "load", "load/duckdb", "load/parquet",
-		"load/iceberg", "schema", "payload", "internal/clock", "internal/logs", "internal/shard"},
+		"load/iceberg", "schema", "payload", "archive", "internal/clock", "internal/logs", "internal/shard"},
 }
 
 // testOnly are the packages of the module that only tests may import.

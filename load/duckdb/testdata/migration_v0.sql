@@ -246,7 +246,7 @@ COMMENT ON COLUMN "logins"."login_id" IS 'Flinks LoginId.';
 
 COMMENT ON COLUMN "logins"."registered_at" IS 'When a run first registered the LoginId (UTC).';
 
-COMMENT ON COLUMN "logins"."registered_by" IS 'Command of that run: sync, backfill, retry or schedule.';
+COMMENT ON COLUMN "logins"."registered_by" IS 'Command of that run: sync, backfill, retry, schedule or replay.';
 
 COMMENT ON COLUMN "logins"."run_id" IS 'Run that registered it.';
 
@@ -616,7 +616,7 @@ COMMENT ON COLUMN "sync_runs"."finished_at" IS 'When the run finished (UTC); NUL
 
 COMMENT ON COLUMN "sync_runs"."status" IS 'running, succeeded, partial, failed or interrupted.';
 
-COMMENT ON COLUMN "sync_runs"."command" IS 'sync, backfill, retry or schedule.';
+COMMENT ON COLUMN "sync_runs"."command" IS 'sync, backfill, retry, schedule or replay.';
 
 COMMENT ON COLUMN "sync_runs"."logins_total" IS 'Logins the run set out to sync.';
 

@@ -1,0 +1,279 @@
+// Package archive keeps the Flinks data answers a run used, as Flinks sent
+// them, so that the warehouse can be rebuilt later without asking Flinks
+// again (syncer replay).
+//
+// Layout, under the archive's directory DIR:
+//
+//	DIR/runs/<run id>/manifest.json                 the run: id, command, start, end, entries
+//	DIR/runs/<run id>/<login hash>.<product>.json.zst   one answer, zstd-compressed
+//	DIR/runs/<run id>/<login hash>.<product>.meta.json  what replay needs to use it again
+//
+// The login hash is extract.HashLogin: no file name holds a LoginId. The
+// .meta.json beside each object holds the LoginId itself (a replay writes
+// rows under it), with the answer's Login.LastRefresh and the instant the
+// run transformed it, so that a replay dates the snapshot exactly as the
+// run did. An archive holds personal data by nature: every file is 0600 and
+// every directory 0700, whatever the umask.
+//
+// Every file appears whole or not at all: it is written to a temp file in
+// the same directory (named with a leading dot, which readers skip),
+// fsynced, renamed over its name, and the directory fsynced. An object is
+// written before its .meta.json, so a .meta.json always names a whole
+// object; a crash can leave an object without one, which replay ignores.
+// manifest.json is written when the run opens the archive and again when it
+// closes it; the .meta.json files, not the manifest, are what replay reads,
+// so a run that crashed can be replayed as far as it went.
+package archive
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/syncer/syncer/extract"
+	"github.com/syncer/syncer/internal/clock"
+)
+
+// Modes of the archive's files and directories.
+const (
+	FileMode = 0o600
+	DirMode  = 0o700
+)
+
+// Names inside the archive.
+const (
+	runsDir      = "runs"
+	manifestName = "manifest.json"
+	objectSuffix = ".json.zst"
+	metaSuffix   = ".meta.json"
+)
+
+// Answer is one data answer a run used: the body of the final 200 answer of
+// one product of one login.
+type Answer struct {
+	LoginID string
+	Product extract.Product
+	Body    []byte // as Flinks sent it
+	// LastRefresh is Login.LastRefresh of the session that delivered the
+	// answer (UTC), zero when Flinks gave none; SyncedAt is when the run
+	// transformed it. Together they date the rows (transform.Context).
+	LastRefresh time.Time
+	SyncedAt    time.Time
+	// AsOf is the snapshot date the run gave the answer's rows.
+	AsOf time.Time
+}
+
+// Entry describes one archived answer: a line of the run's manifest, and
+// (with LoginID) the object's .meta.json.
+type Entry struct {
+	RunID       string     `json:"run_id"`
+	LoginHash   string     `json:"login_hash"`
+	LoginID     string     `json:"login_id,omitempty"` // only in .meta.json, never in the manifest
+	Product     string     `json:"product"`
+	AsOf        string     `json:"as_of"`                  // the snapshot date, YYYY-MM-DD
+	LastRefresh *time.Time `json:"last_refresh,omitempty"` // absent when Flinks gave none
+	SyncedAt    time.Time  `json:"synced_at"`
+	Bytes       int64      `json:"bytes"`  // of the answer, uncompressed
+	SHA256      string     `json:"sha256"` // of the answer, uncompressed, hex
+	Object      string     `json:"object"` // file name in the run's directory
+	Compressed  int64      `json:"compressed_bytes"`
+}
+
+// Manifest is a run's manifest.json.
+type Manifest struct {
+	RunID      string     `json:"run_id"`
+	Command    string     `json:"command"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at"` // null while the run is open, or when it crashed
+	Entries    []Entry    `json:"entries"`
+}
+
+// Run archives the answers of one run. Keep may be called from many
+// goroutines at once.
+type Run struct {
+	dir   string // the run's directory
+	clock clock.Clock
+	enc   *zstd.Encoder
+
+	mu       sync.Mutex
+	manifest Manifest
+	names    map[string]bool // object names taken in this run
+}
+
+// Open starts archiving run runID (of command) under dir, creating dir as
+// needed. The run's directory must not exist yet: run ids are unique.
+func Open(dir, runID, command string, c clock.Clock) (*Run, error) {
+	if err := checkRunID(runID); err != nil {
+		return nil, err
+	}
+	c = clock.Or(c)
+	runDir := filepath.Join(dir, runsDir, runID)
+	if err := mkdirAll(filepath.Dir(runDir)); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	if err := os.Mkdir(runDir, DirMode); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	if err := os.Chmod(runDir, DirMode); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	r := &Run{dir: runDir, clock: c, enc: enc, names: map[string]bool{},
+		manifest: Manifest{RunID: runID, Command: command, StartedAt: c.Now().UTC(), Entries: []Entry{}}}
+	if err := r.writeManifest(); err != nil {
+		return nil, err
+	}
+	return r, syncDir(filepath.Dir(runDir))
+}
+
+// checkRunID refuses a run id that cannot name a directory of its own.
+func checkRunID(id string) error {
+	if id == "" || strings.HasPrefix(id, ".") || strings.ContainsAny(id, `/\`+"\x00") {
+		return fmt.Errorf("archive: run id %q cannot name an archive directory", id)
+	}
+	return nil
+}
+
+// Keep archives one answer: its object, then its .meta.json, each whole.
+func (r *Run) Keep(a Answer) error {
+	sum := sha256.Sum256(a.Body)
+	e := Entry{RunID: r.manifest.RunID, LoginHash: extract.HashLogin(a.LoginID), LoginID: a.LoginID,
+		Product: string(a.Product), AsOf: a.AsOf.UTC().Format(time.DateOnly), SyncedAt: a.SyncedAt.UTC(),
+		Bytes: int64(len(a.Body)), SHA256: hex.EncodeToString(sum[:])}
+	if !a.LastRefresh.IsZero() {
+		t := a.LastRefresh.UTC()
+		e.LastRefresh = &t
+	}
+	e.Object = r.takeName(e.LoginHash + "." + e.Product)
+	z := r.enc.EncodeAll(a.Body, nil)
+	e.Compressed = int64(len(z))
+	if err := writeAtomic(r.dir, e.Object, z); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	meta, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(r.dir, strings.TrimSuffix(e.Object, objectSuffix)+metaSuffix, meta); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	e.LoginID = ""
+	r.mu.Lock()
+	r.manifest.Entries = append(r.manifest.Entries, e)
+	r.mu.Unlock()
+	return nil
+}
+
+// takeName returns a free object name for base in this run: base, or, in
+// the unlikely case that two LoginIds of the run share a hash, base-2, ...
+func (r *Run) takeName(base string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	name := base + objectSuffix
+	for i := 2; r.names[name]; i++ {
+		name = fmt.Sprintf("%s-%d%s", base, i, objectSuffix)
+	}
+	r.names[name] = true
+	return name
+}
+
+// Close writes the run's final manifest. The Run must not be used after.
+func (r *Run) Close() error {
+	defer r.enc.Close()
+	r.mu.Lock()
+	now := r.clock.Now().UTC()
+	r.manifest.FinishedAt = &now
+	slices.SortFunc(r.manifest.Entries, func(a, b Entry) int { return strings.Compare(a.Object, b.Object) })
+	r.mu.Unlock()
+	return r.writeManifest()
+}
+
+func (r *Run) writeManifest() error {
+	r.mu.Lock()
+	b, err := json.MarshalIndent(r.manifest, "", "  ")
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err := writeAtomic(r.dir, manifestName, append(b, '\n')); err != nil {
+		return fmt.Errorf("archive: %w", err)
+	}
+	return nil
+}
+
+// writeAtomic makes dir/name hold data, whole or not at all, mode FileMode.
+func writeAtomic(dir, name string, data []byte) (err error) {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(b[:])+"-"+name)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(FileMode) // whatever the umask
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// syncDir fsyncs a directory, so that the renames and removals in it last.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// mkdirAll creates dir and its missing parents as DirMode, whatever the umask.
+func mkdirAll(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if parent := filepath.Dir(dir); parent != dir {
+		if err := mkdirAll(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, DirMode); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return os.Chmod(dir, DirMode)
+}

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/syncer/syncer/archive"
+)
+
+// archiveFlags are --archive and --archive-keep, on the commands that sync.
+type archiveFlags struct {
+	dir      string
+	keepText string
+	keep     archive.Keep // parsed from keepText by validate
+}
+
+func (a *archiveFlags) addFlags(fs *pflag.FlagSet, env *environment) {
+	fs.StringVar(&a.dir, "archive", env.getenv("SYNCER_ARCHIVE"),
+		"keep every Flinks data answer the run uses, zstd-compressed, under DIR, for syncer replay; it holds personal data (env SYNCER_ARCHIVE; default: off)")
+	fs.StringVar(&a.keepText, "archive-keep", "",
+		"at the end of each run, prune the archived runs older than an age (90d, 36h) or beyond a count of the newest runs (10) (default: keep all)")
+}
+
+func (a *archiveFlags) validate() error {
+	keep, err := archive.ParseKeep(a.keepText)
+	if err != nil {
+		return usagef("--archive-keep: %v", err)
+	}
+	if keep != (archive.Keep{}) && a.dir == "" {
+		return usagef("--archive-keep needs --archive DIR")
+	}
+	a.keep = keep
+	return nil
+}
+
+// open starts archiving run runID; nil without --archive.
+func (a *archiveFlags) open(runID, command string, log *slog.Logger) (*archive.Run, error) {
+	if a.dir == "" {
+		return nil, nil
+	}
+	run, err := archive.Open(a.dir, runID, command, nil)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("archiving the answers", "archive", a.dir, "keep", a.keep.String())
+	return run, nil
+}
+
+// finish writes run's manifest and prunes the runs --archive-keep does not
+// keep. Neither fails the run, whose data is committed: each is logged.
+func (a *archiveFlags) finish(run *archive.Run, runID string, log *slog.Logger) {
+	if run == nil {
+		return
+	}
+	if err := run.Close(); err != nil {
+		log.Error("closing the archive's run failed; replay reads its answers all the same", "error", err)
+	}
+	pruned, err := archive.Prune(a.dir, a.keep, time.Now(), runID)
+	if len(pruned) > 0 {
+		log.Info("archive pruned", "runs", len(pruned), "keep", a.keep.String())
+	}
+	if err != nil {
+		log.Error("pruning the archive failed", "error", fmt.Sprint(err))
+	}
+}
