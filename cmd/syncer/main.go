@@ -56,6 +56,7 @@ type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool       // stderr is a terminal
+	stdinTerminal  bool       // stdin is a terminal (forget asks for confirmation there)
 	width          func() int // stderr's terminal width in columns, 0 when unknown; may be nil
 	// schedule, when set, lets a test drive `schedule` (see scheduleHooks).
 	schedule *scheduleHooks
@@ -67,6 +68,8 @@ var commands = []command{
 	{"retry", "re-sync the logins whose last attempt failed for a retryable reason", runRetry},
 	{"schedule", "run a sync at every tick of a cron spec until stopped", runSchedule},
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
+	{"logins", "list the login registry; add, disable or enable logins", runLogins},
+	{"forget", "erase every row of the given logins from every warehouse, and record it", runForget},
 	{"sql", "run read-only SQL against the warehouse", runSQL},
 	{"lake", "maintain the Iceberg lake: compact, expire snapshots, delete orphan files", runLake},
 	{"sandbox", "serve the built-in Flinks imitation over HTTP", runSandbox},
@@ -82,7 +85,7 @@ func main() {
 	// flags build.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		isTerminal: isTerminal(os.Stderr), width: terminalWidth(os.Stderr)}
+		isTerminal: isTerminal(os.Stderr), stdinTerminal: isTerminal(os.Stdin), width: terminalWidth(os.Stderr)}
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, env, os.Args[1:]))
