@@ -67,6 +67,7 @@ var commands = []command{
 	{"backfill", "register a list of LoginIds and sync only them", runBackfill},
 	{"retry", "re-sync the logins whose last attempt failed for a retryable reason", runRetry},
 	{"schedule", "run a sync at every tick of a cron spec until stopped", runSchedule},
+	{"check", "check the configuration, credentials, LoginIds and warehouse; say what a sync would do, and do none of it", runCheck},
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
 	{"logins", "list the login registry; add, disable or enable logins", runLogins},
 	{"forget", "erase every row of the given logins from every warehouse, and record it", runForget},

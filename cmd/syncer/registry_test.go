@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
+	"maps"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -353,4 +357,88 @@ func TestForgetConvergesAfterAKill(t *testing.T) {
 		t.Fatalf("forget again after the kill: %s", res)
 	}
 	r.checkNoTraces(find)
+}
+
+// fileSums is the SHA-256 of every file under dir, by path.
+func fileSums(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	sums := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		sums[path] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
+
+// requests is how many requests the sandbox answered, per endpoint.
+func (r *registryRig) requests() map[string]int {
+	out := map[string]int{}
+	for _, e := range []string{flinkstest.EndpointGenerateToken, flinkstest.EndpointAuthorize, flinkstest.EndpointInvestments,
+		flinkstest.EndpointAccountsDetail, flinkstest.EndpointAccountsDetailAsync} {
+		out[e] = r.srv.Count(e, "")
+	}
+	return out
+}
+
+// syncer check says what a sync would do (the enabled logins, the
+// warehouses, the schema version) without a data request and without
+// changing a byte of any file; --authorize opens one session and asks no
+// data; a missing warehouse is not created.
+func TestCheckMakesNoRequestAndWritesNothing(t *testing.T) {
+	logins := flinkstest.DemoLogins(42, 3)
+	r := newRegistryRig(t, flinkstest.Config{Seed: 42, AsOf: e2eAsOf}, true)
+	if res := r.sync("sync", "--logins", writeLogins(t, r.dir, logins)); res.code != exitOK {
+		t.Fatalf("sync: %s", res)
+	}
+	if res := r.run("logins", "disable", logins[0]); res.code != exitOK {
+		t.Fatalf("logins disable: %s", res)
+	}
+	files, asked := fileSums(t, r.dir), r.requests()
+	check := func(extra ...string) result {
+		args := append([]string{"check", "--base-url", r.srv.URL, "--products", "investments,banking"}, extra...)
+		return syncer(t, r.dir, nil, append(args, r.where()...)...)
+	}
+	res := check()
+	if res.code != exitOK || !strings.Contains(res.stdout, "would fetch 2 login(s)") || !strings.Contains(res.stdout, "version 3") {
+		t.Fatalf("check: %s", res)
+	}
+	if got := r.requests(); !maps.Equal(got, asked) {
+		t.Errorf("check made requests: %v, before %v", got, asked)
+	}
+	res = check("--authorize", logins[1])
+	if res.code != exitOK || !strings.Contains(res.stdout, extract.HashLogin(logins[1])+" accepted") || strings.Contains(res.stdout+res.stderr, logins[1]) {
+		t.Fatalf("check --authorize: %s", res)
+	}
+	got := r.requests()
+	if got[flinkstest.EndpointAuthorize] != asked[flinkstest.EndpointAuthorize]+1 {
+		t.Errorf("check --authorize made %d Authorize requests, want 1", got[flinkstest.EndpointAuthorize]-asked[flinkstest.EndpointAuthorize])
+	}
+	for _, e := range []string{flinkstest.EndpointInvestments, flinkstest.EndpointAccountsDetail, flinkstest.EndpointAccountsDetailAsync} {
+		if got[e] != asked[e] {
+			t.Errorf("check --authorize made %d %s requests, want none", got[e]-asked[e], e)
+		}
+	}
+	if after := fileSums(t, r.dir); !maps.Equal(after, files) {
+		t.Errorf("check changed the files: %d before, %d after, or their bytes", len(files), len(after))
+	}
+
+	empty := t.TempDir()
+	res = syncer(t, empty, nil, "check", "--base-url", r.srv.URL, "--db", filepath.Join(empty, "new.duckdb"), "--login", logins[1])
+	if res.code != exitOK || !strings.Contains(res.stdout, "would be created") {
+		t.Fatalf("check of a warehouse to create: %s", res)
+	}
+	if left := fileSums(t, empty); len(left) != 0 {
+		t.Errorf("check of a missing warehouse created %v", left)
+	}
 }
