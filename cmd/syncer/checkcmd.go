@@ -61,7 +61,7 @@ func runCheck(ctx context.Context, env *environment, args []string) error {
 			err = client.CheckAuthorize(ctx, strings.ToLower(*authorize))
 		}
 		if err != nil {
-			c.fail("credentials", fmt.Errorf("Authorize of %s: %w", extract.HashLogin(strings.ToLower(*authorize)), err))
+			c.fail("credentials", fmt.Errorf("authorize of %s: %w", extract.HashLogin(strings.ToLower(*authorize)), err))
 		} else {
 			c.ok("credentials", "Authorize of "+extract.HashLogin(strings.ToLower(*authorize))+" accepted (no data asked)")
 		}
