@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -57,53 +56,45 @@ func (r *Registry) Forgotten(loginID string) bool {
 	return !r.registered[loginID] && r.erased[extract.HashLogin(loginID)]
 }
 
-// Skip returns the LoginIds of ids that are neither disabled nor
-// forgotten, in order, and how many it left out: a run over the registry
-// (sync with no list, retry, schedule) never requests a disabled login.
-func (r *Registry) Skip(ids []string) (kept []string, skipped int) {
-	kept = slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return r.Disabled(id) || r.Forgotten(id) })
-	return kept, len(ids) - len(kept)
-}
-
-// Check refuses a list of LoginIds given explicitly (--login, --logins,
-// backfill) that holds disabled or forgotten logins: the operator asked
-// for something the registry says not to do, and must enable the login
-// (syncer logins enable) or register it again (syncer logins add) first.
-// The error names the logins by hash only.
-func (r *Registry) Check(ids []string) error {
-	var e RefusedError
+// Skip splits ids into those a run may sync and those that are disabled
+// or forgotten, each in order: a run never requests a disabled login.
+func (r *Registry) Skip(ids []string) (kept, skipped []string) {
 	for _, id := range ids {
-		switch {
-		case r.Disabled(id):
-			e.Disabled = append(e.Disabled, extract.HashLogin(id))
-		case r.Forgotten(id):
-			e.Forgotten = append(e.Forgotten, extract.HashLogin(id))
+		if r.Disabled(id) || r.Forgotten(id) {
+			skipped = append(skipped, id)
+		} else {
+			kept = append(kept, id)
 		}
 	}
-	if len(e.Disabled)+len(e.Forgotten) == 0 {
+	return kept, skipped
+}
+
+// Check refuses a list of LoginIds that holds forgotten logins: their data
+// was erased at the person's request, and syncing them again must be a
+// deliberate act (syncer logins add registers them again). The error names
+// them by hash only.
+func (r *Registry) Check(ids []string) error {
+	var e ForgottenError
+	for _, id := range ids {
+		if r.Forgotten(id) {
+			e.Hashes = append(e.Hashes, extract.HashLogin(id))
+		}
+	}
+	if len(e.Hashes) == 0 {
 		return nil
 	}
 	return &e
 }
 
-// RefusedError lists the logins a run was given that the registry refuses,
-// by hash.
-type RefusedError struct {
-	Disabled  []string
-	Forgotten []string
+// ForgottenError lists, by hash, the forgotten logins a run was given.
+type ForgottenError struct {
+	Hashes []string
 }
 
-func (e *RefusedError) Error() string {
-	var parts []string
-	if n := len(e.Disabled); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d disabled login(s) (%s): enable them first with 'syncer logins enable', or leave them out",
-			n, strings.Join(e.Disabled, ", ")))
-	}
-	if n := len(e.Forgotten); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d erased login(s) (%s): their data was erased by 'syncer forget'; register them again with 'syncer logins add' to sync them",
-			n, strings.Join(e.Forgotten, ", ")))
-	}
-	return "refused " + strings.Join(parts, "; ")
+func (e *ForgottenError) Error() string {
+	return fmt.Sprintf("refused %d erased login(s) (%s): their data was erased by 'syncer forget'; "+
+		"take them out of the list, or register them again with 'syncer logins add' to sync them",
+		len(e.Hashes), strings.Join(e.Hashes, ", "))
 }
 
 // AutoDisable disables, after a run, the logins whose last After attempts

@@ -108,10 +108,14 @@ func TestDisabledLoginsAreNeverRequested(t *testing.T) {
 	}
 	res := r.sync("sync", "--login", off)
 	if res.code != exitUsage || !strings.Contains(res.stderr, extract.HashLogin(off)) || strings.Contains(res.stderr, off) {
-		t.Fatalf("sync --login of a disabled login: want exit 2 naming its hash only\n%s", res)
+		t.Fatalf("sync --login of a disabled login alone: want exit 2 (nothing to sync) naming its hash only\n%s", res)
+	}
+	res = r.sync("sync", "--logins", writeLogins(t, r.dir, logins[:2]))
+	if res.code != exitOK || !strings.Contains(res.stderr, `"disabled logins skipped"`) || !strings.Contains(res.stderr, extract.HashLogin(off)) {
+		t.Fatalf("sync --logins naming a disabled login: want it skipped with a warning\n%s", res)
 	}
 	if r.authorized(off) != before {
-		t.Error("a refused sync made a request")
+		t.Error("a sync that named the disabled login requested it")
 	}
 
 	if res := r.run("logins", "enable", off); res.code != exitOK {

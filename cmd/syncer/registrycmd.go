@@ -223,7 +223,7 @@ func runLoginsControl(ctx context.Context, env *environment, args []string, enab
 	about := "Enables the logins again: sync with no list, retry and schedule sync them."
 	if !enable {
 		about = "Disables the logins: they stay registered, with their data, and sync with no list, retry and\n" +
-			"schedule skip them; a sync that names one (--login, --logins) is refused until it is enabled."
+			"schedule skip them, and so does a sync that names one (--login, --logins), with a warning."
 	}
 	fs := newFlagSet(env, "logins "+verb, "LOGIN_ID... [flags]", about)
 	f.addFlags(fs, env)

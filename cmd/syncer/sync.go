@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -287,34 +288,40 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	return sum, counts, err
 }
 
-// admitLogins applies the registry to the LoginIds a run was given: a list
-// given explicitly (--login, --logins) that names a disabled or an erased
-// login is refused (exit 2, naming them by hash); a list the run drew
-// from the registry (sync with no list, retry) and every schedule tick
-// skip them, logging how many.
+// admitLogins applies the registry to the LoginIds a run was given. A
+// forgotten login (erased by syncer forget, not registered again) in a list
+// given explicitly (--login, --logins, backfill) refuses the run (exit 2,
+// naming it by hash). Disabled logins are skipped, whatever the list, and
+// counted in the log (a warning when the operator named them); a run left
+// with none is "nothing to sync" (exit 2), or for retry nothing to retry.
 func admitLogins(ctx context.Context, w *warehouse, f *syncFlags, command string, listed []string, log *slog.Logger) ([]string, error) {
 	reg, err := pipeline.ReadRegistry(ctx, w.ledger)
 	if err != nil {
 		return nil, err
 	}
-	if command != "schedule" && (f.loginsFile != "" || len(f.logins) > 0) {
+	explicit := f.loginsFile != "" || len(f.logins) > 0
+	if explicit {
 		if err := reg.Check(listed); err != nil {
 			return nil, usagef("%v", err)
 		}
-		return listed, nil
 	}
 	kept, skipped := reg.Skip(listed)
-	if skipped == 0 {
+	if len(skipped) == 0 {
 		return listed, nil
 	}
-	log.Info("disabled logins skipped", "skipped", skipped, "of", len(listed))
+	level := slog.LevelInfo
+	if explicit {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "disabled logins skipped", "skipped", len(skipped), "of", len(listed), "examples", hashes(skipped, 3))
 	switch {
 	case len(kept) > 0:
 		return kept, nil
 	case command == "retry":
 		return nil, fmt.Errorf("%w: every login to retry is disabled", errNothingToRetry)
 	}
-	return nil, usagef("nothing to sync: every one of the %d logins the warehouse knows is disabled (syncer logins enable)", len(listed))
+	return nil, usagef("nothing to sync: every one of the %d login(s) is disabled (%s; syncer logins enable)",
+		len(listed), strings.Join(hashes(skipped, 3), ", "))
 }
 
 // hashes names at most n of the logins, by hash (extract.HashLogin).
