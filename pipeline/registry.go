@@ -53,7 +53,7 @@ func (r *Registry) Disabled(loginID string) bool { return r.disabled[loginID] }
 // Forgotten reports whether the login was erased (its hash is in
 // erasures) and has not been registered again since.
 func (r *Registry) Forgotten(loginID string) bool {
-	return !r.registered[loginID] && r.erased[extract.HashLogin(loginID)]
+	return len(r.erased) > 0 && !r.registered[loginID] && r.erased[extract.HashLogin(loginID)]
 }
 
 // Skip splits ids into those a run may sync and those that are disabled
