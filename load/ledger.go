@@ -32,6 +32,15 @@ type Ledger interface {
 	LoginStatuses(ctx context.Context) ([]LoginRecord, error)
 	// RecentRuns returns the last n runs, newest first.
 	RecentRuns(ctx context.Context, n int) ([]RunRecord, error)
+	// Registry returns every registered login with its registration and
+	// whether it is enabled (login_controls), by LoginId.
+	Registry(ctx context.Context) ([]RegistryRecord, error)
+	// ErasedHashes returns the login hashes of erasures, each once, in order.
+	ErasedHashes(ctx context.Context) ([]string, error)
+	// RejectedStreaks returns, for each login whose latest attempts ended
+	// rejected, how many of its latest attempts in a row did (logins
+	// whose latest attempt did not end rejected are not in the map).
+	RejectedStreaks(ctx context.Context) (map[string]int, error)
 }
 
 // LoginRecord is what the ledger holds of one login: its freshness and its
@@ -92,4 +101,5 @@ type RunRecord struct {
 
 // LedgerTables are the tables a Ledger reads: a reader opened only for its
 // Ledger (ReadOptions.LedgerOnly) needs no other.
-var LedgerTables = []*schema.Table{schema.Logins, schema.SyncLogins, schema.SyncLoginProducts, schema.SyncRuns, schema.DataQuality}
+var LedgerTables = []*schema.Table{schema.Logins, schema.SyncLogins, schema.SyncLoginProducts, schema.SyncRuns, schema.DataQuality,
+	schema.LoginControls, schema.Erasures}

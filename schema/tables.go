@@ -256,10 +256,45 @@ var (
 	}
 )
 
+// The registry's controls and the record of erasures (schema version 3).
+var (
+	LoginControls = &Table{
+		Name: "login_controls",
+		Doc: "One row per login an operator (or the auto-disable rule) disabled or enabled: its current state. " +
+			"A disabled login keeps its registration and its data; sync with no LoginIds, retry and schedule skip it. A login with no row here is enabled.",
+		Merge: Upsert,
+		Key:   []string{"login_id"},
+		Columns: []Column{
+			col(3, "login_id", text, "Flinks LoginId (logins.login_id)."),
+			col(3, "enabled", boolean, "False while the login is disabled."),
+			col(3, "changed_at", instant, "When the login was last disabled or enabled (UTC)."),
+			null(3, "changed_by", text, "Who changed it: the operator's name (syncer logins --by, else $USER) or auto-disable (sync's --disable-after-rejected)."),
+			null(3, "reason", text, "Why the login was disabled, as the operator gave it, or how many rejected outcomes in a row disabled it; NULL once enabled."),
+		},
+	}
+
+	Erasures = &Table{
+		Name: "erasures",
+		Doc: "One row per login erased by syncer forget, in each warehouse it was erased from: no personal data, only the login's hash, when, by whom and how many rows left each table. " +
+			"A LoginId whose hash is here and that is not registered again (syncer logins add) is refused by sync.",
+		Merge: Upsert,
+		Key:   []string{"erasure_id", "login_hash"},
+		Columns: []Column{
+			col(3, "erasure_id", text, "Id of the syncer forget invocation (one per run of the command, shared by every warehouse it erased)."),
+			col(3, "login_hash", text, "The erased LoginId's hash as logs name it: the first 12 hex digits of its SHA-256."),
+			col(3, "erased_at", instant, "When the rows were deleted (UTC)."),
+			null(3, "erased_by", text, "Who asked: syncer forget --by, else $USER; NULL when unknown."),
+			col(3, "rows_removed", count, "Rows deleted from every table together (0 when a re-run found nothing left)."),
+			null(3, "tables", jsonExtra, "Rows deleted per table, as a JSON object {\"table\": rows}, tables with none left out."),
+		},
+	}
+)
+
 // Tables lists every table in dependency order: the order in which a sink
 // writes a batch, and the order of the data dictionary.
 var Tables = []*Table{Logins, Accounts, Securities, SecurityAliases, Positions, Transactions,
-	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncLoginProducts, SyncRuns}
+	BankAccounts, BankBalances, BankTransactions, AccountHolders, RejectedRecords, DataQuality, SyncLogins, SyncLoginProducts, SyncRuns,
+	LoginControls, Erasures}
 
 // Lookup returns the table with the given name, or nil.
 func Lookup(name string) *Table {

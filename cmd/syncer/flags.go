@@ -108,6 +108,9 @@ type syncFlags struct {
 	shard      shardFlags // --shard, --shards
 
 	archive archiveFlags // --archive, --archive-keep
+	// disableAfterRejected disables a login whose last N attempts ended
+	// rejected (0: never).
+	disableAfterRejected int
 
 	format string // the summary's: text or json (sync, backfill, retry); "" for schedule
 }
@@ -143,6 +146,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	}
 	s.shard.addFlags(fs, env)
 	s.archive.addFlags(fs, env)
+	fs.IntVar(&s.disableAfterRejected, "disable-after-rejected", 0, "disable a login once its last N attempts in a row ended rejected (0: never); see syncer logins")
 }
 
 // addFormatFlag adds --format, the summary's format, for the commands that
@@ -176,6 +180,8 @@ func (s *syncFlags) validate() error {
 		return usagef("--commit-rows must be at least 1")
 	case s.commitLatency <= 0:
 		return usagef("--commit-latency must be positive")
+	case s.disableAfterRejected < 0:
+		return usagef("--disable-after-rejected must not be negative")
 	case s.transactionDays != 90 && s.transactionDays != 365:
 		return usagef("--transaction-days must be 90 or 365, not %d", s.transactionDays)
 	}

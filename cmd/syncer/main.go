@@ -56,6 +56,7 @@ type environment struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     bool       // stderr is a terminal
+	stdinTerminal  bool       // stdin is a terminal (forget asks for confirmation there)
 	width          func() int // stderr's terminal width in columns, 0 when unknown; may be nil
 	// schedule, when set, lets a test drive `schedule` (see scheduleHooks).
 	schedule *scheduleHooks
@@ -66,7 +67,10 @@ var commands = []command{
 	{"backfill", "register a list of LoginIds and sync only them", runBackfill},
 	{"retry", "re-sync the logins whose last attempt failed for a retryable reason", runRetry},
 	{"schedule", "run a sync at every tick of a cron spec until stopped", runSchedule},
+	{"check", "check the configuration, credentials, LoginIds and warehouse; say what a sync would do, and do none of it", runCheck},
 	{"status", "show each login's freshness and last outcome, and the last runs", runStatus},
+	{"logins", "list the login registry; add, disable or enable logins", runLogins},
+	{"forget", "erase every row of the given logins from every warehouse, and record it", runForget},
 	{"sql", "run read-only SQL against the warehouse", runSQL},
 	{"replay", "rebuild the warehouse tables from archived Flinks answers, without Flinks", runReplay},
 	{"lake", "maintain the Iceberg lake: compact, expire snapshots, delete orphan files", runLake},
@@ -83,7 +87,7 @@ func main() {
 	// flags build.
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})))
 	env := &environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		isTerminal: isTerminal(os.Stderr), width: terminalWidth(os.Stderr)}
+		isTerminal: isTerminal(os.Stderr), stdinTerminal: isTerminal(os.Stdin), width: terminalWidth(os.Stderr)}
 	ctx, stop := signalContext()
 	defer stop()
 	os.Exit(run(ctx, env, os.Args[1:]))

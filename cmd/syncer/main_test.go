@@ -5,11 +5,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +26,13 @@ import (
 // and stop after the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("SYNCER_TEST_MAIN") == "1" {
+		if at := os.Getenv("SYNCER_TEST_KILL_AFTER_ERASE"); at != "" {
+			afterErase = func(login, warehouse int) {
+				if fmt.Sprintf("%d,%d", login, warehouse) == at {
+					_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				}
+			}
+		}
 		os.Args = append([]string{"syncer"}, os.Args[1:]...)
 		main()
 		return

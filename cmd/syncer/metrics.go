@@ -73,7 +73,7 @@ func newMetrics() *metrics {
 	m.qualityFailed = f.counter("syncer_quality_checks_failed_total", "Data-quality checks that failed on committed logins (the logins still succeeded).")
 	m.requests = f.counterVec("syncer_requests_total", "HTTP exchanges with Flinks, by API call and outcome, as they end.", "endpoint", "outcome")
 	m.throttled = f.counter("syncer_throttled_answers_total", "Answers of Flinks asking to slow down (HTTP 429 or TOO_MANY_REQUESTS).")
-	m.staleLogins = f.gauge("syncer_stale_logins", "Registered logins whose data is older than --stale-after (or never synced), as read after the last run.")
+	m.staleLogins = f.gauge("syncer_stale_logins", "Registered logins, not disabled, whose data is older than --stale-after (or never synced), as read after the last run.")
 
 	for _, s := range runStatuses {
 		m.runs.WithLabelValues(s)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -245,6 +246,13 @@ func (s *scheduler) readFreshness(ctx context.Context) {
 		s.log.Warn("reading the logins' freshness", "err", err)
 		return
 	}
+	// A disabled login is not synced, so it only ages: it is not counted.
+	reg, err := pipeline.ReadRegistry(ctx, rd)
+	if err != nil {
+		s.log.Warn("reading the logins' freshness", "err", err)
+		return
+	}
+	logins = slices.DeleteFunc(logins, func(l pipeline.LoginStatus) bool { return reg.Disabled(l.LoginID) })
 	s.metrics.setStale(s.history.setLogins(ofShard(logins, s.f.shard.spec), time.Now()))
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -221,6 +222,9 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 	if err != nil {
 		return nil, nil, err
 	}
+	if listed, err = admitLogins(ctx, w, f, command, listed, log); err != nil {
+		return nil, nil, err
+	}
 	logins, err := shardLogins(listed, f.shard.spec, command, log)
 	if err != nil {
 		return nil, nil, err
@@ -243,11 +247,20 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		RunID: runID, Command: command, Concurrency: f.concurrency, CommitEvery: f.commitEvery,
 		CommitRows: f.commitRows, CommitLatency: f.commitLatency, KeepAccountNumbers: f.keepNumbers, Logger: log,
 		Products: f.products, KeepHolderPII: f.keepHolderPII, HolderSecret: w.holderSecret,
-		OnFinished: onFinished,
 	}
 	if command == "retry" {
 		if opts.ProductsOf, err = pipeline.RetryProducts(ctx, w.ledger); err != nil {
 			return nil, nil, err
+		}
+	}
+	auto, err := pipeline.NewAutoDisable(ctx, w.ledger, f.disableAfterRejected)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.OnFinished = func(fin pipeline.Finished) {
+		auto.Observe(fin)
+		if onFinished != nil {
+			onFinished(fin)
 		}
 	}
 	arch, err := f.archive.open(runID, command, log)
@@ -267,10 +280,65 @@ func syncOnce(ctx context.Context, env *environment, f *syncFlags, cfg extract.C
 		log.Info("run finished", "run_id", runID, "status", sum.Status, "committed", sum.Committed,
 			"requests", sum.Requests, "duration_s", seconds(sum.Wall()))
 	}
+	if err == nil && ctx.Err() == nil {
+		disabled, derr := auto.Commit(ctx, w.sink, runID, time.Now())
+		if derr != nil {
+			return sum, nil, fmt.Errorf("disabling the logins rejected %d times in a row: %w", f.disableAfterRejected, derr)
+		}
+		if len(disabled) > 0 {
+			log.Warn("logins disabled: rejected in every one of their last attempts", "logins", len(disabled),
+				"after", f.disableAfterRejected, "examples", hashes(disabled, 3))
+		}
+	}
 	if w.counter != nil {
 		counts = w.counter.MergeCounts()
 	}
 	return sum, counts, err
+}
+
+// admitLogins applies the registry to the LoginIds a run was given. A
+// forgotten login (erased by syncer forget, not registered again) in a list
+// given explicitly (--login, --logins, backfill) refuses the run (exit 2,
+// naming it by hash). Disabled logins are skipped, whatever the list, and
+// counted in the log (a warning when the operator named them); a run left
+// with none is "nothing to sync" (exit 2), or for retry nothing to retry.
+func admitLogins(ctx context.Context, w *warehouse, f *syncFlags, command string, listed []string, log *slog.Logger) ([]string, error) {
+	reg, err := pipeline.ReadRegistry(ctx, w.ledger)
+	if err != nil {
+		return nil, err
+	}
+	explicit := f.loginsFile != "" || len(f.logins) > 0
+	if explicit {
+		if err := reg.Check(listed); err != nil {
+			return nil, usagef("%v", err)
+		}
+	}
+	kept, skipped := reg.Skip(listed)
+	if len(skipped) == 0 {
+		return listed, nil
+	}
+	level := slog.LevelInfo
+	if explicit {
+		level = slog.LevelWarn
+	}
+	log.Log(ctx, level, "disabled logins skipped", "skipped", len(skipped), "of", len(listed), "examples", hashes(skipped, 3))
+	switch {
+	case len(kept) > 0:
+		return kept, nil
+	case command == "retry":
+		return nil, fmt.Errorf("%w: every login to retry is disabled", errNothingToRetry)
+	}
+	return nil, usagef("nothing to sync: every one of the %d login(s) is disabled (%s; syncer logins enable)",
+		len(listed), strings.Join(hashes(skipped, 3), ", "))
+}
+
+// hashes names at most n of the logins, by hash (extract.HashLogin).
+func hashes(ids []string, n int) []string {
+	out := make([]string, 0, min(n, len(ids)))
+	for _, id := range ids[:min(n, len(ids))] {
+		out = append(out, extract.HashLogin(id))
+	}
+	return out
 }
 
 // newRunID returns the id of the run about to start: --run-id, which must
@@ -364,6 +432,7 @@ func clientConfig(env *environment, fs *pflag.FlagSet, f *syncFlags, log *slog.L
 // known logins from.
 type warehouse struct {
 	sink    load.Sink
+	sinks   []load.Sink // the Multi's, in commit order (for syncer forget)
 	ledger  load.Ledger
 	counter load.MergeCounter // the first sink that counts its merges (DuckDB), if any
 	close   func() error
@@ -413,7 +482,7 @@ func openWarehouse(ctx context.Context, f *warehouseFlags, log *slog.Logger) (*w
 		}
 		sinks = append(sinks, s)
 	}
-	w := &warehouse{}
+	w := &warehouse{sinks: sinks}
 	for _, s := range sinks {
 		if c, ok := s.(load.MergeCounter); ok && w.counter == nil {
 			w.counter = c

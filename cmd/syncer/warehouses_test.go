@@ -105,6 +105,9 @@ func (fakeReader) RetryProducts(context.Context, []string) (map[string][]string,
 func (fakeReader) LoginStatuses(context.Context) ([]load.LoginRecord, error) { return nil, nil }
 func (fakeReader) RecentRuns(context.Context, int) ([]load.RunRecord, error) { return nil, nil }
 func (fakeReader) Query(context.Context, string) (load.Result, error)        { return nil, nil }
+func (fakeReader) Registry(context.Context) ([]load.RegistryRecord, error)   { return nil, nil }
+func (fakeReader) ErasedHashes(context.Context) ([]string, error)            { return nil, nil }
+func (fakeReader) RejectedStreaks(context.Context) (map[string]int, error)   { return nil, nil }
 func (r fakeReader) Close() error {
 	*r.log = append(*r.log, "close reader "+r.name)
 	return nil

@@ -208,3 +208,59 @@ func (l ledger) RecentRuns(ctx context.Context, n int) ([]load.RunRecord, error)
 	}
 	return out, rows.Err()
 }
+
+func (l ledger) Registry(ctx context.Context) ([]load.RegistryRecord, error) {
+	db, err := l.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.QueryContext(ctx, `SELECT g.login_id, g.registered_at, g.registered_by, coalesce(c.enabled, true),
+		c.changed_at, c.changed_by, c.reason
+		FROM logins g LEFT JOIN login_controls c USING (login_id) ORDER BY g.login_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []load.RegistryRecord
+	for rows.Next() {
+		var r load.RegistryRecord
+		if err := rows.Scan(&r.LoginID, &r.RegisteredAt, &r.RegisteredBy, &r.Enabled, &r.ChangedAt, &r.ChangedBy, &r.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (l ledger) ErasedHashes(ctx context.Context) ([]string, error) {
+	return l.strings(ctx, `SELECT DISTINCT login_hash FROM erasures ORDER BY login_hash`)
+}
+
+func (l ledger) RejectedStreaks(ctx context.Context) (map[string]int, error) {
+	db, err := l.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Each login's attempts, newest first; the streak is the attempts
+	// before the first one that did not end rejected.
+	rows, err := db.QueryContext(ctx, `WITH attempts AS (
+		SELECT l.login_id, l.status,
+		       row_number() OVER (PARTITION BY l.login_id ORDER BY r.started_at DESC, l.finished_at DESC NULLS LAST) AS n
+		FROM sync_logins l JOIN sync_runs r USING (run_id))
+	SELECT login_id, coalesce(min(n) FILTER (WHERE status <> 'rejected') - 1, count(*)) AS streak
+	FROM attempts GROUP BY login_id HAVING streak > 0 ORDER BY login_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var login string
+		var n int
+		if err := rows.Scan(&login, &n); err != nil {
+			return nil, err
+		}
+		out[login] = n
+	}
+	return out, rows.Err()
+}

@@ -44,6 +44,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("failed_commit_commits_nothing", s.testFailedCommit)
 	t.Run("cancelled_commit_commits_nothing", s.testCancelled)
 	t.Run("run_opened_then_closed", s.testRuns)
+	t.Run("forget_erases_one_login", s.testForget)
 	t.Run("crash", s.testCrash)
 }
 

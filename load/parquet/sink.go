@@ -301,7 +301,15 @@ func (p *Sink) prepareTable(ctx context.Context, tl tableLayout, batches []schem
 	if err := p.engine.Write(ctx, t, p.abs(out)); err != nil {
 		return j, fmt.Errorf("parquet: write %s: %w", t.Name, err)
 	}
-	for id, rel := range files.paths {
+	return p.publishWritten(t, out, files.paths, existing)
+}
+
+// publishWritten returns the renames that publish the files the engine wrote
+// under out (file N at out/_pid=N), which replace paths[N], and the
+// removals of the existing files none of whose rows remain.
+func (p *Sink) publishWritten(t *schema.Table, out string, paths []string, existing map[string]int32) (journal, error) {
+	var j journal
+	for id, rel := range paths {
 		written, err := filepath.Glob(filepath.Join(p.abs(out), fmt.Sprintf("_pid=%d", id), "*.parquet"))
 		if err != nil {
 			return j, err

@@ -240,6 +240,25 @@ CREATE TABLE IF NOT EXISTS "sync_runs" (
 	PRIMARY KEY ("run_id")
 );
 
+CREATE TABLE IF NOT EXISTS "login_controls" (
+	"login_id" VARCHAR NOT NULL,
+	"enabled" BOOLEAN NOT NULL,
+	"changed_at" TIMESTAMP NOT NULL,
+	"changed_by" VARCHAR,
+	"reason" VARCHAR,
+	PRIMARY KEY ("login_id")
+);
+
+CREATE TABLE IF NOT EXISTS "erasures" (
+	"erasure_id" VARCHAR NOT NULL,
+	"login_hash" VARCHAR NOT NULL,
+	"erased_at" TIMESTAMP NOT NULL,
+	"erased_by" VARCHAR,
+	"rows_removed" BIGINT NOT NULL,
+	"tables" JSON,
+	PRIMARY KEY ("erasure_id", "login_hash")
+);
+
 COMMENT ON TABLE "logins" IS 'The registry of LoginIds the warehouse knows: a sync with no LoginIds given syncs all of them. It also records when Flinks last refreshed each login''s data.';
 
 COMMENT ON COLUMN "logins"."login_id" IS 'Flinks LoginId.';
@@ -628,6 +647,32 @@ COMMENT ON COLUMN "sync_runs"."requests" IS 'HTTP requests made to Flinks.';
 
 COMMENT ON COLUMN "sync_runs"."error" IS 'Why the run could not proceed, if it could not.';
 
+COMMENT ON TABLE "login_controls" IS 'One row per login an operator (or the auto-disable rule) disabled or enabled: its current state. A disabled login keeps its registration and its data; sync with no LoginIds, retry and schedule skip it. A login with no row here is enabled.';
+
+COMMENT ON COLUMN "login_controls"."login_id" IS 'Flinks LoginId (logins.login_id).';
+
+COMMENT ON COLUMN "login_controls"."enabled" IS 'False while the login is disabled.';
+
+COMMENT ON COLUMN "login_controls"."changed_at" IS 'When the login was last disabled or enabled (UTC).';
+
+COMMENT ON COLUMN "login_controls"."changed_by" IS 'Who changed it: the operator''s name (syncer logins --by, else $USER) or auto-disable (sync''s --disable-after-rejected).';
+
+COMMENT ON COLUMN "login_controls"."reason" IS 'Why the login was disabled, as the operator gave it, or how many rejected outcomes in a row disabled it; NULL once enabled.';
+
+COMMENT ON TABLE "erasures" IS 'One row per login erased by syncer forget, in each warehouse it was erased from: no personal data, only the login''s hash, when, by whom and how many rows left each table. A LoginId whose hash is here and that is not registered again (syncer logins add) is refused by sync.';
+
+COMMENT ON COLUMN "erasures"."erasure_id" IS 'Id of the syncer forget invocation (one per run of the command, shared by every warehouse it erased).';
+
+COMMENT ON COLUMN "erasures"."login_hash" IS 'The erased LoginId''s hash as logs name it: the first 12 hex digits of its SHA-256.';
+
+COMMENT ON COLUMN "erasures"."erased_at" IS 'When the rows were deleted (UTC).';
+
+COMMENT ON COLUMN "erasures"."erased_by" IS 'Who asked: syncer forget --by, else $USER; NULL when unknown.';
+
+COMMENT ON COLUMN "erasures"."rows_removed" IS 'Rows deleted from every table together (0 when a re-run found nothing left).';
+
+COMMENT ON COLUMN "erasures"."tables" IS 'Rows deleted per table, as a JSON object {"table": rows}, tables with none left out.';
+
 CREATE OR REPLACE VIEW "resolved_security_keys" AS
 WITH RECURSIVE
 ranked AS (
@@ -735,4 +780,4 @@ FROM bank_transactions
 WHERE removed_at IS NULL AND date IS NOT NULL
 GROUP BY ALL;
 
-INSERT INTO "schema_version" (version) VALUES (2);
+INSERT INTO "schema_version" (version) VALUES (3);
