@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -307,12 +308,13 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 
 // loadPhases adds up where ours spends its time, per iteration: reading
 // and transforming files (on its own goroutine, overlapping the commits),
-// Commit calls, Close; and, from the DuckDB sink's "committed" debug lines,
+// Commit calls, Close, the process's CPU time; and, from the DuckDB sink's "committed" debug lines,
 // the staging (Appender) and merge (SQL) parts of the commits.
 type loadPhases struct {
 	mu                       sync.Mutex
 	transform, commit, close time.Duration
 	staging, merge           time.Duration
+	cpu                      time.Duration // the process's, while loading
 	iterations               int
 }
 
@@ -327,6 +329,7 @@ func (p *loadPhases) report(b *testing.B) {
 	b.ReportMetric(p.transform.Seconds()/n, "transform-s/op")
 	b.ReportMetric(p.commit.Seconds()/n, "commit-s/op")
 	b.ReportMetric(p.close.Seconds()/n, "close-s/op")
+	b.ReportMetric(p.cpu.Seconds()/n, "cpu-s/op")
 	if p.staging+p.merge > 0 {
 		b.ReportMetric(p.staging.Seconds()/n, "stage-s/op")
 		b.ReportMetric(p.merge.Seconds()/n, "merge-s/op")
@@ -365,11 +368,24 @@ var (
 	resyncRun = corpusRun{"bench-run-2", corpusAsOf.Add(30 * time.Hour)}
 )
 
+// processCPU is the CPU time this process has used so far, user and
+// system, DuckDB's threads included. On a shared machine it varies less
+// than wall time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // loadCorpus is ours, the way the pipeline runs it: one goroutine reads and
 // transforms the files a group at a time while the caller commits the
 // previous group; then the sink is closed (DuckDB checkpoints).
 func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun) error {
 	phases.iterations++
+	cpu := processCPU()
+	defer func() { phases.add(&phases.cpu, processCPU()-cpu) }()
 	groups := make(chan []schema.Batch, 1)
 	errs := make(chan error, 1)
 	syncedAt := run.syncedAt
