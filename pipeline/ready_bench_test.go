@@ -56,6 +56,7 @@ func readySizes() []int {
 //
 //	go test ./pipeline -run '^$' -bench BenchmarkReadyLogins -benchtime 1x -timeout 30m
 //	SYNCER_BENCH_READY=2000 go test ./pipeline -run '^$' -bench BenchmarkReadyLogins -benchtime 1x
+//	SYNCER_MEMORY_LIMIT=128MiB ...   (DuckDB's memory limit, as --memory-limit)
 func BenchmarkReadyLogins(b *testing.B) {
 	for _, n := range readySizes() {
 		for _, way := range []string{"sequential-fetch", "syncer"} {
@@ -99,10 +100,19 @@ func readyOnce(b *testing.B, n int, syncer bool) {
 	b.ReportMetric(float64(peakRSS())/(1<<10), "peak-rss-MB")
 }
 
-// readySync runs logins into a fresh DuckDB file as `syncer sync` does.
+// readySync runs logins into a fresh DuckDB file as `syncer sync` does,
+// with DuckDB's memory limit from SYNCER_MEMORY_LIMIT as --memory-limit
+// reads it (duckdb.DefaultMemoryLimit if unset).
 func readySync(b *testing.B, client *extract.Client, logins []string) {
+	var limit int64
+	if env := os.Getenv("SYNCER_MEMORY_LIMIT"); env != "" {
+		var err error
+		if limit, err = duckdb.ParseMemoryLimit(env); err != nil {
+			b.Fatalf("SYNCER_MEMORY_LIMIT: %v", err)
+		}
+	}
 	duck, err := duckdb.Open(context.Background(), duckdb.Options{Path: filepath.Join(b.TempDir(), "w.duckdb"),
-		ReleaseBetweenCommits: true, Logger: slog.New(slog.DiscardHandler)})
+		ReleaseBetweenCommits: true, MemoryLimit: limit, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		b.Fatal(err)
 	}
