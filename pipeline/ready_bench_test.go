@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -98,6 +99,9 @@ func readyOnce(b *testing.B, n int, syncer bool) {
 	b.ReportMetric(wall.Seconds(), "wall-s")
 	b.ReportMetric(float64(client.Requests()), "requests")
 	b.ReportMetric(float64(peakRSS())/(1<<10), "peak-rss-MB")
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.Sys)/(1<<20), "Go-sys-MB")
 }
 
 // readySync runs logins into a fresh DuckDB file as `syncer sync` does,

@@ -11,9 +11,9 @@ import (
 // DefaultMemoryLimit is the one default of DuckDB's memory limit for a
 // warehouse the syncer writes (--memory-limit, env SYNCER_MEMORY_LIMIT,
 // Options.MemoryLimit). DuckDB's own default, 80% of the machine's RAM,
-// let a run's memory grow with the warehouse (434 MB at 20,000 logins,
-// BENCHMARKS.md); a commit group's merge needs far less, and what exceeds
-// the limit spills to PATH.tmp.
+// leaves its buffer pool unbounded in practice; a commit group's merge
+// needs far less, and what exceeds the limit spills to PATH.tmp. It bounds
+// the buffer pool, not the process (BENCHMARKS.md, issue 15).
 const DefaultMemoryLimit int64 = 256 << 20
 
 // DefaultThreads is how many threads the warehouse's DuckDB runs a commit's
