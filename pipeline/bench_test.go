@@ -106,9 +106,13 @@ func benchPending(id string) int {
 // TestMain lets the benchmark run the sandbox in a child process (this test
 // binary again), so the memory figures are the syncer's alone.
 func TestMain(m *testing.M) {
-	if os.Getenv("SYNCER_BENCH_SANDBOX") == "1" {
-		srv := flinkstest.New(flinkstest.Config{Seed: 1, Rate: benchRate * 1.05, Burst: 200, RequestLog: -1,
-			Pending: flinkstest.PendingDist{Func: benchPending}})
+	if mode := os.Getenv("SYNCER_BENCH_SANDBOX"); mode != "" {
+		cfg := flinkstest.Config{Seed: 1, Rate: benchRate * 1.05, Burst: 200, RequestLog: -1,
+			Pending: flinkstest.PendingDist{Func: benchPending}}
+		if mode == readySandbox {
+			cfg = flinkstest.Config{Seed: 1, RequestLog: -1}
+		}
+		srv := flinkstest.New(cfg)
 		fmt.Println(srv.URL)
 		_, _ = io.Copy(io.Discard, os.Stdin) // serve until the parent closes stdin
 		srv.Close()
@@ -118,9 +122,13 @@ func TestMain(m *testing.M) {
 }
 
 // startBenchSandbox starts the sandbox child and returns its URL.
-func startBenchSandbox(b *testing.B) (url string, stop func()) {
+func startBenchSandbox(b *testing.B) (url string, stop func()) { return startSandboxChild(b, "1") }
+
+// startSandboxChild starts the sandbox child in mode (SYNCER_BENCH_SANDBOX:
+// "1" for BenchmarkRun's, readySandbox) and returns its URL.
+func startSandboxChild(b *testing.B, mode string) (url string, stop func()) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
-	cmd.Env = append(os.Environ(), "SYNCER_BENCH_SANDBOX=1")
+	cmd.Env = append(os.Environ(), "SYNCER_BENCH_SANDBOX="+mode)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr

@@ -47,6 +47,8 @@ func TestConfigurationErrorsFailBeforeAnyRequest(t *testing.T) {
 		{"parquet directory is a file", append([]string{"sync", "--login", good, "--parquet", aFile}, base...), nil, exitFailed, aFile},
 		{"no-db without parquet", append([]string{"sync", "--login", good, "--no-db"}, base...), nil, exitUsage, "--no-db needs --parquet"},
 		{"bad log format", append([]string{"sync", "--login", good, "--log-format", "xml"}, base...), nil, exitUsage, "--log-format"},
+		{"bad memory limit", append([]string{"sync", "--login", good, "--memory-limit", "banana"}, base...), nil, exitUsage, `--memory-limit: "banana" is not a size`},
+		{"bad memory limit from env", append([]string{"sync", "--login", good}, base...), []string{"SYNCER_MEMORY_LIMIT=1MiB"}, exitUsage, `--memory-limit: "1MiB" is under the minimum`},
 		{"negative rate", append([]string{"sync", "--login", good, "--rate", "-1"}, base...), nil, exitUsage, "--rate"},
 		{"not a DuckDB file", []string{"sync", "--login", good, "--base-url", srv.URL, "--db", notDuckDB, "--lock-wait", "1s"}, nil, exitFailed, "not.duckdb"},
 		{"backfill without logins", append([]string{"backfill"}, base...), nil, exitUsage, "needs --logins"},

@@ -7,10 +7,11 @@ import (
 )
 
 // connect opens the database file at path, or with path "" a new in-memory
-// database. Extensions are never downloaded: a query that needs httpfs or
-// the like fails at once instead of reaching the network.
-func connect(path string, readOnly bool) (*sql.DB, error) {
-	dsn := path + "?autoinstall_known_extensions=false&autoload_known_extensions=false"
+// database, with settings (a DSN query such as Options.settingsDSN's, ""
+// for DuckDB's defaults). Extensions are never downloaded: a query that
+// needs httpfs or the like fails at once instead of reaching the network.
+func connect(path string, readOnly bool, settings string) (*sql.DB, error) {
+	dsn := path + "?autoinstall_known_extensions=false&autoload_known_extensions=false" + settings
 	if readOnly {
 		dsn += "&access_mode=READ_ONLY"
 	}
@@ -24,7 +25,7 @@ func connect(path string, readOnly bool) (*sql.DB, error) {
 // LibraryVersion returns the version of the DuckDB library linked into the
 // binary (e.g. "v1.5.6"), or "unknown" if an in-memory database cannot say.
 func LibraryVersion() string {
-	db, err := connect("", false)
+	db, err := connect("", false, "")
 	if err != nil {
 		return "unknown"
 	}

@@ -15,7 +15,7 @@ import (
 // install, load or change a setting (see lockDown; its session's TimeZone
 // is UTC, so the views read instants as the warehouse's UTC TIMESTAMPs).
 func OpenParquetCatalog(ctx context.Context, dir string) (*sql.DB, error) {
-	db, err := connect("", false)
+	db, err := connect("", false, "")
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ type ParquetEngine struct {
 // open, rather than the working directory), and reads and writes instants
 // in UTC.
 func OpenParquetEngine(ctx context.Context, spillDir string) (*ParquetEngine, error) {
-	db, err := connect("", false)
+	db, err := connect("", false, "")
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,13 @@ type Options struct {
 	// while it commits, so analysts (syncer sql, any DuckDB client) can open
 	// it during a long run: see Sink.
 	ReleaseBetweenCommits bool
+	// MemoryLimit bounds DuckDB's memory, in bytes (DuckDB's memory_limit:
+	// DefaultMemoryLimit if zero); what a merge needs beyond it spills to
+	// PATH.tmp.
+	MemoryLimit int64
+	// Threads is how many threads DuckDB runs the merges with
+	// (DefaultThreads if zero).
+	Threads int
 	// Logger receives the lock waiting and migration messages (nothing if nil).
 	Logger *slog.Logger
 	// Clock times the lock waiting (clock.Real if nil).
@@ -127,7 +134,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	_, statErr := os.Stat(o.Path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	wait.Limit = max(o.LockWait-o.Clock.Now().Sub(start), 0)
-	if d.db, err = load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(openWritable(o.Path)) }); err != nil {
+	if d.db, err = load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(openWritable(o.Path, o.settingsDSN())) }); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -150,8 +157,8 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 // killed while DuckDB created the file leaves: it is removed and the open
 // retried once. (A file another process is creating is locked, so the open
 // fails on the lock before DuckDB reads it.)
-func openWritable(path string) (*sql.DB, error) {
-	db, err := connect(path, false)
+func openWritable(path, settings string) (*sql.DB, error) {
+	db, err := connect(path, false, settings)
 	if err == nil || !strings.Contains(err.Error(), "not a valid DuckDB database file") {
 		return db, err
 	}
@@ -161,7 +168,7 @@ func openWritable(path string) (*sql.DB, error) {
 	if rerr := os.Remove(path); rerr != nil {
 		return nil, errors.Join(err, rerr)
 	}
-	return connect(path, false)
+	return connect(path, false, settings)
 }
 
 // start takes the writer connection, and migrates when migrate is set.
@@ -221,7 +228,7 @@ func OpenReader(ctx context.Context, o ReaderOptions) (*sql.DB, error) {
 		return nil, fmt.Errorf("no warehouse at %s: %w", o.Path, err)
 	}
 	wait := load.WaitPolicy{Path: o.Path, Limit: opts.LockWait, MaxBackoff: readBackoffMax, Busy: "warehouse is busy, waiting for it", Clock: opts.Clock, Logger: opts.Logger}
-	db, err := load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(connect(o.Path, true)) })
+	db, err := load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(connect(o.Path, true, "")) })
 	if err != nil && strings.Contains(err.Error(), "different configuration than existing connections") {
 		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its Sink.DB: %w", o.Path, err)
 	}
@@ -271,7 +278,7 @@ func (d *Sink) acquire(ctx context.Context) error {
 	}
 	wait := load.WaitPolicy{Path: d.path, Limit: load.NoLimit, Remind: d.o.LockWait, Clock: d.o.Clock, Logger: d.logger,
 		Busy: "a reader holds the warehouse: the commit waits for it (nothing is lost meanwhile)"}
-	db, err := load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(connect(d.path, false)) })
+	db, err := load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(connect(d.path, false, d.o.settingsDSN())) })
 	if err != nil {
 		return err
 	}
