@@ -387,3 +387,55 @@ func TestReplaySelectsRuns(t *testing.T) {
 		t.Errorf("--since after every run: %v, want a usage error", err)
 	}
 }
+
+// TestForgetErasesTheArchive: forget --archive deletes the login's answers
+// from every archived run, and a replay of that run loads the other logins
+// but never the erased one, even from an archive forget was not given.
+func TestForgetErasesTheArchive(t *testing.T) {
+	dir := t.TempDir()
+	env := holderKeyEnvOf(t)
+	arch, copyArch := filepath.Join(dir, "archive"), filepath.Join(dir, "archive-copy")
+	for _, a := range []string{arch, copyArch} {
+		if r := syncer(t, dir, env, "sync", "--sandbox", "--sandbox-as-of", "2025-03-14", "--db", "w.duckdb", "--archive", a); r.code != exitOK {
+			t.Fatalf("sync: %s", r)
+		}
+	}
+	runs := archivedRuns(t, arch)
+	entries, err := archive.Entries(arch, runs[0].RunID)
+	if err != nil || len(entries) < 2 {
+		t.Fatalf("entries %d, %v", len(entries), err)
+	}
+	gone := entries[0].LoginID
+	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", "w.duckdb", "--archive", arch); r.code != exitOK {
+		t.Fatalf("forget: %s", r)
+	}
+	left, err := archive.Entries(arch, runs[0].RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if e.LoginID == gone {
+			t.Fatalf("the archive still holds an answer of the erased login (%s)", e.Object)
+		}
+	}
+	if len(left) == 0 {
+		t.Fatal("forget emptied the archive: the other logins' answers are gone too")
+	}
+	// The copy still holds the erased login's answers: replay skips them.
+	copyRuns := archivedRuns(t, copyArch)
+	if r := syncer(t, dir, env, "replay", "--archive", copyArch, "--run", copyRuns[0].RunID, "--db", "w.duckdb"); r.code != exitOK {
+		t.Fatalf("replay: %s", r)
+	}
+	db := openWarehouseRO(t, filepath.Join(dir, "w.duckdb"))
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM accounts WHERE login_id = ?) + (SELECT count(*) FROM bank_accounts WHERE login_id = ?) + (SELECT count(*) FROM logins WHERE login_id = ?)`, gone, gone, gone).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the replay loaded %d rows of the erased login", n)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM logins`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("the replay loaded no other login (%d, %v)", n, err)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncer/syncer/archive"
+	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/pipeline"
 )
 
@@ -26,6 +28,8 @@ func runForget(ctx context.Context, env *environment, args []string) error {
 			"'syncer logins add' registers it again. Asks for confirmation on a terminal; give --yes otherwise.")
 	f.addFlags(fs, env)
 	yes := fs.Bool("yes", false, "erase without asking (required when stdin is not a terminal)")
+	archiveDir := fs.String("archive", env.getenv("SYNCER_ARCHIVE"),
+		"also delete the logins' Flinks answers from this archive (see --archive on sync; env SYNCER_ARCHIVE)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,7 +61,20 @@ func runForget(ctx context.Context, env *environment, args []string) error {
 			}
 			fmt.Fprintf(env.stdout, "erased login %s: %s\n", e.LoginHash, strings.Join(per, ", "))
 		}
-		return err
+		if err != nil || *archiveDir == "" {
+			return err
+		}
+		// The archive goes last: until the warehouses are erased, a
+		// re-run of forget still finds the login there.
+		for _, id := range ids {
+			h := extract.HashLogin(id)
+			n, err := archive.Forget(*archiveDir, h)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "erased login %s: %d answers from the archive %s\n", h, n, *archiveDir)
+		}
+		return nil
 	})
 }
 

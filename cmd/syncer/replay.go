@@ -179,10 +179,22 @@ func replayRuns(ctx context.Context, env *environment, f *replayFlags, runs []ar
 
 // replayRun replays the answers entries of archived run of into w.
 func replayRun(ctx context.Context, env *environment, f *replayFlags, w *warehouse, of string, entries []archive.Entry, log *slog.Logger) (*pipeline.Summary, error) {
+	erased, err := w.ledger.ErasedHashes(ctx)
+	if err != nil {
+		return nil, err
+	}
 	byLogin := map[string][]archive.Entry{}
 	products := map[string][]extract.Product{}
 	var logins []string
+	skipped := 0
 	for _, e := range entries {
+		// An erased person's answers are never loaded again (syncer
+		// forget --archive deletes them; an archive it was not given
+		// may still hold them).
+		if slices.Contains(erased, extract.HashLogin(e.LoginID)) {
+			skipped++
+			continue
+		}
 		if byLogin[e.LoginID] == nil {
 			logins = append(logins, e.LoginID)
 		}
@@ -209,6 +221,9 @@ func replayRun(ctx context.Context, env *environment, f *replayFlags, w *warehou
 	}
 	var endProgress func()
 	opts.Progress, opts.ProgressEvery, endProgress = progressReporter(env, log)
+	if skipped > 0 {
+		log.Warn("replay skips the answers of erased logins", "answers", skipped)
+	}
 	log.Info("replay starting", "run_id", runID, "replay_of", of, "logins", len(logins), "answers", len(entries))
 	sum, err := pipeline.Replay(ctx, w.sink, logins, read, opts)
 	endProgress()
