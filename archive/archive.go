@@ -15,9 +15,10 @@
 // run did. An archive holds personal data by nature: every file is 0600 and
 // every directory 0700, whatever the umask.
 //
-// Every file appears whole or not at all: it is written to a temp file in
-// the same directory (named with a leading dot, which readers skip),
-// fsynced, renamed over its name, and the directory fsynced. An object is
+// Every file appears whole or not at all (internal/durable): it is written
+// to a temp file in the same directory (NAME.tmp-…, which no reader's
+// suffix matches), fsynced, renamed over its name, and the directory
+// fsynced. An object is
 // written before its .meta.json, so a .meta.json always names a whole
 // object; a crash can leave an object without one, which replay ignores.
 // manifest.json is written when the run opens the archive and again when it
@@ -26,13 +27,10 @@
 package archive
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,12 +42,13 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/durable"
 )
 
 // Modes of the archive's files and directories.
 const (
-	FileMode = 0o600
-	DirMode  = 0o700
+	FileMode = durable.FileMode
+	DirMode  = durable.DirMode
 )
 
 // Names inside the archive.
@@ -120,7 +119,7 @@ func Open(dir, runID, command string, c clock.Clock) (*Run, error) {
 	}
 	c = clock.Or(c)
 	runDir := filepath.Join(dir, runsDir, runID)
-	if err := mkdirAll(filepath.Dir(runDir)); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(runDir)); err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	if err := os.Mkdir(runDir, DirMode); err != nil {
@@ -138,7 +137,7 @@ func Open(dir, runID, command string, c clock.Clock) (*Run, error) {
 	if err := r.writeManifest(); err != nil {
 		return nil, err
 	}
-	return r, syncDir(filepath.Dir(runDir))
+	return r, durable.SyncDir(filepath.Dir(runDir))
 }
 
 // checkRunID refuses a run id that cannot name a directory of its own.
@@ -162,14 +161,14 @@ func (r *Run) Keep(a Answer) error {
 	e.Object = r.takeName(e.LoginHash + "." + e.Product)
 	z := r.enc.EncodeAll(a.Body, nil)
 	e.Compressed = int64(len(z))
-	if err := writeAtomic(r.dir, e.Object, z); err != nil {
+	if err := durable.WriteAtomic(r.dir, e.Object, z); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	meta, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(r.dir, strings.TrimSuffix(e.Object, objectSuffix)+metaSuffix, meta); err != nil {
+	if err := durable.WriteAtomic(r.dir, strings.TrimSuffix(e.Object, objectSuffix)+metaSuffix, meta); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	e.LoginID = ""
@@ -210,70 +209,8 @@ func (r *Run) writeManifest() error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(r.dir, manifestName, append(b, '\n')); err != nil {
+	if err := durable.WriteAtomic(r.dir, manifestName, append(b, '\n')); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	return nil
-}
-
-// writeAtomic makes dir/name hold data, whole or not at all, mode FileMode.
-func writeAtomic(dir, name string, data []byte) (err error) {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	tmp := filepath.Join(dir, ".tmp-"+hex.EncodeToString(b[:])+"-"+name)
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(FileMode) // whatever the umask
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// syncDir fsyncs a directory, so that the renames and removals in it last.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
-// mkdirAll creates dir and its missing parents as DirMode, whatever the umask.
-func mkdirAll(dir string) error {
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		return nil
-	}
-	if parent := filepath.Dir(dir); parent != dir {
-		if err := mkdirAll(parent); err != nil {
-			return err
-		}
-	}
-	if err := os.Mkdir(dir, DirMode); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	return os.Chmod(dir, DirMode)
 }

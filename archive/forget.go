@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/syncer/syncer/internal/durable"
 )
 
 // loginHash is the form of extract.HashLogin.
@@ -69,7 +71,7 @@ func forgetInRun(runDir, hash string) (int, error) {
 		}
 	}
 	if len(metas)+len(objects) > 0 {
-		if err := syncDir(runDir); err != nil {
+		if err := durable.SyncDir(runDir); err != nil {
 			return 0, fmt.Errorf("archive: %w", err)
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/syncer/syncer/internal/durable"
 )
 
 // Keep says which runs an archive keeps (--archive-keep): those started
@@ -111,7 +113,7 @@ func remove(dir, id string) error {
 	if err := os.Rename(filepath.Join(runs, id), gone); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
-	if err := syncDir(runs); err != nil {
+	if err := durable.SyncDir(runs); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	if err := os.RemoveAll(gone); err != nil {

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -60,7 +59,7 @@ func TestReplayEqualsOriginalRun(t *testing.T) {
 	// The registry says which command registered each login (the replay
 	// did, in the replayed warehouse): only its data is compared.
 	delete(want, "logins")
-	wantRegistry := strings.Join(queryStrings(t, orig, registryQuery), ",")
+	wantRegistry := strings.Join(stringsOf(t, orig, registryQuery), ",")
 	_ = orig.Close()
 
 	for i := range 2 { // the second replay must change nothing
@@ -87,7 +86,7 @@ func TestReplayEqualsOriginalRun(t *testing.T) {
 		}
 		db := openWarehouseRO(t, filepath.Join(dir, "replayed.duckdb"))
 		compareSums(t, "replay", want, dataChecksums(t, db))
-		if got := strings.Join(queryStrings(t, db, registryQuery), ","); got != wantRegistry {
+		if got := strings.Join(stringsOf(t, db, registryQuery), ","); got != wantRegistry {
 			t.Errorf("replay %d: the logins registry's refresh instants differ", i+1)
 		}
 		if n := queryInt(t, db, `SELECT count(*) FROM sync_runs WHERE command = 'replay' AND run_id LIKE '%replay%'`); n != i+1 {
@@ -99,26 +98,6 @@ func TestReplayEqualsOriginalRun(t *testing.T) {
 
 // registryQuery reads the data of the logins registry.
 const registryQuery = `SELECT login_id || '@' || coalesce(CAST(last_refresh_at AS VARCHAR), '') FROM logins ORDER BY 1`
-
-func queryStrings(t *testing.T, db interface {
-	Query(string, ...any) (*sql.Rows, error)
-}, q string) []string {
-	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	return out
-}
 
 // TestArchiveObjectsWholeAfterKill: a sync with --archive killed (SIGKILL)
 // mid-run leaves only whole objects: every object a .meta.json names reads

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/syncer/syncer/load"
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

@@ -9,7 +9,7 @@ import (
 	"path"
 	"path/filepath"
 
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

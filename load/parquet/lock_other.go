@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 )
 
 // lockDataset has no cross-process lock on this platform: the caller must

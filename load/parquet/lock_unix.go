@@ -10,7 +10,7 @@ import (
 	"syscall"
 
 	"github.com/syncer/syncer/load"
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 )
 
 // errDatasetHeld is the dataset's lock taken by another writer.

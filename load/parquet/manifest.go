@@ -13,7 +13,7 @@ import (
 	"regexp"
 	"slices"
 
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

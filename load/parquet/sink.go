@@ -20,7 +20,7 @@ import (
 	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
-	"github.com/syncer/syncer/load/internal/durable"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
