@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/internal/durable"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 )
 

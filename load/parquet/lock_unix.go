@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/internal/durable"
+	"github.com/syncer/syncer/load"
 )
 
 // errDatasetHeld is the dataset's lock taken by another writer.

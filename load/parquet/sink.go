@@ -17,10 +17,10 @@ import (
 	"time"
 
 	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/internal/logs"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
-	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 

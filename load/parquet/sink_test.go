@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/load/duckdb"
-	"github.com/syncer/syncer/internal/durable"
 	"github.com/syncer/syncer/schema"
 )
 
