@@ -56,16 +56,11 @@ func (r *runner) replayFeed(ctx context.Context, logins []string, jobs chan<- *t
 		r.open.Wait()
 		close(r.over)
 	}()
-	for i, id := range logins {
-		select {
-		case r.slots <- struct{}{}:
-		case <-ctx.Done():
-			r.unadmitted = logins[i:]
+	for i := range logins {
+		t, ok := r.admit(ctx, logins, i)
+		if !ok {
 			return
 		}
-		r.open.Add(1)
-		t := &task{loginID: id, started: r.o.Clock.Now().UTC()}
-		r.stats.move(t, phaseWaiting)
 		jobs <- t // never blocks: jobs holds MaxActive, the admitted logins at most
 	}
 }

@@ -185,6 +185,21 @@ func (r *runner) register(ctx context.Context, logins []string, at time.Time) er
 	return nil
 }
 
+// admit waits for room for logins[i] and starts its task, waiting. When
+// ctx ends first it records logins[i:] as never admitted and reports false.
+func (r *runner) admit(ctx context.Context, logins []string, i int) (*task, bool) {
+	select {
+	case r.slots <- struct{}{}:
+	case <-ctx.Done():
+		r.unadmitted = logins[i:]
+		return nil, false
+	}
+	r.open.Add(1)
+	t := &task{loginID: logins[i], started: r.o.Clock.Now().UTC()}
+	r.stats.move(t, phaseWaiting)
+	return t, true
+}
+
 // feed admits logins while there is room, until all are admitted or ctx ends.
 func (r *runner) feed(ctx context.Context, logins []string) {
 	defer func() {
@@ -194,15 +209,10 @@ func (r *runner) feed(ctx context.Context, logins []string) {
 		close(r.over)
 	}()
 	for i, id := range logins {
-		select {
-		case r.slots <- struct{}{}:
-		case <-ctx.Done():
-			r.unadmitted = logins[i:]
+		t, ok := r.admit(ctx, logins, i)
+		if !ok {
 			return
 		}
-		r.open.Add(1)
-		t := &task{loginID: id, started: r.o.Clock.Now().UTC()}
-		r.stats.move(t, phaseWaiting)
 		login, err := r.client.Begin(id, r.o.productsOf(id)...)
 		if err != nil {
 			r.finish(t, err)
