@@ -15,30 +15,33 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+	"golang.org/x/sync/errgroup"
 )
 
 // readTouchedFiles writes every row of the data files of tbl's current
-// snapshot that may hold a row matching filter to a new Parquet file at
-// path (0600), for the merge engine to read, and returns those files and
-// the number of rows. The planner prunes file by file, by partition value
-// (a filter on login_id selects its login buckets) and column metrics.
-// The files are read whole, not only their matching rows, because the
-// commit replaces them whole: their other rows go back unchanged. Rows are
-// read through the snapshot, never by listing the object store, so files a
-// failed attempt left behind are never read.
-func readTouchedFiles(ctx context.Context, tbl *table.Table, filter iceberg.BooleanExpression, path string) ([]iceberg.DataFile, int64, error) {
-	tasks, err := planFiles(ctx, tbl, filter)
+// snapshot that hold a row f selects (touchedFiles) to a new Parquet file
+// at path (0600), for the merge engine to read, and returns those files
+// and the number of rows. The files are read whole, not only their
+// matching rows, because the commit replaces them whole: their other rows
+// go back unchanged. Rows are read through the snapshot, never by listing
+// the object store, so files a failed attempt left behind are never read.
+func readTouchedFiles(ctx context.Context, tbl *table.Table, f touch, path string) ([]iceberg.DataFile, int64, error) {
+	tasks, err := touchedFiles(ctx, tbl, f)
 	if err != nil || len(tasks) == 0 {
 		return nil, 0, err
 	}
-	files := make([]iceberg.DataFile, len(tasks))
+	var files []iceberg.DataFile
+	seen := map[string]bool{}
 	for i := range tasks {
 		if n := len(tasks[i].DeleteFiles) + len(tasks[i].EqualityDeleteFiles) + len(tasks[i].DeletionVectorFiles); n > 0 {
 			// The syncer writes copy-on-write only; a delete file is
 			// another writer's, whose rows a whole-file replace would undo.
 			return nil, 0, fmt.Errorf("data file %s has %d delete files: this lake is written by another tool too", tasks[i].File.FilePath(), n)
 		}
-		files[i] = tasks[i].File
+		if !seen[tasks[i].File.FilePath()] { // a planner may split a large file into several tasks
+			seen[tasks[i].File.FilePath()] = true
+			files = append(files, tasks[i].File)
+		}
 		tasks[i].Residual = nil // every row, not only the matching ones
 	}
 	whole := tbl.Scan()
@@ -51,8 +54,76 @@ func readTouchedFiles(ctx context.Context, tbl *table.Table, filter iceberg.Bool
 	return files, n, err
 }
 
+// touchedFiles returns the scan tasks of the data files of tbl's current
+// snapshot that hold at least one row f selects (every task of such a
+// file), in plan order. The planner prunes file by file by partition (a
+// filter on login_id keeps its login buckets) and by column bounds, which
+// random GUIDs defeat: by its bounds, any file of a bucket may hold any of
+// its logins. So each file the planner keeps is then read, only f's
+// columns, to see whether a row matches. A group of logins the table does
+// not hold yet (a first sync, a backfill) then replaces no file and only
+// adds its own, instead of rewriting its buckets whole at every commit.
+func touchedFiles(ctx context.Context, tbl *table.Table, f touch) ([]table.FileScanTask, error) {
+	tasks, err := planFiles(ctx, tbl, f.expr)
+	if err != nil || len(tasks) == 0 || len(f.columns) == 0 {
+		return tasks, err
+	}
+	var paths []string
+	byPath := map[string][]table.FileScanTask{}
+	for _, t := range tasks {
+		p := t.File.FilePath()
+		if _, ok := byPath[p]; !ok {
+			paths = append(paths, p)
+		}
+		byPath[p] = append(byPath[p], t)
+	}
+	holds := make([]bool, len(paths))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(probeConcurrency)
+	for i, p := range paths {
+		g.Go(func() (err error) {
+			holds[i], err = holdsMatch(gctx, tbl, f, byPath[p])
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []table.FileScanTask
+	for i, p := range paths {
+		if holds[i] {
+			out = append(out, byPath[p]...)
+		}
+	}
+	return out, nil
+}
+
+// probeConcurrency is the most files touchedFiles reads at once: each read
+// is a few small ranged reads of the object store.
+const probeConcurrency = 8
+
+// holdsMatch reports whether the tasks (of one data file) hold a row f
+// selects, reading only f's columns.
+func holdsMatch(ctx context.Context, tbl *table.Table, f touch, tasks []table.FileScanTask) (bool, error) {
+	scan := tbl.Scan(table.WithRowFilter(f.expr), table.WithSelectedFields(f.columns...))
+	defer scan.Close()
+	_, recs, err := scan.ReadTasks(ctx, tasks)
+	if err != nil {
+		return false, err
+	}
+	var rows int64
+	for rec, err := range recs {
+		if err != nil {
+			return false, err
+		}
+		rows += rec.NumRows()
+		rec.Release()
+	}
+	return rows > 0, nil
+}
+
 // planFiles lists the data files of tbl's current snapshot that may hold
-// rows matching filter.
+// rows matching filter, by partition and column bounds.
 func planFiles(ctx context.Context, tbl *table.Table, filter iceberg.BooleanExpression) ([]table.FileScanTask, error) {
 	scan := tbl.Scan(table.WithRowFilter(filter))
 	defer scan.Close()

@@ -31,15 +31,16 @@ import (
 //
 // Commit is a group commit. For each table it makes one Iceberg commit
 // holding whole logins (the data tables side by side, then the ledger
-// tables sync_logins, sync_login_products and sync_runs): it plans which
-// data files of the table's current snapshot may hold rows the call's
-// logins (and scopes, and keys) touch, reads those files whole, merges the
-// call's rows into them per the table's schema.Table.Merge
+// tables sync_logins, sync_login_products and sync_runs): it finds which
+// data files of the table's current snapshot hold rows the call's logins
+// (and scopes, and keys) touch (touchedFiles), reads those files whole,
+// merges the call's rows into them per the table's schema.Table.Merge
 // (duckdb.ParquetEngine, as the Parquet sink), and replaces exactly those
-// files with the merged rows, in one table transaction (copy-on-write). The
+// files with the merged rows, in one table transaction (copy-on-write); a
+// call of logins the table does not hold yet only adds files. The
 // login-keyed tables are partitioned by login bucket, the hash shards
-// select logins by (tables.go), so a call reads and replaces only its own
-// logins' buckets, and shards never replace each other's files. A reader
+// select logins by (tables.go), so a call reads and replaces only files of
+// its own logins' buckets, and shards never replace each other's files. A reader
 // of a table sees all of a login's rows from one run or none. Between two
 // tables' commits a reader may see one table of a call new and the next
 // still old; the ledger is committed last, so a login sync_logins calls
@@ -234,20 +235,20 @@ func snapshotProperties(batches []schema.Batch) iceberg.Properties {
 // files the merge read, in the snapshot tbl is at.
 type preparedTable struct {
 	table    *schema.Table
-	filter   iceberg.BooleanExpression // selects every row the merge may change
-	tbl      *table.Table              // the Iceberg table, as the merge read it
-	replaced []iceberg.DataFile        // the files the merge read whole
-	dir      string                    // scratch directory of this merge
-	merged   []string                  // the merged rows' Parquet files
-	added    []iceberg.DataFile        // the merged rows' data files in the table, once written
-	written  bool                      // added is written
+	touch    touch              // the rows the merge may change
+	tbl      *table.Table       // the Iceberg table, as the merge read it
+	replaced []iceberg.DataFile // the files the merge read whole
+	dir      string             // scratch directory of this merge
+	merged   []string           // the merged rows' Parquet files
+	added    []iceberg.DataFile // the merged rows' data files in the table, once written
+	written  bool               // added is written
 }
 
 // prepare stages the batches' rows of t, reads the data files holding rows
 // they may touch from the table's current snapshot and merges them,
 // leaving the result in a scratch directory. It returns nil when the batches have nothing for t.
 func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Batch) (*preparedTable, error) {
-	filter, staged, err := s.stage(ctx, t, batches)
+	touch, staged, err := s.stage(ctx, t, batches)
 	if err != nil || !staged {
 		return nil, err
 	}
@@ -259,7 +260,7 @@ func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Ba
 	if err != nil {
 		return nil, err
 	}
-	p := &preparedTable{table: t, filter: filter, tbl: tbl, dir: dir}
+	p := &preparedTable{table: t, touch: touch, tbl: tbl, dir: dir}
 	if err := s.merge(ctx, p, batches); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -267,12 +268,12 @@ func (s *Sink) prepare(ctx context.Context, t *schema.Table, batches []schema.Ba
 	return p, nil
 }
 
-// merge reads the data files of p.tbl that hold rows matching p.filter and
+// merge reads the data files of p.tbl that hold rows p.touch selects and
 // merges the staged rows into theirs, into p.merged.
 func (s *Sink) merge(ctx context.Context, p *preparedTable, batches []schema.Batch) error {
 	t := p.table
 	cur := filepath.Join(p.dir, "current.parquet")
-	replaced, n, err := readTouchedFiles(ctx, p.tbl, p.filter, cur)
+	replaced, n, err := readTouchedFiles(ctx, p.tbl, p.touch, cur)
 	p.replaced = replaced
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
@@ -350,16 +351,19 @@ func sameFiles(ctx context.Context, tbl *table.Table, p *preparedTable) (bool, e
 	if tbl.Schema().ID != p.tbl.Schema().ID {
 		return false, nil
 	}
-	tasks, err := planFiles(ctx, tbl, p.filter)
-	if err != nil || len(tasks) != len(p.replaced) {
+	tasks, err := touchedFiles(ctx, tbl, p.touch)
+	if err != nil {
 		return false, err
 	}
-	read := make(map[string]bool, len(p.replaced))
-	for _, f := range p.replaced {
-		read[f.FilePath()] = true
-	}
+	now := map[string]bool{}
 	for _, t := range tasks {
-		if !read[t.File.FilePath()] {
+		now[t.File.FilePath()] = true
+	}
+	if len(now) != len(p.replaced) {
+		return false, nil
+	}
+	for _, f := range p.replaced {
+		if !now[f.FilePath()] {
 			return false, nil
 		}
 	}

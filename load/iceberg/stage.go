@@ -12,12 +12,18 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
+// touch selects the stored rows of a table a merge may change.
+type touch struct {
+	expr    iceberg.BooleanExpression // matches every row the merge may change
+	columns []string                  // the columns expr reads; none when it is always true
+}
+
 // stage loads the batches' rows of t (and their scope tuples, and for a
 // Latest table their rounds) into the merge engine, checking each value
-// (load.Value), and returns the filter that selects every stored row the
-// merge may touch. It stages nothing, and reports staged false, when the
-// batches have nothing for t.
-func (s *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (iceberg.BooleanExpression, bool, error) {
+// (load.Value), and returns what stored rows the merge may touch. It
+// stages nothing, and reports staged false, when the batches have nothing
+// for t.
+func (s *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (touch, bool, error) {
 	n := 0
 	for _, b := range batches {
 		n += len(b.Rows[t.Name])
@@ -26,7 +32,7 @@ func (s *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 		}
 	}
 	if n == 0 {
-		return nil, false, nil
+		return touch{}, false, nil
 	}
 	sel := newSelector(t)
 	err := s.engine.StageRows(ctx, t, func(add func(values []any, file, batch int32) error) error {
@@ -49,20 +55,20 @@ func (s *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 		return nil
 	})
 	if err != nil {
-		return nil, false, fmt.Errorf("iceberg: %w", err)
+		return touch{}, false, fmt.Errorf("iceberg: %w", err)
 	}
 	if t.Scoped() {
 		if err := s.stageScopes(ctx, t, batches, sel); err != nil {
-			return nil, false, err
+			return touch{}, false, err
 		}
 	}
 	if t.Merge == schema.Latest {
 		rounds, _ := load.LatestRounds(t, batches)
 		if err := s.engine.StageRounds(ctx, rounds); err != nil {
-			return nil, false, fmt.Errorf("iceberg: %s: %w", t.Name, err)
+			return touch{}, false, fmt.Errorf("iceberg: %s: %w", t.Name, err)
 		}
 	}
-	return sel.filter(), true, nil
+	return sel.touch(), true, nil
 }
 
 // stageScopes loads the batches' scope tuples of t and adds them to sel.
@@ -167,9 +173,9 @@ func (s *selector) add(value func(i int) any) {
 	}
 }
 
-// filter is the conjunction of the bounded columns' IN lists.
-func (s *selector) filter() iceberg.BooleanExpression {
-	var out iceberg.BooleanExpression = iceberg.AlwaysTrue{}
+// touch is the conjunction of the bounded columns' IN lists.
+func (s *selector) touch() touch {
+	out := touch{expr: iceberg.AlwaysTrue{}}
 	for k, name := range s.names {
 		if s.values[k] == nil {
 			continue
@@ -190,7 +196,8 @@ func (s *selector) filter() iceberg.BooleanExpression {
 			slices.Sort(vals)
 			in = iceberg.IsIn(iceberg.Reference(name), vals...)
 		}
-		out = iceberg.NewAnd(out, in)
+		out.expr = iceberg.NewAnd(out.expr, in)
+		out.columns = append(out.columns, name)
 	}
 	return out
 }
