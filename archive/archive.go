@@ -2,24 +2,26 @@
 // them, so that the warehouse can be rebuilt later without asking Flinks
 // again (syncer replay).
 //
-// Layout, under the archive's directory DIR:
+// An archive is a local directory or a prefix of an S3 bucket
+// (s3://bucket/prefix); its layout, under that root:
 //
-//	DIR/runs/<run id>/manifest.json                 the run: id, command, start, end, entries
-//	DIR/runs/<run id>/<login hash>.<product>.json.zst   one answer, zstd-compressed
-//	DIR/runs/<run id>/<login hash>.<product>.meta.json  what replay needs to use it again
+//	runs/<run id>/manifest.json                     the run: id, command, start, end, entries
+//	runs/<run id>/<login hash>.<product>.json.zst   one answer, zstd-compressed
+//	runs/<run id>/<login hash>.<product>.meta.json  what replay needs to use it again
 //
 // The login hash is extract.HashLogin: no file name holds a LoginId. The
 // .meta.json beside each object holds the LoginId itself (a replay writes
 // rows under it), with the answer's Login.LastRefresh and the instant the
 // run transformed it, so that a replay dates the snapshot exactly as the
-// run did. An archive holds personal data by nature: every file is 0600 and
-// every directory 0700, whatever the umask.
+// run did. An archive holds personal data by nature: in a directory every
+// file is 0600 and every directory 0700, whatever the umask; in a bucket,
+// access is the bucket's policy.
 //
-// Every file appears whole or not at all (internal/durable): it is written
-// to a temp file in the same directory (NAME.tmp-…, which no reader's
-// suffix matches), fsynced, renamed over its name, and the directory
-// fsynced. An object is
-// written before its .meta.json, so a .meta.json always names a whole
+// Every file appears whole or not at all: in a directory it is written to
+// a temp file beside it (NAME.tmp-…, which no reader's suffix matches),
+// fsynced, renamed over its name, and the directory fsynced
+// (internal/durable); an S3 object is whole by S3's semantics. An object
+// is written before its .meta.json, so a .meta.json always names a whole
 // object; a crash can leave an object without one, which replay ignores.
 // manifest.json is written when the run opens the archive and again when it
 // closes it; the .meta.json files, not the manifest, are what replay reads,
@@ -27,12 +29,13 @@
 package archive
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
 	"strings"
 	"sync"
@@ -99,10 +102,38 @@ type Manifest struct {
 	Entries    []Entry    `json:"entries"`
 }
 
+// Archive is an archive of answers at a location: a directory, or
+// s3://bucket/prefix.
+type Archive struct {
+	location string
+	st       store
+}
+
+// At returns the archive at location (a directory, or s3://bucket/prefix),
+// which need not exist yet: a directory is created by the first run
+// archived into it.
+func At(ctx context.Context, location string) (*Archive, error) {
+	if location == "" {
+		return nil, errors.New("archive: no location")
+	}
+	st, err := openStore(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	return &Archive{location: location, st: st}, nil
+}
+
+// String is the archive's location, as given to At.
+func (a *Archive) String() string { return a.location }
+
+// runPath is the store name of run id's directory.
+func runPath(id string) string { return join(runsDir, id) }
+
 // Run archives the answers of one run. Keep may be called from many
 // goroutines at once.
 type Run struct {
-	dir   string // the run's directory
+	st    store
+	dir   string // the run's directory in st
 	clock clock.Clock
 	enc   *zstd.Encoder
 
@@ -111,33 +142,30 @@ type Run struct {
 	names    map[string]bool // object names taken in this run
 }
 
-// Open starts archiving run runID (of command) under dir, creating dir as
-// needed. The run's directory must not exist yet: run ids are unique.
-func Open(dir, runID, command string, c clock.Clock) (*Run, error) {
+// Open starts archiving run runID (of command). The run must not be in the
+// archive yet: run ids are unique.
+func (a *Archive) Open(ctx context.Context, runID, command string, c clock.Clock) (*Run, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
 	c = clock.Or(c)
-	runDir := filepath.Join(dir, runsDir, runID)
-	if err := durable.MkdirAll(filepath.Dir(runDir)); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Mkdir(runDir, DirMode); err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
-	}
-	if err := os.Chmod(runDir, DirMode); err != nil {
+	dir := runPath(runID)
+	if err := a.st.newDir(ctx, dir); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("archive: run %s is archived already", runID)
+		}
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	enc, err := zstd.NewWriter(nil)
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
-	r := &Run{dir: runDir, clock: c, enc: enc, names: map[string]bool{},
+	r := &Run{st: a.st, dir: dir, clock: c, enc: enc, names: map[string]bool{},
 		manifest: Manifest{RunID: runID, Command: command, StartedAt: c.Now().UTC(), Entries: []Entry{}}}
-	if err := r.writeManifest(); err != nil {
+	if err := r.writeManifest(ctx); err != nil {
 		return nil, err
 	}
-	return r, durable.SyncDir(filepath.Dir(runDir))
+	return r, nil
 }
 
 // checkRunID refuses a run id that cannot name a directory of its own.
@@ -149,7 +177,7 @@ func checkRunID(id string) error {
 }
 
 // Keep archives one answer: its object, then its .meta.json, each whole.
-func (r *Run) Keep(a Answer) error {
+func (r *Run) Keep(ctx context.Context, a Answer) error {
 	sum := sha256.Sum256(a.Body)
 	e := Entry{RunID: r.manifest.RunID, LoginHash: extract.HashLogin(a.LoginID), LoginID: a.LoginID,
 		Product: string(a.Product), AsOf: a.AsOf.UTC().Format(time.DateOnly), SyncedAt: a.SyncedAt.UTC(),
@@ -161,14 +189,14 @@ func (r *Run) Keep(a Answer) error {
 	e.Object = r.takeName(e.LoginHash + "." + e.Product)
 	z := r.enc.EncodeAll(a.Body, nil)
 	e.Compressed = int64(len(z))
-	if err := durable.WriteAtomic(r.dir, e.Object, z); err != nil {
+	if err := r.st.put(ctx, join(r.dir, e.Object), z); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	meta, err := json.Marshal(e)
 	if err != nil {
 		return err
 	}
-	if err := durable.WriteAtomic(r.dir, strings.TrimSuffix(e.Object, objectSuffix)+metaSuffix, meta); err != nil {
+	if err := r.st.put(ctx, join(r.dir, strings.TrimSuffix(e.Object, objectSuffix)+metaSuffix), meta); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	e.LoginID = ""
@@ -192,24 +220,24 @@ func (r *Run) takeName(base string) string {
 }
 
 // Close writes the run's final manifest. The Run must not be used after.
-func (r *Run) Close() error {
+func (r *Run) Close(ctx context.Context) error {
 	defer r.enc.Close()
 	r.mu.Lock()
 	now := r.clock.Now().UTC()
 	r.manifest.FinishedAt = &now
 	slices.SortFunc(r.manifest.Entries, func(a, b Entry) int { return strings.Compare(a.Object, b.Object) })
 	r.mu.Unlock()
-	return r.writeManifest()
+	return r.writeManifest(ctx)
 }
 
-func (r *Run) writeManifest() error {
+func (r *Run) writeManifest(ctx context.Context) error {
 	r.mu.Lock()
 	b, err := json.MarshalIndent(r.manifest, "", "  ")
 	r.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	if err := durable.WriteAtomic(r.dir, manifestName, append(b, '\n')); err != nil {
+	if err := r.st.put(ctx, join(r.dir, manifestName), append(b, '\n')); err != nil {
 		return fmt.Errorf("archive: %w", err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,23 +14,48 @@ import (
 
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/lakeenv"
 )
 
-var t0 = time.Date(2026, 1, 10, 6, 0, 0, 0, time.UTC)
+func TestMain(m *testing.M) { lakeenv.Main(m) }
 
-// archiveRun archives answers under dir as run id, started at the clock's time.
-func archiveRun(t *testing.T, dir, id string, c clock.Clock, answers ...Answer) {
+// eachStore runs test on an archive in a temporary directory and on one
+// under a prefix of a fresh bucket of the test S3 server (versitygw).
+func eachStore(t *testing.T, test func(t *testing.T, a *Archive)) {
+	t.Run("dir", func(t *testing.T) { test(t, at(t, t.TempDir())) })
+	t.Run("s3", func(t *testing.T) {
+		env := lakeenv.S3(t)
+		bucket := env.NewBucket(t)
+		env.Setenv(t)
+		test(t, at(t, "s3://"+bucket+"/nightly/archive"))
+	})
+}
+
+func at(t *testing.T, location string) *Archive {
 	t.Helper()
-	r, err := Open(dir, id, "sync", c)
+	a, err := At(context.Background(), location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range answers {
-		if err := r.Keep(a); err != nil {
+	return a
+}
+
+var t0 = time.Date(2026, 1, 10, 6, 0, 0, 0, time.UTC)
+
+// archiveRun archives answers into a as run id, started at the clock's time.
+func archiveRun(t *testing.T, a *Archive, id string, c clock.Clock, answers ...Answer) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := a.Open(ctx, id, "sync", c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ans := range answers {
+		if err := r.Keep(ctx, ans); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Close(); err != nil {
+	if err := r.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -43,15 +69,17 @@ func answer(login string, p extract.Product, body string) Answer {
 // TestKeepReadRoundTrip: what Keep archives, Entries lists and Read returns
 // byte for byte, with the instants that date its rows; the manifest lists it
 // under the login's hash, and no file name or manifest holds the LoginId.
-func TestKeepReadRoundTrip(t *testing.T) {
-	dir := t.TempDir()
+func TestKeepReadRoundTrip(t *testing.T) { eachStore(t, testKeepReadRoundTrip) }
+
+func testKeepReadRoundTrip(t *testing.T, a *Archive) {
+	ctx := context.Background()
 	login := "5f6e0f5c-6a55-4a5e-9d1e-2b1f3c4d5e6f"
 	inv := answer(login, extract.Investments, `{"Accounts":[{"Id":"acct-777","Balance":12.30}]}`)
 	bank := answer(login, extract.Banking, `{"Login":{"Id":"`+login+`"},"Accounts":[]}`)
 	bank.LastRefresh = time.Time{}
-	archiveRun(t, dir, "run-1", clock.NewFake(t0), inv, bank)
+	archiveRun(t, a, "run-1", clock.NewFake(t0), inv, bank)
 
-	entries, err := Entries(dir, "run-1")
+	entries, err := a.Entries(ctx, "run-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +90,7 @@ func TestKeepReadRoundTrip(t *testing.T) {
 		if strings.Contains(e.Object, login) || !strings.HasPrefix(e.Object, extract.HashLogin(login)+".") {
 			t.Errorf("object %q is not named by the login's hash", e.Object)
 		}
-		got, err := Read(dir, e)
+		got, err := a.Read(ctx, e)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,11 +103,14 @@ func TestKeepReadRoundTrip(t *testing.T) {
 			t.Errorf("read %+v, want %+v", got, want)
 		}
 	}
-	runs, err := Runs(dir)
+	runs, err := a.Runs(ctx)
 	if err != nil || len(runs) != 1 || len(runs[0].Entries) != 2 || runs[0].FinishedAt == nil {
 		t.Fatalf("runs %+v, %v", runs, err)
 	}
-	m, _ := os.ReadFile(filepath.Join(dir, "runs", "run-1", "manifest.json"))
+	m, err := a.st.get(ctx, "runs/run-1/manifest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if bytes.Contains(m, []byte(login)) {
 		t.Errorf("the manifest holds the LoginId:\n%s", m)
 	}
@@ -92,21 +123,23 @@ func TestKeepReadRoundTrip(t *testing.T) {
 
 // TestReadRefusesAlteredObject: an object that does not match its SHA-256
 // is an error, not rows.
-func TestReadRefusesAlteredObject(t *testing.T) {
-	dir := t.TempDir()
-	archiveRun(t, dir, "run-1", clock.NewFake(t0), answer("l-1", extract.Investments, `{"a":1}`))
-	entries, err := Entries(dir, "run-1")
+func TestReadRefusesAlteredObject(t *testing.T) { eachStore(t, testReadRefusesAlteredObject) }
+
+func testReadRefusesAlteredObject(t *testing.T, a *Archive) {
+	ctx := context.Background()
+	archiveRun(t, a, "run-1", clock.NewFake(t0), answer("l-1", extract.Investments, `{"a":1}`))
+	entries, err := a.Entries(ctx, "run-1")
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("entries %v, %v", entries, err)
 	}
 	e := entries[0]
 	e.SHA256 = strings.Repeat("0", 64)
-	if _, err := Read(dir, e); err == nil {
+	if _, err := a.Read(ctx, e); err == nil {
 		t.Error("an entry whose SHA-256 does not match was read")
 	}
 	// A manifest's entry has no LoginId: rows cannot be made from it.
-	runs, _ := Runs(dir)
-	if _, err := Read(dir, runs[0].Entries[0]); err == nil {
+	runs, _ := a.Runs(ctx)
+	if _, err := a.Read(ctx, runs[0].Entries[0]); err == nil {
 		t.Error("a manifest entry, without LoginId, was read")
 	}
 }
@@ -117,7 +150,7 @@ func TestModes(t *testing.T) {
 	old := syscall.Umask(0)
 	defer syscall.Umask(old)
 	dir := filepath.Join(t.TempDir(), "archive")
-	archiveRun(t, dir, "run-1", clock.NewFake(t0), answer("l-1", extract.Investments, `{}`), answer("l-1", extract.Banking, `{}`))
+	archiveRun(t, at(t, dir), "run-1", clock.NewFake(t0), answer("l-1", extract.Investments, `{}`), answer("l-1", extract.Banking, `{}`))
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -146,69 +179,77 @@ func TestModes(t *testing.T) {
 }
 
 // TestPruneByAge: --archive-keep 90d removes the runs started more than 90
-// days before now, whole, and keeps the younger ones, the current run
-// (however old) and directories that are not runs.
-func TestPruneByAge(t *testing.T) {
-	dir := t.TempDir()
+// days before now, whole, and keeps the younger ones and the current run
+// (however old); in a directory, it leaves alone directories that are not
+// runs.
+func TestPruneByAge(t *testing.T) { eachStore(t, testPruneByAge) }
+
+func testPruneByAge(t *testing.T, a *Archive) {
+	ctx := context.Background()
 	c := clock.NewFake(t0)
-	archiveRun(t, dir, "old", c, answer("l-1", extract.Investments, `{}`))
+	archiveRun(t, a, "old", c, answer("l-1", extract.Investments, `{}`))
 	c.Advance(24 * time.Hour)
-	archiveRun(t, dir, "edge", c, answer("l-1", extract.Investments, `{}`)) // exactly 90 days old at now
+	archiveRun(t, a, "edge", c, answer("l-1", extract.Investments, `{}`)) // exactly 90 days old at now
 	c.Advance(24 * time.Hour)
-	archiveRun(t, dir, "young", c, answer("l-1", extract.Investments, `{}`))
-	stranger := filepath.Join(dir, "runs", "not-a-run")
-	if err := os.Mkdir(stranger, 0o700); err != nil {
-		t.Fatal(err)
+	archiveRun(t, a, "young", c, answer("l-1", extract.Investments, `{}`))
+	dir, local := a.st.(localStore)
+	stranger := filepath.Join(string(dir), "runs", "not-a-run")
+	if local {
+		if err := os.Mkdir(stranger, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	keep, err := ParseKeep("90d")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now := t0.Add(91 * 24 * time.Hour)
-	pruned, err := Prune(dir, keep, now, "")
+	pruned, err := a.Prune(ctx, keep, now, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(pruned, []string{"old"}) {
 		t.Errorf("pruned %v, want [old]", pruned)
 	}
-	if got := runIDs(t, dir); !slices.Equal(got, []string{"edge", "young"}) {
+	if got := runIDs(t, a); !slices.Equal(got, []string{"edge", "young"}) {
 		t.Errorf("left %v, want [edge young]", got)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "runs", "old")); !os.IsNotExist(err) {
-		t.Errorf("the pruned run's directory is still there: %v", err)
+	if left, err := a.st.list(ctx, "runs/old"); err != nil || len(left) > 0 {
+		t.Errorf("the pruned run's files are still there: %v (%v)", left, err)
 	}
-	if _, err := os.Stat(stranger); err != nil {
+	if _, err := os.Stat(stranger); local && err != nil {
 		t.Errorf("a directory that is not a run was removed: %v", err)
 	}
 	// The current run is never pruned, however old.
-	if pruned, err := Prune(dir, keep, now.Add(365*24*time.Hour), "young"); err != nil || !slices.Equal(pruned, []string{"edge"}) {
+	if pruned, err := a.Prune(ctx, keep, now.Add(365*24*time.Hour), "young"); err != nil || !slices.Equal(pruned, []string{"edge"}) {
 		t.Errorf("pruned %v (%v), want [edge]", pruned, err)
 	}
 }
 
 // TestPruneByCount: --archive-keep 2 keeps the two newest runs.
-func TestPruneByCount(t *testing.T) {
-	dir := t.TempDir()
+func TestPruneByCount(t *testing.T) { eachStore(t, testPruneByCount) }
+
+func testPruneByCount(t *testing.T, a *Archive) {
+	ctx := context.Background()
 	c := clock.NewFake(t0)
 	for _, id := range []string{"a", "b", "c", "d"} {
-		archiveRun(t, dir, id, c, answer("l-1", extract.Banking, `{}`))
+		archiveRun(t, a, id, c, answer("l-1", extract.Banking, `{}`))
 		c.Advance(time.Hour)
 	}
 	keep, err := ParseKeep("2")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pruned, err := Prune(dir, keep, c.Now(), "d")
+	pruned, err := a.Prune(ctx, keep, c.Now(), "d")
 	if err != nil {
 		t.Fatal(err)
 	}
 	slices.Sort(pruned)
-	if !slices.Equal(pruned, []string{"a", "b"}) || !slices.Equal(runIDs(t, dir), []string{"c", "d"}) {
-		t.Errorf("pruned %v, left %v; want [a b], [c d]", pruned, runIDs(t, dir))
+	if !slices.Equal(pruned, []string{"a", "b"}) || !slices.Equal(runIDs(t, a), []string{"c", "d"}) {
+		t.Errorf("pruned %v, left %v; want [a b], [c d]", pruned, runIDs(t, a))
 	}
 	// Keeping everything prunes nothing.
-	if pruned, err := Prune(dir, Keep{}, c.Now().Add(1000*time.Hour), ""); err != nil || len(pruned) > 0 {
+	if pruned, err := a.Prune(ctx, Keep{}, c.Now().Add(1000*time.Hour), ""); err != nil || len(pruned) > 0 {
 		t.Errorf("the zero Keep pruned %v (%v)", pruned, err)
 	}
 }
@@ -217,18 +258,47 @@ func TestPruneByCount(t *testing.T) {
 // of sight is invisible to readers and deleted by the next Prune.
 func TestPruneFinishesAnInterruptedRemoval(t *testing.T) {
 	dir := t.TempDir()
-	archiveRun(t, dir, "r", clock.NewFake(t0), answer("l-1", extract.Banking, `{}`))
+	a := at(t, dir)
+	archiveRun(t, a, "r", clock.NewFake(t0), answer("l-1", extract.Banking, `{}`))
 	if err := os.Rename(filepath.Join(dir, "runs", "r"), filepath.Join(dir, "runs", ".pruned-r")); err != nil {
 		t.Fatal(err)
 	}
-	if got := runIDs(t, dir); len(got) != 0 {
+	if got := runIDs(t, a); len(got) != 0 {
 		t.Errorf("a run out of sight is listed: %v", got)
 	}
-	if _, err := Prune(dir, Keep{Runs: 1}, t0, ""); err != nil {
+	if _, err := a.Prune(context.Background(), Keep{Runs: 1}, t0, ""); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "runs", ".pruned-r")); !os.IsNotExist(err) {
 		t.Errorf("the half-removed run is still there: %v", err)
+	}
+}
+
+// TestPruneFinishesAnInterruptedRemovalInS3: in a bucket, a prune deletes
+// a run's manifest first; a crash then leaves objects under a run without
+// a manifest, which readers do not list and the next Prune deletes.
+func TestPruneFinishesAnInterruptedRemovalInS3(t *testing.T) {
+	ctx := context.Background()
+	env := lakeenv.S3(t)
+	bucket := env.NewBucket(t)
+	env.Setenv(t)
+	a := at(t, "s3://"+bucket)
+	archiveRun(t, a, "r", clock.NewFake(t0), answer("l-1", extract.Banking, `{}`))
+	archiveRun(t, a, "kept", clock.NewFake(t0.Add(time.Hour)), answer("l-1", extract.Banking, `{}`))
+	if err := a.st.remove(ctx, "runs/r/manifest.json"); err != nil {
+		t.Fatal(err)
+	}
+	if got := runIDs(t, a); !slices.Equal(got, []string{"kept"}) {
+		t.Errorf("runs %v, want [kept]: a run without its manifest is listed", got)
+	}
+	if _, err := a.Prune(ctx, Keep{Runs: 1}, t0, ""); err != nil {
+		t.Fatal(err)
+	}
+	if left, err := a.st.list(ctx, "runs/r"); err != nil || len(left) > 0 {
+		t.Errorf("the half-removed run's objects are still there: %v (%v)", left, err)
+	}
+	if got := runIDs(t, a); !slices.Equal(got, []string{"kept"}) {
+		t.Errorf("runs %v after the prune, want [kept]", got)
 	}
 }
 
@@ -253,15 +323,15 @@ func TestParseKeep(t *testing.T) {
 // no directory of the archive.
 func TestOpenRefusesUnsafeRunID(t *testing.T) {
 	for _, id := range []string{"", "../x", "a/b", ".hidden"} {
-		if _, err := Open(t.TempDir(), id, "sync", nil); err == nil {
+		if _, err := at(t, t.TempDir()).Open(context.Background(), id, "sync", nil); err == nil {
 			t.Errorf("Open accepted run id %q", id)
 		}
 	}
 }
 
-func runIDs(t *testing.T, dir string) []string {
+func runIDs(t *testing.T, a *Archive) []string {
 	t.Helper()
-	runs, err := Runs(dir)
+	runs, err := a.Runs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

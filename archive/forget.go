@@ -1,43 +1,36 @@
 package archive
 
 import (
-	"errors"
+	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
-
-	"github.com/syncer/syncer/internal/durable"
 )
 
 // loginHash is the form of extract.HashLogin.
 var loginHash = regexp.MustCompile(`^[0-9a-f]{12}$`)
 
 // Forget deletes every answer of the login with this hash (extract.HashLogin)
-// from every run of the archive at dir, for `syncer forget`, and returns how
-// many answers it deleted. A run's manifest keeps listing them by hash and
+// from every run of the archive, for `syncer forget`, and returns how many
+// answers it deleted. A run's manifest keeps listing them by hash and
 // digest, which is no personal data. Each .meta.json goes before its object,
 // so a crash part-way leaves no entry naming a missing object, and calling
 // Forget again deletes what is left.
-func Forget(dir, hash string) (int, error) {
+func (a *Archive) Forget(ctx context.Context, hash string) (int, error) {
 	if !loginHash.MatchString(hash) {
 		return 0, fmt.Errorf("archive: %q is not a login hash", hash)
 	}
-	runs := filepath.Join(dir, runsDir)
-	des, err := os.ReadDir(runs)
-	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
-	}
+	runs, err := a.st.list(ctx, runsDir)
 	if err != nil {
 		return 0, fmt.Errorf("archive: %w", err)
 	}
 	n := 0
-	for _, de := range des {
-		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+	for _, name := range runs {
+		id, ok := strings.CutSuffix(name, "/")
+		if !ok || strings.HasPrefix(id, ".") {
 			continue
 		}
-		removed, err := forgetInRun(filepath.Join(runs, de.Name()), hash)
+		removed, err := a.forgetInRun(ctx, runPath(id), hash)
 		n += removed
 		if err != nil {
 			return n, err
@@ -48,32 +41,36 @@ func Forget(dir, hash string) (int, error) {
 
 // forgetInRun deletes the files of one run named by the login hash: its
 // .meta.json files first, then the objects; it returns the answers deleted.
-func forgetInRun(runDir, hash string) (int, error) {
-	des, err := os.ReadDir(runDir)
+func (a *Archive) forgetInRun(ctx context.Context, dir, hash string) (int, error) {
+	names, err := a.st.list(ctx, dir)
 	if err != nil {
 		return 0, fmt.Errorf("archive: %w", err)
 	}
 	var metas, objects []string
-	for _, de := range des {
-		name := de.Name()
-		if !strings.HasPrefix(name, hash+".") {
+	for _, name := range names {
+		if !strings.HasPrefix(name, hash+".") || strings.HasSuffix(name, "/") {
 			continue
 		}
 		if strings.HasSuffix(name, metaSuffix) {
-			metas = append(metas, name)
+			metas = append(metas, join(dir, name))
 		} else {
-			objects = append(objects, name)
+			objects = append(objects, join(dir, name))
 		}
 	}
-	for _, name := range append(metas, objects...) {
-		if err := os.Remove(filepath.Join(runDir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return 0, fmt.Errorf("archive: %w", err)
-		}
+	if len(metas)+len(objects) == 0 {
+		return 0, nil
 	}
-	if len(metas)+len(objects) > 0 {
-		if err := durable.SyncDir(runDir); err != nil {
-			return 0, fmt.Errorf("archive: %w", err)
-		}
+	if err := a.st.remove(ctx, metas...); err != nil {
+		return 0, fmt.Errorf("archive: %w", err)
+	}
+	if err := a.st.sync(dir); err != nil {
+		return 0, fmt.Errorf("archive: %w", err)
+	}
+	if err := a.st.remove(ctx, objects...); err != nil {
+		return 0, fmt.Errorf("archive: %w", err)
+	}
+	if err := a.st.sync(dir); err != nil {
+		return 0, fmt.Errorf("archive: %w", err)
 	}
 	return len(objects), nil
 }

@@ -1,15 +1,12 @@
 package archive
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/syncer/syncer/internal/durable"
 )
 
 // Keep says which runs an archive keeps (--archive-keep): those started
@@ -65,17 +62,18 @@ func (k Keep) String() string {
 	return ""
 }
 
-// Prune removes, whole, the runs of the archive under dir that k does not
-// keep at now, never the run current, and returns their ids. A run's age is
-// from its start (manifest.json). Directories that are not runs (no
-// manifest) are left alone. A run is first renamed out of sight (a
-// leading dot, which readers skip) and then deleted, so a crash mid-way
-// never leaves half a run visible; the next Prune finishes such a removal.
-func Prune(dir string, k Keep, now time.Time, current string) ([]string, error) {
+// Prune removes, whole, the runs of the archive that k does not keep at
+// now, never the run current, and returns their ids. A run's age is from
+// its start (manifest.json). Directories that are not runs (no manifest)
+// are left alone. A run disappears from readers' sight at once (renamed
+// out of sight in a directory, its manifest deleted first in a bucket)
+// and is then deleted, so a crash mid-way never leaves half a run visible;
+// the next Prune finishes such a removal.
+func (a *Archive) Prune(ctx context.Context, k Keep, now time.Time, current string) ([]string, error) {
 	if k.Age <= 0 && k.Runs <= 0 {
 		return nil, nil
 	}
-	runs, err := Runs(dir)
+	runs, err := a.Runs(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +86,15 @@ func Prune(dir string, k Keep, now time.Time, current string) ([]string, error) 
 			kept++
 			continue
 		}
-		if err := remove(dir, m.RunID); err != nil {
-			errs = append(errs, err)
+		if err := a.st.dropDir(ctx, runPath(m.RunID), manifestName); err != nil {
+			errs = append(errs, fmt.Errorf("archive: %w", err))
 			continue
 		}
 		pruned = append(pruned, m.RunID)
 	}
-	errs = append(errs, sweep(dir))
+	if err := a.st.sweep(ctx, runsDir, manifestName); err != nil {
+		errs = append(errs, fmt.Errorf("archive: %w", err))
+	}
 	return pruned, errors.Join(errs...)
 }
 
@@ -104,36 +104,4 @@ func keeps(k Keep, m Manifest, now time.Time, kept int) bool {
 		return kept < k.Runs
 	}
 	return !m.StartedAt.Before(now.Add(-k.Age))
-}
-
-// remove takes run id out of sight, then deletes it.
-func remove(dir, id string) error {
-	runs := filepath.Join(dir, runsDir)
-	gone := filepath.Join(runs, ".pruned-"+id)
-	if err := os.Rename(filepath.Join(runs, id), gone); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	if err := durable.SyncDir(runs); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	if err := os.RemoveAll(gone); err != nil {
-		return fmt.Errorf("archive: %w", err)
-	}
-	return nil
-}
-
-// sweep deletes what a crashed Prune left out of sight.
-func sweep(dir string) error {
-	runs := filepath.Join(dir, runsDir)
-	des, err := os.ReadDir(runs)
-	if err != nil {
-		return nil
-	}
-	var errs []error
-	for _, de := range des {
-		if strings.HasPrefix(de.Name(), ".pruned-") {
-			errs = append(errs, os.RemoveAll(filepath.Join(runs, de.Name())))
-		}
-	}
-	return errors.Join(errs...)
 }

@@ -2,14 +2,13 @@ package archive
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -22,24 +21,22 @@ import (
 // ErrNoRun is wrapped by the error of Entries for a run the archive does not hold.
 var ErrNoRun = errors.New("the archive holds no such run")
 
-// Runs returns the manifests of the runs archived under dir, oldest first
-// (by start, then id). A directory without a readable manifest.json is not
-// a run (a crash between its creation and its manifest) and is skipped.
-// An archive that does not exist holds no runs.
-func Runs(dir string) ([]Manifest, error) {
-	des, err := os.ReadDir(filepath.Join(dir, runsDir))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+// Runs returns the manifests of the runs in the archive, oldest first (by
+// start, then id). A directory without a readable manifest.json is not a
+// run (a crash between its creation and its manifest, or a removal under
+// way) and is skipped. An archive that does not exist holds no runs.
+func (a *Archive) Runs(ctx context.Context) ([]Manifest, error) {
+	names, err := a.st.list(ctx, runsDir)
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	var out []Manifest
-	for _, de := range des {
-		if !de.IsDir() || strings.HasPrefix(de.Name(), ".") {
+	for _, name := range names {
+		id, ok := strings.CutSuffix(name, "/")
+		if !ok || strings.HasPrefix(id, ".") {
 			continue
 		}
-		m, err := readManifest(filepath.Join(dir, runsDir, de.Name()))
+		m, err := a.manifest(ctx, id)
 		if err != nil {
 			continue
 		}
@@ -54,17 +51,17 @@ func Runs(dir string) ([]Manifest, error) {
 	return out, nil
 }
 
-func readManifest(runDir string) (Manifest, error) {
+func (a *Archive) manifest(ctx context.Context, runID string) (Manifest, error) {
 	var m Manifest
-	b, err := os.ReadFile(filepath.Join(runDir, manifestName))
+	b, err := a.st.get(ctx, join(runPath(runID), manifestName))
 	if err != nil {
 		return m, err
 	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, err
 	}
-	if m.RunID != filepath.Base(runDir) {
-		return m, fmt.Errorf("archive: manifest of %s names run %q", filepath.Base(runDir), m.RunID)
+	if m.RunID != runID {
+		return m, fmt.Errorf("archive: manifest of %s names run %q", runID, m.RunID)
 	}
 	return m, nil
 }
@@ -72,25 +69,26 @@ func readManifest(runDir string) (Manifest, error) {
 // Entries returns the answers archived by run runID, from their .meta.json
 // files (LoginID set), ordered by object name: a crashed run's too, as far
 // as it went.
-func Entries(dir, runID string) ([]Entry, error) {
+func (a *Archive) Entries(ctx context.Context, runID string) ([]Entry, error) {
 	if err := checkRunID(runID); err != nil {
 		return nil, err
 	}
-	runDir := filepath.Join(dir, runsDir, runID)
-	if _, err := readManifest(runDir); err != nil {
+	if _, err := a.manifest(ctx, runID); err != nil {
 		return nil, fmt.Errorf("archive: run %s: %w", runID, ErrNoRun)
 	}
-	des, err := os.ReadDir(runDir)
+	names, err := a.st.list(ctx, runPath(runID))
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
 	}
 	var out []Entry
-	for _, de := range des {
-		name := de.Name()
+	for _, name := range names {
 		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, metaSuffix) {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(runDir, name))
+		b, err := a.st.get(ctx, join(runPath(runID), name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // forgotten since the listing
+		}
 		if err != nil {
 			return nil, fmt.Errorf("archive: %w", err)
 		}
@@ -106,17 +104,17 @@ func Entries(dir, runID string) ([]Entry, error) {
 
 // Read returns the answer e describes, as the run archived it, checking
 // its size and SHA-256.
-func Read(dir string, e Entry) (Answer, error) {
+func (a *Archive) Read(ctx context.Context, e Entry) (Answer, error) {
 	if err := checkRunID(e.RunID); err != nil {
 		return Answer{}, err
 	}
 	if e.LoginID == "" {
 		return Answer{}, fmt.Errorf("archive: %s of run %s names no LoginId (a manifest entry, not a .meta.json?)", e.Object, e.RunID)
 	}
-	if e.Object != filepath.Base(e.Object) || strings.HasPrefix(e.Object, ".") {
+	if strings.ContainsAny(e.Object, `/\`) || strings.HasPrefix(e.Object, ".") {
 		return Answer{}, fmt.Errorf("archive: object name %q is not a file of the run", e.Object)
 	}
-	z, err := os.ReadFile(filepath.Join(dir, runsDir, e.RunID, e.Object))
+	z, err := a.st.get(ctx, join(runPath(e.RunID), e.Object))
 	if err != nil {
 		return Answer{}, fmt.Errorf("archive: %w", err)
 	}
@@ -128,14 +126,14 @@ func Read(dir string, e Entry) (Answer, error) {
 	if int64(len(body)) != e.Bytes || !bytes.Equal(sum[:], mustHex(e.SHA256)) {
 		return Answer{}, fmt.Errorf("archive: %s of run %s does not match its size or SHA-256", e.Object, e.RunID)
 	}
-	a := Answer{LoginID: e.LoginID, Product: extract.Product(e.Product), Body: body, SyncedAt: e.SyncedAt}
+	ans := Answer{LoginID: e.LoginID, Product: extract.Product(e.Product), Body: body, SyncedAt: e.SyncedAt}
 	if e.LastRefresh != nil {
-		a.LastRefresh = e.LastRefresh.UTC()
+		ans.LastRefresh = e.LastRefresh.UTC()
 	}
-	if a.AsOf, err = time.Parse(time.DateOnly, e.AsOf); err != nil {
+	if ans.AsOf, err = time.Parse(time.DateOnly, e.AsOf); err != nil {
 		return Answer{}, fmt.Errorf("archive: %s of run %s: as_of: %w", e.Object, e.RunID, err)
 	}
-	return a, nil
+	return ans, nil
 }
 
 // decoder decompresses objects; DecodeAll is safe for concurrent use.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -134,5 +135,5 @@ func (o *Options) productsOf(loginID string) []extract.Product {
 
 // Archiver keeps data answers (archive.Run implements it).
 type Archiver interface {
-	Keep(archive.Answer) error
+	Keep(context.Context, archive.Answer) error
 }

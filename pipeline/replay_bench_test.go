@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/syncer/syncer/archive"
 	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load/duckdb"
@@ -27,7 +26,7 @@ func BenchmarkReplay(b *testing.B) {
 	dir := b.TempDir()
 	arch := filepath.Join(dir, "archive")
 	srv := newSandbox(b, flinkstest.Config{Seed: 5})
-	run, err := archive.Open(arch, "bench", "sync", nil)
+	run, err := archiveAt(b, arch).Open(context.Background(), "bench", "sync", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -36,7 +35,7 @@ func BenchmarkReplay(b *testing.B) {
 		Options{RunID: "bench", Products: extract.Products, Archive: run, Concurrency: 16}); err != nil {
 		b.Fatal(err)
 	}
-	if err := run.Close(); err != nil {
+	if err := run.Close(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	ids, products, read := archiveSource(b, arch, "bench")

@@ -19,7 +19,8 @@ import (
 // as cmd/syncer's replay does.
 func archiveSource(t testing.TB, dir, runID string) ([]string, map[string][]extract.Product, func(string) ([]archive.Answer, error)) {
 	t.Helper()
-	entries, err := archive.Entries(dir, runID)
+	arch := archiveAt(t, dir)
+	entries, err := arch.Entries(context.Background(), runID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func archiveSource(t testing.TB, dir, runID string) ([]string, map[string][]extr
 	read := func(id string) ([]archive.Answer, error) {
 		var out []archive.Answer
 		for _, e := range byLogin[id] {
-			a, err := archive.Read(dir, e)
+			a, err := arch.Read(context.Background(), e)
 			if err != nil {
 				return nil, err
 			}
@@ -87,7 +88,7 @@ func TestReplayEqualsRun(t *testing.T) {
 	logins := flinkstest.DemoLogins(7, 6)
 	dir := t.TempDir()
 	runAt := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
-	arch, err := archive.Open(dir, "run-1", "sync", clock.NewFake(runAt))
+	arch, err := archiveAt(t, dir).Open(context.Background(), "run-1", "sync", clock.NewFake(runAt))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestReplayEqualsRun(t *testing.T) {
 	if err != nil || sum.ByStatus[StatusSucceeded] != len(logins) {
 		t.Fatalf("run: %v, %v", err, sum.ByStatus)
 	}
-	if err := arch.Close(); err != nil {
+	if err := arch.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -193,4 +194,14 @@ func TestReplayInterrupted(t *testing.T) {
 	if got := col(schema.SyncLogins, rows["l-5"][0], "status"); got == StatusSucceeded {
 		t.Errorf("l-5, after the cancel: %v", got)
 	}
+}
+
+// archiveAt is the archive at location.
+func archiveAt(t testing.TB, location string) *archive.Archive {
+	t.Helper()
+	a, err := archive.At(context.Background(), location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

@@ -381,19 +381,26 @@ func (r *runner) transformOutcome(loginID string, o extract.Outcome, syncedAt ti
 }
 
 // archive hands an answer whose rows the run uses to Options.Archive, if
-// any. A failure is logged (the login's hash, the product, the error: never
-// the answer) and does not fail the login.
+// any, and waits for it at most archiveTimeout: an interrupted run still
+// archives the answers it commits. A failure is logged (the login's hash,
+// the product, the error: never the answer) and does not fail the login.
 func (r *runner) archive(loginID string, o extract.Outcome, c transform.Context) {
 	if r.o.Archive == nil || o.Body == nil {
 		return
 	}
 	a := archive.Answer{LoginID: loginID, Product: o.Product, Body: o.Body, LastRefresh: o.LastRefresh,
 		SyncedAt: c.SyncedAt, AsOf: c.SnapshotDate()}
-	if err := r.o.Archive.Keep(a); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), archiveTimeout)
+	defer cancel()
+	if err := r.o.Archive.Keep(ctx, a); err != nil {
 		r.o.Logger.Error("archiving an answer failed; its rows are synced, a replay will lack them",
 			extract.LoginAttr(loginID), "product", string(o.Product), "error", err)
 	}
 }
+
+// archiveTimeout bounds the archiving of one answer (an object store that
+// stopped answering).
+const archiveTimeout = time.Minute
 
 // productRow is the sync_login_products row of one product's outcome.
 func (r *runner) productRow(loginID string, p extract.Product, err error) schema.Row {

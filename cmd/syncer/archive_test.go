@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +33,7 @@ func holderKeyEnvOf(t *testing.T) []string {
 // archivedRuns returns the runs archived under dir, oldest first.
 func archivedRuns(t *testing.T, dir string) []archive.Manifest {
 	t.Helper()
-	runs, err := archive.Runs(dir)
+	runs, err := archiveAt(t, dir).Runs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +136,7 @@ func TestArchiveObjectsWholeAfterKill(t *testing.T) {
 	if len(runs) != 1 || runs[0].FinishedAt != nil {
 		t.Fatalf("archived runs %+v: want one run, not finished", runs)
 	}
-	entries, err := archive.Entries(arch, runs[0].RunID)
+	entries, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestArchiveObjectsWholeAfterKill(t *testing.T) {
 		t.Fatal("the killed run archived nothing before its 10th login finished")
 	}
 	for _, e := range entries {
-		if _, err := archive.Read(arch, e); err != nil {
+		if _, err := archiveAt(t, arch).Read(context.Background(), e); err != nil {
 			t.Errorf("object %s: %v", e.Object, err)
 		}
 	}
@@ -210,12 +211,12 @@ func TestArchiveLogsNoPayload(t *testing.T) {
 
 	secrets := map[string]bool{}
 	for _, m := range archivedRuns(t, arch) {
-		entries, err := archive.Entries(arch, m.RunID)
+		entries, err := archiveAt(t, arch).Entries(context.Background(), m.RunID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range entries {
-			a, err := archive.Read(arch, e)
+			a, err := archiveAt(t, arch).Read(context.Background(), e)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -332,11 +333,11 @@ func TestReplaySelectsRuns(t *testing.T) {
 	dir := t.TempDir()
 	c := clock.NewFake(time.Date(2025, 3, 1, 23, 0, 0, 0, time.UTC))
 	for _, id := range []string{"a", "b", "c"} {
-		r, err := archive.Open(dir, id, "sync", c)
+		r, err := archiveAt(t, dir).Open(context.Background(), id, "sync", c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.Close(); err != nil {
+		if err := r.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		c.Advance(24 * time.Hour)
@@ -382,7 +383,7 @@ func TestForgetErasesTheArchive(t *testing.T) {
 		}
 	}
 	runs := archivedRuns(t, arch)
-	entries, err := archive.Entries(arch, runs[0].RunID)
+	entries, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
 	if err != nil || len(entries) < 2 {
 		t.Fatalf("entries %d, %v", len(entries), err)
 	}
@@ -390,7 +391,7 @@ func TestForgetErasesTheArchive(t *testing.T) {
 	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", "w.duckdb", "--archive", arch); r.code != exitOK {
 		t.Fatalf("forget: %s", r)
 	}
-	left, err := archive.Entries(arch, runs[0].RunID)
+	left, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,5 +419,67 @@ func TestForgetErasesTheArchive(t *testing.T) {
 	}
 	if err := db.QueryRow(`SELECT count(*) FROM logins`).Scan(&n); err != nil || n == 0 {
 		t.Errorf("the replay loaded no other login (%d, %v)", n, err)
+	}
+}
+
+// archiveAt is the archive at location.
+func archiveAt(t testing.TB, location string) *archive.Archive {
+	t.Helper()
+	a, err := archive.At(context.Background(), location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestArchiveInS3ReplaysIntoTheLake: --archive s3://bucket/prefix keeps the
+// answers in the bucket (the test S3 server, through the AWS SDK's
+// environment, as --iceberg does); replaying them into an empty Iceberg
+// lake (S3 and a PostgreSQL catalog) gives the data tables the sync wrote
+// to its DuckDB file; forget --archive then deletes the login's answers
+// from the bucket.
+func TestArchiveInS3ReplaysIntoTheLake(t *testing.T) {
+	dir := t.TempDir()
+	env := holderKeyEnvOf(t)
+	lake := newTestLake(t) // sets the AWS_* environment the syncers inherit
+	arch := "s3://" + lake.bucket + "/archive"
+	if r := syncer(t, dir, env, "sync", "--sandbox", "--sandbox-as-of", "2025-03-14", "--db", "orig.duckdb", "--archive", arch); r.code != exitOK {
+		t.Fatalf("sync: %s", r)
+	}
+	runs := archivedRuns(t, arch)
+	if len(runs) != 1 || len(runs[0].Entries) == 0 {
+		t.Fatalf("archived runs in the bucket: %+v", runs)
+	}
+	if r := syncer(t, dir, env, append([]string{"replay", "--archive", arch}, lake.flags()...)...); r.code != exitOK {
+		t.Fatalf("replay into the lake: %s", r)
+	}
+	orig := openWarehouseRO(t, filepath.Join(dir, "orig.duckdb"))
+	want, got := dataChecksums(t, orig), dataChecksums(t, lake.open(t))
+	// The registry says which command registered each login: the replay
+	// did, in the lake.
+	delete(want, "logins")
+	delete(got, "logins")
+	compareSums(t, "the lake replayed from the S3 archive", want, got)
+	_ = orig.Close()
+
+	entries, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("entries %d, %v", len(entries), err)
+	}
+	gone := entries[0].LoginID
+	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", "orig.duckdb", "--archive", arch); r.code != exitOK {
+		t.Fatalf("forget: %s", r)
+	}
+	left, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if e.LoginID == gone {
+			t.Fatalf("forget left the login's %s answer in the bucket", e.Product)
+		}
+	}
+	if len(left) == 0 {
+		t.Error("forget removed every login's answers")
 	}
 }

@@ -66,9 +66,13 @@ func runForget(ctx context.Context, env *environment, args []string) error {
 		}
 		// The archive goes last: until the warehouses are erased, a
 		// re-run of forget still finds the login there.
+		arch, err := archive.At(ctx, *archiveDir)
+		if err != nil {
+			return err
+		}
 		for _, id := range ids {
 			h := extract.HashLogin(id)
-			n, err := archive.Forget(*archiveDir, h)
+			n, err := arch.Forget(ctx, h)
 			if err != nil {
 				return err
 			}

@@ -23,6 +23,7 @@ import (
 type replayFlags struct {
 	s       syncFlags
 	archive string
+	at      *archive.Archive // the archive --archive names, set by selectRuns
 	run     string
 	since   string
 }
@@ -74,7 +75,11 @@ func (f *replayFlags) validate() error {
 // selectRuns returns the archived runs to replay, oldest first: --run's,
 // those --since names, or all. None is a usage error.
 func (f *replayFlags) selectRuns() ([]archive.Manifest, error) {
-	runs, err := archive.Runs(f.archive)
+	var err error
+	if f.at, err = archive.At(context.Background(), f.archive); err != nil {
+		return nil, usagef("--archive: %v", err)
+	}
+	runs, err := f.at.Runs(context.Background())
 	if err != nil {
 		return nil, &exitError{code: exitFailed, err: err}
 	}
@@ -148,7 +153,7 @@ func replayRuns(ctx context.Context, env *environment, f *replayFlags, runs []ar
 	}()
 	var before map[string]load.TableCounts
 	for _, m := range runs {
-		entries, err := archive.Entries(f.archive, m.RunID)
+		entries, err := f.at.Entries(ctx, m.RunID)
 		if err != nil {
 			return done, err
 		}
@@ -204,7 +209,7 @@ func replayRun(ctx context.Context, env *environment, f *replayFlags, w *warehou
 	read := func(id string) ([]archive.Answer, error) {
 		out := make([]archive.Answer, 0, len(byLogin[id]))
 		for _, e := range byLogin[id] {
-			a, err := archive.Read(f.archive, e)
+			a, err := f.at.Read(ctx, e)
 			if err != nil {
 				return nil, err
 			}
