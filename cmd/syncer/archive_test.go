@@ -382,27 +382,7 @@ func TestForgetErasesTheArchive(t *testing.T) {
 			t.Fatalf("sync: %s", r)
 		}
 	}
-	runs := archivedRuns(t, arch)
-	entries, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
-	if err != nil || len(entries) < 2 {
-		t.Fatalf("entries %d, %v", len(entries), err)
-	}
-	gone := entries[0].LoginID
-	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", "w.duckdb", "--archive", arch); r.code != exitOK {
-		t.Fatalf("forget: %s", r)
-	}
-	left, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range left {
-		if e.LoginID == gone {
-			t.Fatalf("the archive still holds an answer of the erased login (%s)", e.Object)
-		}
-	}
-	if len(left) == 0 {
-		t.Fatal("forget emptied the archive: the other logins' answers are gone too")
-	}
+	gone := forgetFirstArchivedLogin(t, dir, env, "w.duckdb", arch)
 	// The copy still holds the erased login's answers: replay skips them.
 	copyRuns := archivedRuns(t, copyArch)
 	if r := syncer(t, dir, env, "replay", "--archive", copyArch, "--run", copyRuns[0].RunID, "--db", "w.duckdb"); r.code != exitOK {
@@ -462,24 +442,34 @@ func TestArchiveInS3ReplaysIntoTheLake(t *testing.T) {
 	compareSums(t, "the lake replayed from the S3 archive", want, got)
 	_ = orig.Close()
 
-	entries, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
-	if err != nil || len(entries) == 0 {
+	forgetFirstArchivedLogin(t, dir, env, "orig.duckdb", arch)
+}
+
+// forgetFirstArchivedLogin runs forget --archive on the first login the
+// archive's first run holds, fails t unless the archive then holds none of
+// its answers and still holds the others', and returns the LoginId.
+func forgetFirstArchivedLogin(t *testing.T, dir string, env []string, db, arch string) string {
+	t.Helper()
+	runID := archivedRuns(t, arch)[0].RunID
+	entries, err := archiveAt(t, arch).Entries(context.Background(), runID)
+	if err != nil || len(entries) < 2 {
 		t.Fatalf("entries %d, %v", len(entries), err)
 	}
 	gone := entries[0].LoginID
-	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", "orig.duckdb", "--archive", arch); r.code != exitOK {
+	if r := syncer(t, dir, env, "forget", gone, "--yes", "--db", db, "--archive", arch); r.code != exitOK {
 		t.Fatalf("forget: %s", r)
 	}
-	left, err := archiveAt(t, arch).Entries(context.Background(), runs[0].RunID)
+	left, err := archiveAt(t, arch).Entries(context.Background(), runID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range left {
 		if e.LoginID == gone {
-			t.Fatalf("forget left the login's %s answer in the bucket", e.Product)
+			t.Fatalf("the archive still holds an answer of the erased login (%s)", e.Object)
 		}
 	}
 	if len(left) == 0 {
-		t.Error("forget removed every login's answers")
+		t.Fatal("forget emptied the archive: the other logins' answers are gone too")
 	}
+	return gone
 }
