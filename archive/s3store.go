@@ -7,21 +7,22 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/syncer/syncer/internal/s3env"
 )
 
 // s3Store is an archive under a prefix of an S3 bucket. An object appears
 // whole or not at all by S3's own semantics; who may read it is the
 // bucket's policy. The client comes from the AWS SDK's standard
 // environment (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// profiles), as the Iceberg lake's: a custom endpoint (AWS_ENDPOINT_URL_S3
-// or AWS_ENDPOINT_URL: versitygw, MinIO, …) is addressed path-style.
+// profiles), as the Iceberg lake's: a custom endpoint (s3env.Endpoint) is
+// addressed path-style.
 type s3Store struct {
 	client *s3.Client
 	bucket string
@@ -33,7 +34,7 @@ func newS3Store(ctx context.Context, bucket, prefix string) (*s3Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("archive: s3: %w", err)
 	}
-	custom := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
+	custom := s3env.Endpoint() != ""
 	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = custom })
 	return &s3Store{client: client, bucket: bucket, prefix: prefix}, nil
 }

@@ -25,7 +25,8 @@ const module = "github.com/syncer/syncer/"
 // (load/duckdb, load/parquet) -> load. Nothing imports cmd or pipeline;
 // pipeline knows no sink, only load's interfaces; transform imports neither
 // load nor extract. internal/clock and internal/logs, leaves, are open to
-// all; internal/shard, a leaf, serves cmd/syncer. internal/lakeenv starts
+// all; internal/shard, a leaf, serves cmd/syncer; internal/s3env, a leaf, the S3
+// clients of load/iceberg and archive. internal/lakeenv starts
 // test servers: for tests only (testOnly). A new package must be added
 // here, with its place.
 var allowed = map[string][]string{
@@ -35,6 +36,7 @@ var allowed = map[string][]string{
 	"internal/clock":     {},
 	"internal/logs":      {},
 	"internal/shard":     {},
+	"internal/s3env":     {},
 	"extract":            {"payload", "internal/clock", "internal/logs"},
 	"extract/flinkstest": {},
 	"transform":          {"payload", "schema"},
@@ -42,9 +44,9 @@ var allowed = map[string][]string{
 	"load":               {"schema", "internal/clock", "internal/logs", "internal/durable"},
 	"load/duckdb":        {"load", "schema", "internal/clock", "internal/logs", "internal/durable"},
 	"load/parquet":       {"load", "load/duckdb", "schema", "internal/clock", "internal/logs", "internal/durable"},
-	"load/iceberg":       {"load", "load/duckdb", "schema", "internal/clock", "internal/logs"},
+	"load/iceberg":       {"load", "load/duckdb", "schema", "internal/clock", "internal/logs", "internal/s3env"},
 	"load/loadtest":      {"load", "load/duckdb", "schema", "transform"},
-	"archive":            {"extract", "internal/clock", "internal/durable"},
+	"archive":            {"extract", "internal/clock", "internal/durable", "internal/s3env"},
 	"pipeline":           {"extract", "transform", "load", "schema", "payload", "archive", "internal/clock", "internal/logs"},
 	"cmd/syncer": {"pipeline", "extract", "extract/flinkstest", "transform", "load", "load/duckdb", "load/parquet",
 		"load/iceberg", "schema", "payload", "archive", "internal/clock", "internal/logs", "internal/shard"},

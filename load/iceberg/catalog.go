@@ -28,6 +28,7 @@ import (
 	_ "modernc.org/sqlite"                         // the "sqlite" database/sql driver
 
 	"github.com/syncer/syncer/internal/clock"
+	"github.com/syncer/syncer/internal/s3env"
 )
 
 // Namespace is the Iceberg namespace that holds the warehouse's tables:
@@ -163,15 +164,12 @@ func newCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect
 // storeProperties are the catalog properties that place the tables and
 // reach the object store. Credentials and the region come from the AWS
 // SDK's standard environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
-// AWS_REGION, profiles); a custom endpoint (AWS_ENDPOINT_URL_S3 or
-// AWS_ENDPOINT_URL: versitygw, MinIO, …) is addressed path-style.
+// AWS_REGION, profiles); a custom endpoint (s3env.Endpoint) is addressed
+// path-style.
 func storeProperties(warehouseURI string) iceberg.Properties {
 	p := iceberg.Properties{"warehouse": strings.TrimSuffix(warehouseURI, "/")}
-	for _, env := range []string{"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"} {
-		if v := os.Getenv(env); v != "" {
-			p[io.S3EndpointURL] = v
-			break
-		}
+	if v := s3env.Endpoint(); v != "" {
+		p[io.S3EndpointURL] = v
 	}
 	return p
 }
