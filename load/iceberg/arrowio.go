@@ -26,21 +26,15 @@ import (
 // go back unchanged. Rows are read through the snapshot, never by listing
 // the object store, so files a failed attempt left behind are never read.
 func readTouchedFiles(ctx context.Context, tbl *table.Table, f touch, path string) ([]iceberg.DataFile, int64, error) {
-	tasks, err := touchedFiles(ctx, tbl, f)
+	files, tasks, err := touchedFiles(ctx, tbl, f)
 	if err != nil || len(tasks) == 0 {
 		return nil, 0, err
 	}
-	var files []iceberg.DataFile
-	seen := map[string]bool{}
 	for i := range tasks {
 		if n := len(tasks[i].DeleteFiles) + len(tasks[i].EqualityDeleteFiles) + len(tasks[i].DeletionVectorFiles); n > 0 {
 			// The syncer writes copy-on-write only; a delete file is
 			// another writer's, whose rows a whole-file replace would undo.
 			return nil, 0, fmt.Errorf("data file %s has %d delete files: this lake is written by another tool too", tasks[i].File.FilePath(), n)
-		}
-		if !seen[tasks[i].File.FilePath()] { // a planner may split a large file into several tasks
-			seen[tasks[i].File.FilePath()] = true
-			files = append(files, tasks[i].File)
 		}
 		tasks[i].Residual = nil // every row, not only the matching ones
 	}
@@ -54,48 +48,55 @@ func readTouchedFiles(ctx context.Context, tbl *table.Table, f touch, path strin
 	return files, n, err
 }
 
-// touchedFiles returns the scan tasks of the data files of tbl's current
-// snapshot that hold at least one row f selects (every task of such a
-// file), in plan order. The planner prunes file by file by partition (a
-// filter on login_id keeps its login buckets) and by column bounds, which
-// random GUIDs defeat: by its bounds, any file of a bucket may hold any of
-// its logins. So each file the planner keeps is then read, only f's
-// columns, to see whether a row matches. A group of logins the table does
-// not hold yet (a first sync, a backfill) then replaces no file and only
-// adds its own, instead of rewriting its buckets whole at every commit.
-func touchedFiles(ctx context.Context, tbl *table.Table, f touch) ([]table.FileScanTask, error) {
-	tasks, err := planFiles(ctx, tbl, f.expr)
-	if err != nil || len(tasks) == 0 || len(f.columns) == 0 {
-		return tasks, err
+// touchedFiles returns the data files of tbl's current snapshot that hold
+// at least one row f selects, in plan order, and their scan tasks (a
+// planner may split a large file into several). The planner prunes file by
+// file by partition (a filter on login_id keeps its login buckets) and by
+// column bounds, which random GUIDs defeat: by its bounds, any file of a
+// bucket may hold any of its logins. So each file the planner keeps is
+// then read, only f's columns, to see whether a row matches. A group of
+// logins the table does not hold yet (a first sync, a backfill) then
+// replaces no file and only adds its own, instead of rewriting its buckets
+// whole at every commit.
+func touchedFiles(ctx context.Context, tbl *table.Table, f touch) ([]iceberg.DataFile, []table.FileScanTask, error) {
+	planned, err := planFiles(ctx, tbl, f.expr)
+	if err != nil {
+		return nil, nil, err
 	}
-	var paths []string
+	var files []iceberg.DataFile
 	byPath := map[string][]table.FileScanTask{}
-	for _, t := range tasks {
+	for _, t := range planned {
 		p := t.File.FilePath()
 		if _, ok := byPath[p]; !ok {
-			paths = append(paths, p)
+			files = append(files, t.File)
 		}
 		byPath[p] = append(byPath[p], t)
 	}
-	holds := make([]bool, len(paths))
+	holds := make([]bool, len(files))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(probeConcurrency)
-	for i, p := range paths {
+	for i, file := range files {
+		if len(f.columns) == 0 { // f selects every row
+			holds[i] = true
+			continue
+		}
 		g.Go(func() (err error) {
-			holds[i], err = holdsMatch(gctx, tbl, f, byPath[p])
+			holds[i], err = holdsMatch(gctx, tbl, f, byPath[file.FilePath()])
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []table.FileScanTask
-	for i, p := range paths {
+	var touched []iceberg.DataFile
+	var tasks []table.FileScanTask
+	for i, file := range files {
 		if holds[i] {
-			out = append(out, byPath[p]...)
+			touched = append(touched, file)
+			tasks = append(tasks, byPath[file.FilePath()]...)
 		}
 	}
-	return out, nil
+	return touched, tasks, nil
 }
 
 // probeConcurrency is the most files touchedFiles reads at once: each read

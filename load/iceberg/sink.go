@@ -351,19 +351,16 @@ func sameFiles(ctx context.Context, tbl *table.Table, p *preparedTable) (bool, e
 	if tbl.Schema().ID != p.tbl.Schema().ID {
 		return false, nil
 	}
-	tasks, err := touchedFiles(ctx, tbl, p.touch)
-	if err != nil {
+	files, _, err := touchedFiles(ctx, tbl, p.touch)
+	if err != nil || len(files) != len(p.replaced) {
 		return false, err
 	}
-	now := map[string]bool{}
-	for _, t := range tasks {
-		now[t.File.FilePath()] = true
-	}
-	if len(now) != len(p.replaced) {
-		return false, nil
-	}
+	read := make(map[string]bool, len(p.replaced))
 	for _, f := range p.replaced {
-		if !now[f.FilePath()] {
+		read[f.FilePath()] = true
+	}
+	for _, f := range files {
+		if !read[f.FilePath()] {
 			return false, nil
 		}
 	}
