@@ -20,16 +20,12 @@ func (a *Archive) Forget(ctx context.Context, hash string) (int, error) {
 	if !loginHash.MatchString(hash) {
 		return 0, fmt.Errorf("archive: %q is not a login hash", hash)
 	}
-	runs, err := a.st.list(ctx, runsDir)
+	ids, err := a.runDirs(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("archive: %w", err)
+		return 0, err
 	}
 	n := 0
-	for _, name := range runs {
-		id, ok := strings.CutSuffix(name, "/")
-		if !ok || strings.HasPrefix(id, ".") {
-			continue
-		}
+	for _, id := range ids {
 		removed, err := a.forgetInRun(ctx, runPath(id), hash)
 		n += removed
 		if err != nil {

@@ -64,8 +64,9 @@ func (k Keep) String() string {
 
 // Prune removes, whole, the runs of the archive that k does not keep at
 // now, never the run current, and returns their ids. A run's age is from
-// its start (manifest.json). Directories that are not runs (no manifest)
-// are left alone. A run disappears from readers' sight at once (renamed
+// its start (manifest.json). In a directory, directories that are not runs
+// (no manifest) are left alone; in a bucket, a run's prefix without a
+// manifest is what a cut-short removal left, and is deleted. A run disappears from readers' sight at once (renamed
 // out of sight in a directory, its manifest deleted first in a bucket)
 // and is then deleted, so a crash mid-way never leaves half a run visible;
 // the next Prune finishes such a removal.

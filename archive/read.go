@@ -26,16 +26,12 @@ var ErrNoRun = errors.New("the archive holds no such run")
 // run (a crash between its creation and its manifest, or a removal under
 // way) and is skipped. An archive that does not exist holds no runs.
 func (a *Archive) Runs(ctx context.Context) ([]Manifest, error) {
-	names, err := a.st.list(ctx, runsDir)
+	ids, err := a.runDirs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("archive: %w", err)
+		return nil, err
 	}
 	var out []Manifest
-	for _, name := range names {
-		id, ok := strings.CutSuffix(name, "/")
-		if !ok || strings.HasPrefix(id, ".") {
-			continue
-		}
+	for _, id := range ids {
 		m, err := a.manifest(ctx, id)
 		if err != nil {
 			continue
@@ -49,6 +45,22 @@ func (a *Archive) Runs(ctx context.Context) ([]Manifest, error) {
 		return strings.Compare(a.RunID, b.RunID)
 	})
 	return out, nil
+}
+
+// runDirs returns the names of the directories under runs/ that readers
+// see (not those a removal took out of sight), runs or not.
+func (a *Archive) runDirs(ctx context.Context) ([]string, error) {
+	names, err := a.st.list(ctx, runsDir)
+	if err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
+	var ids []string
+	for _, name := range names {
+		if id, ok := strings.CutSuffix(name, "/"); ok && !strings.HasPrefix(id, ".") {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 func (a *Archive) manifest(ctx context.Context, runID string) (Manifest, error) {
