@@ -66,10 +66,11 @@ func (k Keep) String() string {
 // now, never the run current, and returns their ids. A run's age is from
 // its start (manifest.json). In a directory, directories that are not runs
 // (no manifest) are left alone; in a bucket, a run's prefix without a
-// manifest is what a cut-short removal left, and is deleted. A run disappears from readers' sight at once (renamed
-// out of sight in a directory, its manifest deleted first in a bucket)
-// and is then deleted, so a crash mid-way never leaves half a run visible;
-// the next Prune finishes such a removal.
+// manifest is what a cut-short removal left, and is deleted. A run
+// disappears from readers' sight at once (renamed out of sight in a
+// directory, its manifest deleted first in a bucket) and is then deleted,
+// so a crash mid-way never leaves half a run visible; the next Prune
+// finishes such a removal.
 func (a *Archive) Prune(ctx context.Context, k Keep, now time.Time, current string) ([]string, error) {
 	if k.Age <= 0 && k.Runs <= 0 {
 		return nil, nil
