@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 	"github.com/syncer/syncer/transform"
 )
 
 // load is the single writer: it gathers finished logins into groups of up to
 // CommitEvery and commits each group in one call, so a login is all in or all
-// out of its group's transaction. When a group fails, its logins are retried
-// one by one; a login whose rows cannot be committed is recorded as failed
-// with only its sync_logins row. It returns an error wrapping ErrFatal when
+// out of its group's transaction. When a group fails, it is committed in
+// halves, and so on down to the logins that fail alone (one bad login in a
+// group of n costs about 2·log2(n) calls); a login whose rows cannot be
+// committed is recorded as failed with only its sync_logins row. It returns an error wrapping ErrFatal when
 // not even that can be written; it keeps draining results so workers never
 // block, and stops committing; it aborts the run at once, so that no more
 // logins are fetched only to be discarded.
@@ -22,24 +24,24 @@ import (
 // the warehouse (a DuckDB file released between groups, which an analyst's
 // query holds: see duckdb.Sink; the sink waits as long as it takes, since
 // ctx is never cancelled), finished logins keep arriving into a backlog, so
-// the workers go on polling the logins they hold. Only a backlog of
-// maxBacklog logins, which bounds the memory of a long wait, makes the
-// workers wait to hand theirs over; parked logins then keep their place and
+// the workers go on polling the logins they hold. Only a full backlog (see
+// backlogFull), which bounds the memory of a long wait, makes the workers
+// wait to hand theirs over; parked logins then keep their place and
 // are polled once the run moves again, so no login is lost for the wait.
 func (r *runner) load(ctx context.Context) error {
 	groups := make(chan []result)
 	committed := make(chan error, 1)
 	go func() { committed <- r.commitGroups(ctx, groups) }()
 
-	limit := r.maxBacklog()
 	var backlog []result
+	backlogRows := 0
 	due := false // the oldest login in the backlog has waited CommitLatency
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	results := r.results
 	for results != nil || len(backlog) > 0 {
 		in := results
-		if len(backlog) >= limit {
+		if r.backlogFull(backlog, backlogRows) {
 			in = nil // full: the workers wait
 		}
 		var out chan []result
@@ -61,7 +63,11 @@ func (r *runner) load(ctx context.Context) error {
 				res.rows += len(rows)
 			}
 			backlog = append(backlog, res)
+			backlogRows += res.rows
 		case out <- backlog[:n:n]:
+			for _, res := range backlog[:n] {
+				backlogRows -= res.rows
+			}
 			backlog = append([]result(nil), backlog[n:]...)
 			timer.Stop()
 			due = false
@@ -99,10 +105,16 @@ func (r *runner) nextGroup(backlog []result) (n int, full bool) {
 	return n, full
 }
 
-// maxBacklog is the most finished logins load holds while a commit is under
-// way: a few groups, and never fewer than the logins the run may have open.
-func (r *runner) maxBacklog() int {
-	return max(4*r.o.CommitEvery, r.o.MaxActive)
+// backlogFull reports whether load holds as many finished logins as it may
+// while a commit is under way: a few groups' logins (never fewer than the
+// logins the run may have open), or, with CommitRows, two groups' rows
+// (the next group and the one gathering), which bounds its memory however
+// large the logins are.
+func (r *runner) backlogFull(backlog []result, rows int) bool {
+	if len(backlog) >= max(4*r.o.CommitEvery, r.o.MaxActive) {
+		return true
+	}
+	return r.o.CommitRows > 0 && rows >= 2*r.o.CommitRows
 }
 
 // commitGroups commits each group it receives, in order, until groups is
@@ -121,38 +133,69 @@ func (r *runner) commitGroups(ctx context.Context, groups <-chan []result) error
 	return fatal
 }
 
+// commitGroup commits group; when the sink refuses it, it says why in the
+// log, by class only (the sink's message may quote key values, LoginIds, so
+// it goes to sync_logins.error, inside the warehouse), and commits the
+// group in halves.
 func (r *runner) commitGroup(ctx context.Context, group []result) error {
-	batches := make([]schema.Batch, len(group))
-	for i, res := range group {
-		batches[i] = res.batch
+	err := r.sink.Commit(ctx, batchesOf(group))
+	if err == nil || len(group) == 1 {
+		return r.settle(ctx, group, err)
 	}
-	err := r.sink.Commit(ctx, batches)
+	r.o.Logger.Warn("group commit failed; committing it in halves to isolate the logins the warehouse refuses",
+		"logins", len(group), "cause", load.ErrorClass(err))
+	return r.commitHalves(ctx, group)
+}
+
+// commitHalves commits each half of group, splitting again each half the
+// sink refuses, down to single logins.
+func (r *runner) commitHalves(ctx context.Context, group []result) error {
+	half := len(group) / 2
+	for _, part := range [][]result{group[:half], group[half:]} {
+		err := r.sink.Commit(ctx, batchesOf(part))
+		if err != nil && len(part) > 1 {
+			r.o.Logger.Debug("part of a failed group failed; halving it", "logins", len(part), "cause", load.ErrorClass(err))
+			err = r.commitHalves(ctx, part)
+		} else {
+			err = r.settle(ctx, part, err)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle records the outcome of a commit of group: each login committed,
+// or, when err refused a single login, that login as failed (its rows
+// out, its last good data kept). It returns ErrFatal when not even that
+// can be committed, or when the refused login was not a success (its rows
+// are only its ledger rows: the warehouse cannot be written).
+func (r *runner) settle(ctx context.Context, group []result, err error) error {
 	if err == nil {
 		for _, res := range group {
 			r.committed(res)
 		}
 		return nil
 	}
-	if len(group) > 1 {
-		// The sink's message may quote key values (LoginIds), so it goes to
-		// sync_logins.error, inside the warehouse, and not to the log.
-		r.o.Logger.Warn("group commit failed; committing its logins one by one", "logins", len(group))
+	res := group[0]
+	if res.status != StatusSucceeded {
+		return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
 	}
-	for _, res := range group {
-		if err := r.sink.Commit(ctx, []schema.Batch{res.batch}); err == nil {
-			r.committed(res)
-			continue
-		} else if res.status != StatusSucceeded {
-			return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
-		} else {
-			failed := r.loadFailure(res, err)
-			if err := r.sink.Commit(ctx, []schema.Batch{failed.batch}); err != nil {
-				return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
-			}
-			r.committed(failed)
-		}
+	failed := r.loadFailure(res, err)
+	if err := r.sink.Commit(ctx, []schema.Batch{failed.batch}); err != nil {
+		return fmt.Errorf("%w: the warehouse cannot be written: %w", ErrFatal, err)
 	}
+	r.committed(failed)
 	return nil
+}
+
+func batchesOf(group []result) []schema.Batch {
+	batches := make([]schema.Batch, len(group))
+	for i, res := range group {
+		batches[i] = res.batch
+	}
+	return batches
 }
 
 // loadFailure turns a login whose rows the sink refused into a failed login

@@ -104,7 +104,7 @@ func execute(ctx context.Context, client Client, sink load.Sink, logins []string
 		sink:    sink,
 		stats:   newCounters(len(logins)),
 		ready:   make(chan *task, o.MaxActive),
-		results: make(chan result, o.CommitEvery),
+		results: make(chan result, o.Concurrency),
 		slots:   make(chan struct{}, o.MaxActive),
 		parked:  make(map[*task]struct{}),
 		over:    make(chan struct{}),

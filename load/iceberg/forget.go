@@ -75,7 +75,7 @@ func (s *Sink) deleteWhere(ctx context.Context, t *schema.Table, filter iceberg.
 		if err == nil || !isConflict(err) || attempt == maxAttempts {
 			return n, err
 		}
-		s.conflicts.Add(1)
+		s.lostRace(t.Name)
 		if err := clock.Sleep(ctx, s.clock, backoff/2+rand.N(backoff)); err != nil {
 			return 0, err
 		}

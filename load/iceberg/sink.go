@@ -1,11 +1,13 @@
 package iceberg
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -66,6 +68,8 @@ type Sink struct {
 
 	conflicts atomic.Int64 // commits retried after losing a race
 	rebased   atomic.Int64 // of which committed again without merging again
+	retriedMu sync.Mutex
+	retried   map[string]int // conflicts by table, for the closing log line
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -130,7 +134,8 @@ func privateRoot(warehouseURI string) error {
 
 // Close releases the catalog, the merge engine and the scratch directory.
 func (s *Sink) Close() error {
-	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load(), "commits_rebased", s.rebased.Load())
+	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load(), "commits_rebased", s.rebased.Load(),
+		"retried_by_table", s.retriedByTable())
 	err := s.engine.Close()
 	if cerr := s.lake.Close(); err == nil {
 		err = cerr
@@ -139,6 +144,31 @@ func (s *Sink) Close() error {
 		err = rerr
 	}
 	return err
+}
+
+// retriedByTable renders the commits retried per table, most first:
+// "securities=40 holdings=3".
+func (s *Sink) retriedByTable() string {
+	s.retriedMu.Lock()
+	defer s.retriedMu.Unlock()
+	names := slices.Collect(maps.Keys(s.retried))
+	slices.SortFunc(names, func(a, b string) int { return cmp.Or(s.retried[b]-s.retried[a], strings.Compare(a, b)) })
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%d", n, s.retried[n])
+	}
+	return strings.Join(parts, " ")
+}
+
+// lostRace counts a commit of table retried after losing a race.
+func (s *Sink) lostRace(table string) {
+	s.conflicts.Add(1)
+	s.retriedMu.Lock()
+	defer s.retriedMu.Unlock()
+	if s.retried == nil {
+		s.retried = map[string]int{}
+	}
+	s.retried[table]++
 }
 
 // Conflicts returns how many table commits were retried because another
@@ -171,7 +201,7 @@ func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 	for _, t := range schema.Tables {
 		p, err := s.prepare(ctx, t, batches)
 		if err != nil {
-			return fmt.Errorf("iceberg: %s.%s: %w", Namespace, t.Name, err)
+			return &tableError{table: t.Name, step: "merge", err: err}
 		}
 		if p != nil {
 			prepared = append(prepared, p)
@@ -186,7 +216,7 @@ func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 		for _, p := range group {
 			g.Go(func() error {
 				if err := s.commitTable(ctx, p, batches, props); err != nil {
-					return fmt.Errorf("iceberg: %s.%s: %w", Namespace, p.table.Name, err)
+					return &tableError{table: p.table.Name, step: "commit", err: err}
 				}
 				return nil
 			})
@@ -308,10 +338,13 @@ func (s *Sink) commitTable(ctx context.Context, p *preparedTable, batches []sche
 	backoff := 50 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := s.replace(ctx, p, props)
-		if err == nil || !isConflict(err) || attempt == maxAttempts {
+		if err == nil || !isConflict(err) {
 			return err
 		}
-		s.conflicts.Add(1)
+		if attempt == maxAttempts {
+			return &racesLost{attempts: attempt, last: err}
+		}
+		s.lostRace(p.table.Name)
 		// Jitter spreads writers that collided.
 		if err := clock.Sleep(ctx, s.clock, backoff/2+rand.N(backoff)); err != nil {
 			return err
@@ -393,6 +426,37 @@ func (s *Sink) replace(ctx context.Context, p *preparedTable, props iceberg.Prop
 	}
 	_, err := tx.Commit(ctx)
 	return err
+}
+
+// tableError is a call's failure on one table: Error gives the underlying
+// message (which may quote key values, for sync_logins.error), Class only
+// the table, the step and the kind of failure (load.ErrorClass).
+type tableError struct {
+	table, step string // step: merge (before anything is committed) or commit
+	err         error
+}
+
+func (e *tableError) Error() string {
+	return fmt.Sprintf("iceberg: %s.%s: %v", Namespace, e.table, e.err)
+}
+func (e *tableError) Unwrap() error { return e.err }
+func (e *tableError) Class() string {
+	return fmt.Sprintf("iceberg %s %s: %s", e.table, e.step, load.ErrorClass(e.err))
+}
+
+// racesLost is a table's commit that lost maxAttempts races to other
+// writers in a row.
+type racesLost struct {
+	attempts int
+	last     error
+}
+
+func (e *racesLost) Error() string {
+	return fmt.Sprintf("lost %d commit races to other writers in a row: %v", e.attempts, e.last)
+}
+func (e *racesLost) Unwrap() error { return e.last }
+func (e *racesLost) Class() string {
+	return fmt.Sprintf("lost %d commit races to other writers in a row", e.attempts)
 }
 
 // isConflict reports whether err says another writer committed to the
