@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
@@ -30,7 +29,7 @@ type s3Store struct {
 }
 
 func newS3Store(ctx context.Context, bucket, prefix string) (*s3Store, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := s3env.Config(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("archive: s3: %w", err)
 	}

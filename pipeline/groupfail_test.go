@@ -85,8 +85,11 @@ func TestBacklogBoundedByRows(t *testing.T) {
 	if r.backlogFull(small, 20) {
 		t.Error("a backlog of 2 small logins is full")
 	}
-	if !r.backlogFull(make([]result, 30), 2*5000) {
-		t.Errorf("a backlog of twice CommitRows rows is not full")
+	if !r.backlogFull(make([]result, 30), 5000) {
+		t.Errorf("a backlog of CommitRows rows is not full")
+	}
+	if r.backlogFull(make([]result, 30), 4999) {
+		t.Errorf("a backlog of less than CommitRows rows is full")
 	}
 	if !r.backlogFull(make([]result, 4000), 0) {
 		t.Error("a backlog of 4 × CommitEvery logins is not full")

@@ -107,14 +107,14 @@ func (r *runner) nextGroup(backlog []result) (n int, full bool) {
 
 // backlogFull reports whether load holds as many finished logins as it may
 // while a commit is under way: a few groups' logins (never fewer than the
-// logins the run may have open), or, with CommitRows, two groups' rows
-// (the next group and the one gathering), which bounds its memory however
-// large the logins are.
+// logins the run may have open), or, with CommitRows, the next group's
+// rows: with the group committing, at most about twice CommitRows rows are
+// held, however large the logins are.
 func (r *runner) backlogFull(backlog []result, rows int) bool {
 	if len(backlog) >= max(4*r.o.CommitEvery, r.o.MaxActive) {
 		return true
 	}
-	return r.o.CommitRows > 0 && rows >= 2*r.o.CommitRows
+	return r.o.CommitRows > 0 && rows >= r.o.CommitRows
 }
 
 // commitGroups commits each group it receives, in order, until groups is

@@ -129,7 +129,7 @@ func (s *syncFlags) addFlags(fs *pflag.FlagSet, env *environment, withLogins boo
 	fs.IntVar(&s.maxAttempts, "max-attempts", extract.DefaultMaxAttempts, "tries per login for retryable failures (RETRY_LATER, 5xx, cut connections, ...)")
 	fs.DurationVar(&s.backoff, "backoff", extract.DefaultBackoffBase, "first retry waits up to this (full jitter), doubling up to 1m")
 	fs.IntVar(&s.commitEvery, "commit-every", pipeline.DefaultCommitEvery, "most logins committed in one transaction (each login stays all-or-nothing; 1000 by default with --parquet)")
-	fs.IntVar(&s.commitRows, "commit-rows", pipeline.DefaultCommitRows, "most rows committed in one transaction, however few logins hold them (a login with more is committed alone): bounds a commit's memory and a lake's new files")
+	fs.IntVar(&s.commitRows, "commit-rows", pipeline.DefaultCommitRows, "most rows committed in one transaction, however few logins hold them (a login with more is committed alone): bounds a commit's memory, the finished logins held while it runs, and a lake's new files")
 	fs.DurationVar(&s.commitLatency, "commit-latency", pipeline.DefaultCommitLatency, "longest a finished login waits for its group to fill before it is committed (5s by default with --parquet)")
 	fs.BoolVar(&s.keepNumbers, "keep-account-numbers", false, "store account numbers in full instead of masked to the last four")
 	fs.StringVar(&s.productsText, "products", envOr(env, "SYNCER_PRODUCTS", "investments"), "Flinks products to sync, comma-separated: investments, banking (env SYNCER_PRODUCTS; both by default with --sandbox)")

@@ -24,8 +24,10 @@ import (
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	"github.com/apache/iceberg-go/io"
 	_ "github.com/apache/iceberg-go/io/gocloud/s3" // s3:// warehouses
-	_ "github.com/jackc/pgx/v5/stdlib"             // the "pgx" database/sql driver
-	_ "modernc.org/sqlite"                         // the "sqlite" database/sql driver
+	"github.com/apache/iceberg-go/utils"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
 
 	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/internal/s3env"
@@ -87,6 +89,20 @@ func checkWarehouseURI(raw string) error {
 type lake struct {
 	cat *sqlcat.Catalog
 	db  *sql.DB
+	// store is the object store's configuration (s3env.Config) for an
+	// s3:// warehouse, nil for file://.
+	store *aws.Config
+}
+
+// bind has the lake's operations under ctx reach the object store with
+// l.store: iceberg-go builds a client for each table operation, from the
+// configuration a context carries, else from the environment again (a
+// new HTTP client each time, and the SDK's default retries).
+func (l *lake) bind(ctx context.Context) context.Context {
+	if l.store == nil {
+		return ctx
+	}
+	return utils.WithAwsConfig(ctx, l.store)
 }
 
 // Close closes the catalog and its connections.
@@ -137,6 +153,14 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
 	}
 	l := &lake{cat: cat, db: db}
+	if strings.HasPrefix(warehouseURI, "s3://") {
+		cfg, err := s3env.Config(ctx)
+		if err != nil {
+			l.Close()
+			return nil, fmt.Errorf("iceberg: object store: %w", err)
+		}
+		l.store = &cfg
+	}
 	if err := cat.CreateNamespace(ctx, catalog.ToIdentifier(Namespace), nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
 		l.Close()
 		return nil, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)

@@ -31,6 +31,7 @@ var _ load.Forgetter = (*Sink)(nil)
 // It relies on the sink's lake catalog (s.lake.cat), identifier, Namespace,
 // isConflict and Commit, and on iceberg-go's Transaction.Delete.
 func (s *Sink) Forget(ctx context.Context, loginID string, record func(removed map[string]int64) schema.Batch) (map[string]int64, error) {
+	ctx = s.lake.bind(ctx)
 	removed := map[string]int64{}
 	filter := iceberg.EqualTo(iceberg.Reference("login_id"), loginID)
 	props := iceberg.Properties{"syncer.operation": "forget"}

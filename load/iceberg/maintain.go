@@ -74,6 +74,7 @@ func Maintain(ctx context.Context, o MaintainOptions) ([]TableMaintenance, error
 		return nil, err
 	}
 	defer l.Close()
+	ctx = l.bind(ctx)
 	var out []TableMaintenance
 	for _, t := range schema.Tables {
 		m, err := maintainTable(ctx, l, t, o)

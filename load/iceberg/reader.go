@@ -26,6 +26,7 @@ func Snapshot(ctx context.Context, warehouseURI, catalogURI, dir string, tables 
 		return err
 	}
 	defer l.Close()
+	ctx = l.bind(ctx)
 	if tables == nil {
 		tables = schema.Tables
 	}

@@ -101,6 +101,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx = l.bind(ctx)
 	s := &Sink{lake: l, log: logs.OrDiscard(o.Logger), clock: clock.Or(o.Clock)}
 	if err := ensureTables(ctx, l.cat); err != nil {
 		l.Close()
@@ -186,6 +187,7 @@ func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 	if err := load.CheckBatches(batches); err != nil {
 		return err
 	}
+	ctx = s.lake.bind(ctx)
 	if err := s.engine.SizeFor(ctx, batches); err != nil {
 		return fmt.Errorf("iceberg: %w", err)
 	}
