@@ -23,6 +23,7 @@ import (
 	"github.com/syncer/syncer/internal/shard"
 	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/iceberg"
+	"github.com/syncer/syncer/pipeline"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -30,6 +31,10 @@ import (
 const (
 	scaleLoginsEnv = "SYNCER_SCALE_LOGINS"
 	scaleShardsEnv = "SYNCER_SCALE_SHARDS"
+	// scaleCommitRowsEnv sets the shards' --commit-rows (default: the
+	// flag's): 8 shards on one machine share its memory, which a shard
+	// of its own would not (a shard holds about twice --commit-rows rows).
+	scaleCommitRowsEnv = "SYNCER_SCALE_COMMIT_ROWS"
 	// scaleDirEnv names a directory to keep the processes' logs (and the
 	// binary, logins and DuckDB file) in, instead of a temporary one.
 	scaleDirEnv = "SYNCER_SCALE_DIR"
@@ -51,11 +56,13 @@ const scaleSeed = 14
 // many rows, and every DECIMAL column the same exact sum; then runs
 // `lake maintain` and reports the data files and bytes before and after
 // (and checks the sums again). ns/op is the sharded sync alone.
-// SYNCER_SCALE_DIR keeps the processes' logs in that directory.
+// SYNCER_SCALE_DIR keeps the processes' logs in that directory;
+// SYNCER_SCALE_COMMIT_ROWS sets the shards' --commit-rows.
 //
 //	go test ./cmd/syncer -run '^$' -bench BenchmarkLakeShards -benchtime 1x -timeout 3h -v
 func BenchmarkLakeShards(b *testing.B) {
 	logins, shards := scaleSetting(b, scaleLoginsEnv, 2000), scaleSetting(b, scaleShardsEnv, 8)
+	commitRows := scaleSetting(b, scaleCommitRowsEnv, pipeline.DefaultCommitRows)
 	dir := scaleDir(b)
 	bin := buildSyncer(b, dir)
 	url := startSandboxProcess(b, bin, dir)
@@ -63,11 +70,11 @@ func BenchmarkLakeShards(b *testing.B) {
 	env := sharedHolderKey(b, dir)
 	sync := []string{"sync", "--base-url", url, "--logins", file, "--products", "investments,banking",
 		"--poll-interval", "50ms", "--rate", "1000", "--log-format", "json", "--format", "json"}
-	scaleNote("%d logins, %d shards; the processes' logs are in %s", logins, shards, dir)
+	scaleNote("%d logins, %d shards, --commit-rows %d; the processes' logs are in %s", logins, shards, commitRows, dir)
 	for b.Loop() {
 		lake := newTestLake(b)
 		began := time.Now()
-		runs := runShards(b, bin, dir, env, shards, slices.Concat(sync, lake.flags()))
+		runs := runShards(b, bin, dir, env, shards, slices.Concat(sync, lake.flags(), []string{"--commit-rows", strconv.Itoa(commitRows)}))
 		wall := time.Since(began)
 		b.StopTimer()
 		scaleNote("%d shards done in %s; the single DuckDB process starts", shards, wall.Round(time.Millisecond))
