@@ -15,10 +15,11 @@ import (
 // out of its group's transaction. When a group fails, it is committed in
 // halves, and so on down to the logins that fail alone (one bad login in a
 // group of n costs about 2·log2(n) calls); a login whose rows cannot be
-// committed is recorded as failed with only its sync_logins row. It returns an error wrapping ErrFatal when
-// not even that can be written; it keeps draining results so workers never
-// block, and stops committing; it aborts the run at once, so that no more
-// logins are fetched only to be discarded.
+// committed is recorded as failed with only its sync_logins row. It
+// returns an error wrapping ErrFatal when not even that can be written; it
+// keeps draining results so workers never block, and stops committing; it
+// aborts the run at once, so that no more logins are fetched only to be
+// discarded.
 //
 // Receiving and committing are apart: while a group commits, or waits for
 // the warehouse (a DuckDB file released between groups, which an analyst's

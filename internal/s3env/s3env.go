@@ -1,6 +1,7 @@
-// Package s3env reads what the syncer's S3 clients (the Iceberg lake's
-// and the archive's) take from the environment beyond the AWS SDK's own
-// configuration.
+// Package s3env is what the syncer's S3 clients (the Iceberg lake's and
+// the archive's) share: the SDK configuration they use (Config: the
+// environment's, with the syncer's retries and one HTTP client) and what
+// they take from the environment beyond it (Endpoint).
 package s3env
 
 import "os"
