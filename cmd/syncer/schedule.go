@@ -123,6 +123,7 @@ type scheduler struct {
 	cron    *cron.Cron
 	entry   cron.EntryID
 	running atomic.Bool // a run is going
+	runMu   sync.Mutex  // held by the tick whose run is going
 	alive   atomic.Bool // the scheduler loop runs (liveness)
 }
 
@@ -130,7 +131,7 @@ type scheduler struct {
 // ctx is done and the run in progress, if any, has finished.
 func (s *scheduler) run(ctx context.Context, sched cron.Schedule, ln net.Listener) error {
 	cl := cronLogger{log: s.log, metrics: s.metrics}
-	job := cron.NewChain(cron.Recover(cl), cron.SkipIfStillRunning(cl)).Then(cron.FuncJob(func() { s.job(ctx) }))
+	job := cron.NewChain(cron.Recover(cl)).Then(cron.FuncJob(func() { s.tick(ctx, cl) }))
 	s.cron = cron.New(cron.WithParser(cronParser), cron.WithLogger(cl))
 	s.entry = s.cron.Schedule(sched, job)
 	s.cron.Start()
@@ -193,8 +194,25 @@ func (s *scheduler) manualTicks(job cron.Job) (stop func()) {
 // the end of the last run rather than from its start).
 func (s *scheduler) nextRun() time.Time { return s.cron.Entry(s.entry).Next }
 
-// job is one tick: a run, recorded in the metrics and the history.
-func (s *scheduler) job(ctx context.Context) {
+// tick runs a sync unless one is under way (then it is skipped and
+// logged, as cron.SkipIfStillRunning would), and tells hooks.runDone of
+// the run only once it no longer holds the scheduler: a tick right after
+// runDone starts a run, never finds the last one still going.
+func (s *scheduler) tick(ctx context.Context, cl cronLogger) {
+	if !s.runMu.TryLock() {
+		cl.Info("skip")
+		return
+	}
+	rec, ran := s.job(ctx)
+	s.runMu.Unlock()
+	if ran && s.hooks.runDone != nil {
+		s.hooks.runDone(rec)
+	}
+}
+
+// job is one run, recorded in the metrics and the history; ran is false
+// when there was nothing to sync.
+func (s *scheduler) job(ctx context.Context) (rec runRecord, ran bool) {
 	s.running.Store(true)
 	defer s.running.Store(false)
 	s.metrics.runStarted()
@@ -205,11 +223,11 @@ func (s *scheduler) job(ctx context.Context) {
 		s.metrics.runEnded()
 		s.history.runDropped()
 		s.log.Warn("nothing to sync at this tick: no LoginId given and the warehouse knows none (register them with backfill)")
-		return
+		return runRecord{}, false
 	case err != nil:
 		s.log.Error("run failed", "err", err)
 	}
-	rec := s.history.runFinished(sum, err, time.Now())
+	rec = s.history.runFinished(sum, err, time.Now())
 	s.metrics.runFinished(rec)
 	if ctx.Err() == nil {
 		s.readFreshness(ctx)
@@ -217,9 +235,7 @@ func (s *scheduler) job(ctx context.Context) {
 		s.history.setNext(next)
 		s.log.Info("next run", "at", next.Format(time.RFC3339))
 	}
-	if s.hooks.runDone != nil {
-		s.hooks.runDone(rec)
-	}
+	return rec, true
 }
 
 // loginFinished is the run's pipeline.Options.OnFinished.
