@@ -203,8 +203,10 @@ func (s *scheduler) tick(ctx context.Context, cl cronLogger) {
 		cl.Info("skip")
 		return
 	}
-	rec, ran := s.job(ctx)
-	s.runMu.Unlock()
+	rec, ran := func() (runRecord, bool) {
+		defer s.runMu.Unlock() // a run that panics (cron.Recover) frees the next tick
+		return s.job(ctx)
+	}()
 	if ran && s.hooks.runDone != nil {
 		s.hooks.runDone(rec)
 	}
