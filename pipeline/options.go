@@ -28,9 +28,9 @@ type Options struct {
 	// CommitRows, when positive, bounds the rows of one commit: a group
 	// is committed once its logins hold CommitRows rows, however few they
 	// are (a login with more is committed alone), and the finished logins
-	// waiting for a commit stop gathering once they hold as many. It keeps a commit's
-	// memory and a lake's new files to a sane size. 0: no bound but
-	// CommitEvery.
+	// waiting for a commit stop gathering once they hold as many. It keeps
+	// a commit's memory and a lake's new files to a sane size. 0: no bound
+	// but CommitEvery.
 	CommitRows int
 	// CommitLatency is how long the loader waits to fill a group before it
 	// commits what it has. Default DefaultCommitLatency.

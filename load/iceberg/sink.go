@@ -66,10 +66,9 @@ type Sink struct {
 	log      *slog.Logger
 	clock    clock.Clock
 
-	conflicts atomic.Int64 // commits retried after losing a race
-	rebased   atomic.Int64 // of which committed again without merging again
+	rebased   atomic.Int64 // commits retried that committed again without merging again
 	retriedMu sync.Mutex
-	retried   map[string]int // conflicts by table, for the closing log line
+	retried   map[string]int // commits retried after losing a race, by table
 }
 
 var _ load.Sink = (*Sink)(nil)
@@ -135,7 +134,7 @@ func privateRoot(warehouseURI string) error {
 
 // Close releases the catalog, the merge engine and the scratch directory.
 func (s *Sink) Close() error {
-	s.log.Info("iceberg sink closed", "commits_retried", s.conflicts.Load(), "commits_rebased", s.rebased.Load(),
+	s.log.Info("iceberg sink closed", "commits_retried", s.Conflicts(), "commits_rebased", s.rebased.Load(),
 		"retried_by_table", s.retriedByTable())
 	err := s.engine.Close()
 	if cerr := s.lake.Close(); err == nil {
@@ -163,7 +162,6 @@ func (s *Sink) retriedByTable() string {
 
 // lostRace counts a commit of table retried after losing a race.
 func (s *Sink) lostRace(table string) {
-	s.conflicts.Add(1)
 	s.retriedMu.Lock()
 	defer s.retriedMu.Unlock()
 	if s.retried == nil {
@@ -174,7 +172,15 @@ func (s *Sink) lostRace(table string) {
 
 // Conflicts returns how many table commits were retried because another
 // writer committed first.
-func (s *Sink) Conflicts() int64 { return s.conflicts.Load() }
+func (s *Sink) Conflicts() int64 {
+	s.retriedMu.Lock()
+	defer s.retriedMu.Unlock()
+	var n int64
+	for _, c := range s.retried {
+		n += int64(c)
+	}
+	return n
+}
 
 // Commit commits the batches, table by table (see Sink).
 func (s *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
