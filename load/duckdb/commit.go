@@ -51,7 +51,7 @@ func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 	if d.o.ReleaseBetweenCommits {
 		defer d.releaseFile()
 	}
-	return d.commit(ctx, batches)
+	return classed(d.commit(ctx, batches))
 }
 
 // commit stages and merges batches through the held file.

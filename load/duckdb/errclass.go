@@ -1,0 +1,44 @@
+package duckdb
+
+import (
+	"errors"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// engineError is a failure DuckDB reported while committing. Its Class is
+// DuckDB's kind of error ("Out of Memory Error", "Constraint Error"), the
+// words before the first colon of DuckDB's message, which quote no value:
+// a log line says why a group failed without the message (which may quote
+// key values) that goes to sync_logins.error.
+type engineError struct{ err error }
+
+func (e *engineError) Error() string { return e.err.Error() }
+func (e *engineError) Unwrap() error { return e.err }
+
+func (e *engineError) Class() string {
+	var de *duckdb.Error
+	if !errors.As(e.err, &de) {
+		return "duckdb"
+	}
+	kind, _, found := strings.Cut(de.Msg, ":")
+	if !found || !strings.HasSuffix(kind, " Error") || strings.IndexFunc(kind, notWordOrSpace) >= 0 {
+		return "duckdb"
+	}
+	return "duckdb " + kind
+}
+
+func notWordOrSpace(r rune) bool {
+	return !(r == ' ' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+}
+
+// classed wraps a DuckDB error as an engineError; other errors (and nil)
+// are returned as they are.
+func classed(err error) error {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return &engineError{err}
+	}
+	return err
+}
