@@ -7,22 +7,22 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
-// engineError is a failure DuckDB reported while committing. Its Class is
-// DuckDB's kind of error ("Out of Memory Error", "Constraint Error"), the
-// words before the first colon of DuckDB's message, which quote no value:
-// a log line says why a group failed without the message (which may quote
-// key values) that goes to sync_logins.error.
-type engineError struct{ err error }
+// engineError is a failure DuckDB reported (a sink's commit, a Parquet
+// engine statement). Its Class is DuckDB's kind of error ("Out of Memory
+// Error", "Constraint Error"), the words before the first colon of
+// DuckDB's message, which quote no value: a log line says why a group
+// failed without the message (which may quote key values) that goes to
+// sync_logins.error.
+type engineError struct {
+	err    error
+	engine *duckdb.Error // in err's chain
+}
 
 func (e *engineError) Error() string { return e.err.Error() }
 func (e *engineError) Unwrap() error { return e.err }
 
 func (e *engineError) Class() string {
-	var de *duckdb.Error
-	if !errors.As(e.err, &de) {
-		return "duckdb"
-	}
-	kind, _, found := strings.Cut(de.Msg, ":")
+	kind, _, found := strings.Cut(e.engine.Msg, ":")
 	if !found || !strings.HasSuffix(kind, " Error") || strings.IndexFunc(kind, notWordOrSpace) >= 0 {
 		return "duckdb"
 	}
@@ -33,12 +33,12 @@ func notWordOrSpace(r rune) bool {
 	return !(r == ' ' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 }
 
-// classed wraps a DuckDB error as an engineError; other errors (and nil)
-// are returned as they are.
+// classed wraps an error holding a DuckDB error as an engineError; other
+// errors (and nil) are returned as they are.
 func classed(err error) error {
 	var de *duckdb.Error
 	if errors.As(err, &de) {
-		return &engineError{err}
+		return &engineError{err: err, engine: de}
 	}
 	return err
 }

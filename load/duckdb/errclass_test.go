@@ -38,3 +38,17 @@ func TestDuckDBErrorClassQuotesNoValue(t *testing.T) {
 		t.Error("a non-DuckDB error was wrapped")
 	}
 }
+
+// The Parquet engine (the Parquet and Iceberg sinks' merges) classes its
+// statements' failures the same way.
+func TestParquetEngineErrorClass(t *testing.T) {
+	e, err := OpenParquetEngine(context.Background(), filepath.Join(t.TempDir(), "spill"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	_, err = e.exec(context.Background(), "SELECT * FROM login_5e3c0d")
+	if got := load.ErrorClass(fmt.Errorf("iceberg positions merge: %w", err)); got != "duckdb Catalog Error" {
+		t.Errorf("class %q, want %q", got, "duckdb Catalog Error")
+	}
+}

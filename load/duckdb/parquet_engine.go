@@ -273,9 +273,10 @@ func (e *ParquetEngine) WriteEmpty(ctx context.Context, t *schema.Table, path st
 }
 
 // appendTo runs fill with an Appender on a scratch table and closes it,
-// returning the first error (an Appender reports some only at Close).
+// returning the first error (an Appender reports some only at Close),
+// classed for the log (engineError).
 func (e *ParquetEngine) appendTo(table string, fill func(*duckdb.Appender) error) error {
-	return e.conn.Raw(func(dc any) error {
+	return classed(e.conn.Raw(func(dc any) error {
 		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", table)
 		if err != nil {
 			return fmt.Errorf("appender: %w", err)
@@ -285,10 +286,12 @@ func (e *ParquetEngine) appendTo(table string, fill func(*duckdb.Appender) error
 			err = fmt.Errorf("stage %s: %w", table, cerr)
 		}
 		return err
-	})
+	}))
 }
 
-// exec runs one statement of the engine.
+// exec runs one statement of the engine; its error is classed for the log
+// (engineError).
 func (e *ParquetEngine) exec(ctx context.Context, q string) (sql.Result, error) {
-	return e.conn.ExecContext(ctx, q)
+	res, err := e.conn.ExecContext(ctx, q)
+	return res, classed(err)
 }
