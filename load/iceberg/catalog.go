@@ -12,12 +12,12 @@ package iceberg
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
@@ -29,7 +29,6 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
 
-	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/internal/s3env"
 )
 
@@ -115,8 +114,11 @@ func (l *lake) Close() error {
 }
 
 // openCatalog opens the SQL catalog at catalogURI for the warehouse at
-// warehouseURI, creating the catalog's tables and the namespace if need be.
-func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, error) {
+// warehouseURI, creating the catalog's tables and the namespace if need be,
+// then runs setup (if not nil) on it. Creation and setup hold the catalog's
+// set-up lock (setupLock), so that syncers starting at once on a new
+// catalog do not race to create the same tables.
+func openCatalog(ctx context.Context, catalogURI, warehouseURI string, setup func(context.Context, catalog.Catalog) error) (*lake, error) {
 	if err := checkCatalogURI(catalogURI); err != nil {
 		return nil, err
 	}
@@ -147,7 +149,13 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 	if u.Scheme == "sqlite" {
 		_ = os.Chmod(u.Path, 0o600)
 	}
-	cat, err := newCatalog(ctx, db, dialect, storeProperties(warehouseURI))
+	unlock, err := setupLock(ctx, db, dialect)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("iceberg catalog %s: set-up lock: %w", redactURI(u), err)
+	}
+	defer unlock()
+	cat, err := sqlcat.NewCatalog(catalogName, db, dialect, storeProperties(warehouseURI))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
@@ -165,24 +173,45 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string) (*lake, e
 		l.Close()
 		return nil, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)
 	}
-	return l, nil
-}
-
-// newCatalog opens the SQL catalog on db, creating its tables if need be.
-// Several syncers starting at once on a new PostgreSQL catalog race to
-// create them, and PostgreSQL may refuse the loser's CREATE TABLE IF NOT
-// EXISTS with a unique violation (SQLSTATE 23505, on pg_type) or "type …
-// already exists" (42710): that one tries again, and finds the tables made.
-func newCatalog(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, props iceberg.Properties) (*sqlcat.Catalog, error) {
-	for attempt := 1; ; attempt++ {
-		cat, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
-		if err == nil || attempt == 5 || !strings.Contains(err.Error(), "SQLSTATE 23505") && !strings.Contains(err.Error(), "SQLSTATE 42710") {
-			return cat, err
-		}
-		if err := clock.Sleep(ctx, clock.Real{}, time.Duration(attempt)*100*time.Millisecond); err != nil {
+	if setup != nil {
+		if err := setup(l.bind(ctx), cat); err != nil {
+			l.Close()
 			return nil, err
 		}
 	}
+	return l, nil
+}
+
+// setupLockKey names the PostgreSQL advisory lock that serializes set-up.
+const setupLockKey int64 = 0x73796e636572 // "syncer"
+
+// setupLock takes, on a PostgreSQL catalog, a session advisory lock that
+// one syncer at a time holds while it creates the catalog's tables, the
+// namespace and the lake's tables: 8 shards starting at once on a new
+// catalog otherwise race, and PostgreSQL refuses the losers' CREATE TABLE
+// IF NOT EXISTS ("relation … already exists", 42P07; or a unique
+// violation on pg_type, 23505). The returned func releases it. SQLite
+// needs none: its writers already take turns.
+func setupLock(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect) (unlock func(), err error) {
+	if dialect != sqlcat.Postgres {
+		return func() {}, nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", setupLockKey); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", setupLockKey); err != nil {
+			// Drop the session rather than pool it: ending the session
+			// releases its lock.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }
 
 // storeProperties are the catalog properties that place the tables and

@@ -133,3 +133,42 @@ func keyList(t *schema.Table) string {
 	}
 	return s
 }
+
+// TestShardsOpenNewCatalogAtOnce starts 8 sinks at the same moment on a
+// new PostgreSQL catalog, several times: every one must open (the first
+// creates the catalog's tables, the namespace and the lake's tables; the
+// others find them), as 8 shards of a first night do. CI once saw one of
+// 8 writers refused with "relation iceberg_tables already exists".
+func TestShardsOpenNewCatalogAtOnce(t *testing.T) {
+	const rounds, writers = 4, 8
+	ctx := context.Background()
+	pg := lakeenv.Postgres(t)
+	pg.Setenv(t)
+	for round := range rounds {
+		wh, cat := "file://"+t.TempDir()+"/lake", pg.NewDatabase(t)
+		start := make(chan struct{})
+		errs := make(chan error, writers)
+		var wg sync.WaitGroup
+		for range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				s, err := iceberg.Open(ctx, iceberg.Options{Warehouse: wh, Catalog: cat})
+				if err != nil {
+					errs <- err
+					return
+				}
+				errs <- s.Close()
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("round %d: %v", round, err)
+			}
+		}
+	}
+}

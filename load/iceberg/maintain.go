@@ -69,7 +69,7 @@ func Maintain(ctx context.Context, o MaintainOptions) ([]TableMaintenance, error
 		o.OrphanAge = DefaultOrphanAge
 	}
 	log := logs.OrDiscard(o.Logger)
-	l, err := openCatalog(ctx, o.Catalog, o.Warehouse)
+	l, err := openCatalog(ctx, o.Catalog, o.Warehouse, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // (its view is empty). Each table is read through its own current
 // snapshot, listed in the catalog: files no snapshot names are never read.
 func Snapshot(ctx context.Context, warehouseURI, catalogURI, dir string, tables []*schema.Table) error {
-	l, err := openCatalog(ctx, catalogURI, warehouseURI)
+	l, err := openCatalog(ctx, catalogURI, warehouseURI, nil)
 	if err != nil {
 		return err
 	}

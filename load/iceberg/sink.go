@@ -96,16 +96,12 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	if err := privateRoot(o.Warehouse); err != nil {
 		return nil, err
 	}
-	l, err := openCatalog(ctx, o.Catalog, o.Warehouse)
+	l, err := openCatalog(ctx, o.Catalog, o.Warehouse, ensureTables)
 	if err != nil {
 		return nil, err
 	}
 	ctx = l.bind(ctx)
 	s := &Sink{lake: l, log: logs.OrDiscard(o.Logger), clock: clock.Or(o.Clock)}
-	if err := ensureTables(ctx, l.cat); err != nil {
-		l.Close()
-		return nil, err
-	}
 	if s.tmp, err = os.MkdirTemp("", "syncer-iceberg-*"); err != nil {
 		l.Close()
 		return nil, fmt.Errorf("iceberg: %w", err)
