@@ -45,6 +45,7 @@ var (
 		Doc: "One row per bank account per as-of date: the balances a banking sync saw, dated by when Flinks last refreshed the login's data. " +
 			"A sync replaces exactly its login's as-of date (every account of the login) and keeps every other date, the history; two syncs of the same unrefreshed data give one date.",
 		Merge:       ReplaceScope,
+		History:     true,
 		Key:         []string{"login_id", "account_id", "as_of_date"},
 		ScopeBy:     []string{"login_id", "as_of_date"},
 		PartitionBy: []string{"as_of_date"},
@@ -67,6 +68,7 @@ var (
 		Doc: "One row per bank transaction, once, however many runs see it. The latest sighting's values win; first_seen_at, updated_at and removed_at record its history. " +
 			"A transaction a later payload lacks though it covers its date (that account's first to last transaction date in the payload) is kept and marked removed_at.",
 		Merge:      Latest,
+		History:    true,
 		Key:        []string{"login_id", "account_id", "transaction_id"},
 		ScopeBy:    []string{"login_id", "account_id"},
 		ScopeRange: "date",

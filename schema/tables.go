@@ -61,6 +61,7 @@ var (
 		Name:        "positions",
 		Doc:         "One row per holding of one security in one account in one snapshot of its login. A sync replaces exactly the snapshot it fetched (its login and snapshot date: every account of the login, that date) and leaves every other date, the history, as it is; two syncs of the same unrefreshed data give one snapshot.",
 		Merge:       ReplaceScope,
+		History:     true,
 		Key:         []string{"login_id", "account_id", "security_key", "as_of_date"},
 		ScopeBy:     []string{"login_id", "as_of_date"},
 		PartitionBy: []string{"as_of_date"},
@@ -121,6 +122,7 @@ var (
 		Doc: "One row per transaction, once, however many runs see it. The latest sighting's values win; first_seen_at, updated_at and removed_at record its history. " +
 			"A transaction a later payload lacks though it covers its date (that account's first to last transaction date in the payload) is kept and marked removed_at.",
 		Merge:      Latest,
+		History:    true,
 		Key:        []string{"login_id", "account_id", "transaction_id"},
 		ScopeBy:    []string{"login_id", "account_id"},
 		ScopeRange: "date",
@@ -170,10 +172,11 @@ var (
 	}
 
 	SyncLogins = &Table{
-		Name:  "sync_logins",
-		Doc:   "One row per login per run: the outcome of that login's sync.",
-		Merge: Upsert,
-		Key:   []string{"run_id", "login_id"},
+		Name:    "sync_logins",
+		Doc:     "One row per login per run: the outcome of that login's sync.",
+		Merge:   Upsert,
+		History: true,
+		Key:     []string{"run_id", "login_id"},
 		Columns: []Column{
 			col(1, "run_id", text, "Run (sync_runs.run_id)."),
 			col(1, "login_id", text, "Flinks LoginId."),
@@ -195,8 +198,9 @@ var (
 		Name: "sync_login_products",
 		Doc: "One row per login per product per run: how that product (investments, banking) of the login's sync ended. " +
 			"sync_logins.status is succeeded only when every product asked of the login succeeded; `syncer retry` syncs again only the products that failed.",
-		Merge: Upsert,
-		Key:   []string{"run_id", "login_id", "product"},
+		Merge:   Upsert,
+		History: true,
+		Key:     []string{"run_id", "login_id", "product"},
 		Columns: []Column{
 			col(2, "run_id", text, "Run (sync_runs.run_id)."),
 			col(2, "login_id", text, "Flinks LoginId."),
@@ -209,10 +213,11 @@ var (
 	}
 
 	RejectedRecords = &Table{
-		Name:  "rejected_records",
-		Doc:   "Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.",
-		Merge: Upsert,
-		Key:   []string{"run_id", "login_id", "path"},
+		Name:    "rejected_records",
+		Doc:     "Quarantine: payload fragments that could not be loaded, by JSON path. The rest of the login loads.",
+		Merge:   Upsert,
+		History: true,
+		Key:     []string{"run_id", "login_id", "path"},
 		Columns: []Column{
 			col(1, "run_id", text, "Run that saw the fragment."),
 			col(1, "login_id", text, "Flinks LoginId."),
@@ -239,10 +244,11 @@ var (
 	}
 
 	DataQuality = &Table{
-		Name:  "data_quality",
-		Doc:   "Checks computed from each payload, recorded as data rather than failing the load.",
-		Merge: Upsert,
-		Key:   []string{"run_id", "login_id", "account_id", "check_name"},
+		Name:    "data_quality",
+		Doc:     "Checks computed from each payload, recorded as data rather than failing the load.",
+		Merge:   Upsert,
+		History: true,
+		Key:     []string{"run_id", "login_id", "account_id", "check_name"},
 		Columns: []Column{
 			col(1, "run_id", text, "Run."),
 			col(1, "login_id", text, "Flinks LoginId."),

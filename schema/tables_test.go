@@ -33,3 +33,24 @@ func TestGreatestColumns(t *testing.T) {
 		t.Errorf("logins.Greatest = %v, want [last_refresh_at]", Logins.Greatest)
 	}
 }
+
+// The tables whose rows pile up with every run or every day keep no key
+// index; the others, which hold about one row per login, account or
+// security, keep theirs.
+func TestHistoryTablesUnindexed(t *testing.T) {
+	history := map[string]bool{"positions": true, "bank_balances": true, "transactions": true, "bank_transactions": true,
+		"sync_logins": true, "sync_login_products": true, "rejected_records": true, "data_quality": true}
+	for _, tbl := range Tables {
+		if tbl.History != history[tbl.Name] {
+			t.Errorf("%s: History %v, want %v", tbl.Name, tbl.History, history[tbl.Name])
+		}
+		if tbl.IndexedKey() == tbl.History {
+			t.Errorf("%s: History %v but IndexedKey %v", tbl.Name, tbl.History, tbl.IndexedKey())
+		}
+		// A table replaced by scope, or with rows per run and login (not
+		// sync_runs, one row a run), grows with every run.
+		if (tbl.Merge == ReplaceScope || slices.Contains(tbl.Key, "run_id") && len(tbl.Key) > 1) && !tbl.History {
+			t.Errorf("%s grows with every run but is not History", tbl.Name)
+		}
+	}
+}

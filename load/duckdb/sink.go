@@ -171,7 +171,8 @@ func openWritable(path, settings string) (*sql.DB, error) {
 	return connect(path, false, settings)
 }
 
-// start takes the writer connection, and migrates when migrate is set.
+// start takes the writer connection, and migrates when migrate is set
+// (schema version, then the History tables' key indexes: unkeyHistory).
 // The session's staging tables are made as Commit needs them.
 func (d *Sink) start(ctx context.Context, migrate bool) error {
 	conn, err := d.db.Conn(ctx)
@@ -179,10 +180,13 @@ func (d *Sink) start(ctx context.Context, migrate bool) error {
 		return fmt.Errorf("warehouse %s: %w", d.path, err)
 	}
 	d.conn = conn
-	if migrate {
-		return d.migrate(ctx)
+	if !migrate {
+		return nil
 	}
-	return nil
+	if err := d.migrate(ctx); err != nil {
+		return err
+	}
+	return d.unkeyHistory(ctx)
 }
 
 // ReaderOptions configures OpenReader.

@@ -191,3 +191,82 @@ func TestMigrationAddsColumns(t *testing.T) {
 		t.Errorf("version %d (%v), want 2", version, err)
 	}
 }
+
+// primaryKeys returns the tables of db that have a PRIMARY KEY.
+func primaryKeys(t *testing.T, db *sql.DB) map[string]bool {
+	t.Helper()
+	rows, err := db.Query("SELECT table_name FROM duckdb_constraints() WHERE schema_name = 'main' AND constraint_type = 'PRIMARY KEY'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	keyed := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		keyed[name] = true
+	}
+	return keyed
+}
+
+// A new warehouse indexes the keys of the tables that hold about one row
+// per login, account or security, and not those of the History tables
+// (transactions, positions, the per-run ledger), whose index grew with
+// every night in memory and in each checkpoint. A warehouse made before
+// has its History tables rebuilt without the index when it is opened, its
+// rows, descriptions and views kept, and loads the same: the merges, not
+// the index, keep keys unique.
+func TestHistoryTablesHaveNoIndex(t *testing.T) {
+	dir := t.TempDir()
+	sink := openDuckDB(t, dir).(*duckdb.Sink)
+	keyed := primaryKeys(t, catalog(t, sink))
+	for _, tbl := range schema.Tables {
+		if keyed[tbl.Name] != tbl.IndexedKey() {
+			t.Errorf("%s: primary key %v, want %v (History %v)", tbl.Name, keyed[tbl.Name], tbl.IndexedKey(), tbl.History)
+		}
+	}
+	if keyed[schema.Transactions.Name] || !keyed[schema.Accounts.Name] {
+		t.Errorf("transactions keyed %v, accounts keyed %v: want false, true", keyed[schema.Transactions.Name], keyed[schema.Accounts.Name])
+	}
+	sink.Close()
+
+	v1, err := os.ReadFile(filepath.Join("testdata", "warehouse_v1.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := t.TempDir()
+	execScript(t, warehousePath(old), string(v1)+`
+INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_amount, currency, run_id, synced_at)
+VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100.25, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
+	rebuilt := openDuckDB(t, old).(*duckdb.Sink)
+	defer rebuilt.Close()
+	db := catalog(t, rebuilt)
+	keyed = primaryKeys(t, db)
+	if keyed[schema.Transactions.Name] || !keyed[schema.Accounts.Name] {
+		t.Errorf("after opening the first version's warehouse: transactions keyed %v, accounts keyed %v; want false, true",
+			keyed[schema.Transactions.Name], keyed[schema.Accounts.Name])
+	}
+	var amount, comment string
+	if err := db.QueryRow("SELECT CAST(net_amount AS VARCHAR) FROM transactions WHERE transaction_id = 'tx-old'").Scan(&amount); err != nil || amount != "-100.250000000000000000" {
+		t.Errorf("the first version's transaction after the rebuild: %q (%v)", amount, err)
+	}
+	if err := db.QueryRow("SELECT comment FROM duckdb_tables() WHERE table_name = 'transactions'").Scan(&comment); err != nil || comment != schema.Transactions.Doc {
+		t.Errorf("transactions' description after the rebuild: %q (%v)", comment, err)
+	}
+	for _, v := range duckdb.Views {
+		if _, err := db.Exec("SELECT * FROM " + v.Name); err != nil {
+			t.Errorf("view %s after the rebuild: %v", v.Name, err)
+		}
+	}
+	for day := range 2 { // a re-sync updates the rows the first day stored
+		if err := rebuilt.Commit(context.Background(), loadtest.Batches(1, 3, loadtest.Day1.AddDate(0, 0, day))); err != nil {
+			t.Fatalf("day %d: Commit into the rebuilt warehouse: %v", day+1, err)
+		}
+	}
+	var rows, keys int
+	if err := db.QueryRow("SELECT count(*), count(DISTINCT (login_id, account_id, transaction_id)) FROM transactions").Scan(&rows, &keys); err != nil || rows != keys || rows < 2 {
+		t.Errorf("transactions: %d rows for %d keys (%v)", rows, keys, err)
+	}
+}

@@ -93,8 +93,7 @@ CREATE TABLE IF NOT EXISTS "transactions" (
 	"extra" JSON,
 	"first_seen_at" TIMESTAMP,
 	"updated_at" TIMESTAMP,
-	"removed_at" TIMESTAMP,
-	PRIMARY KEY ("login_id", "account_id", "transaction_id")
+	"removed_at" TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS "bank_accounts" (
@@ -153,8 +152,7 @@ CREATE TABLE IF NOT EXISTS "bank_transactions" (
 	"extra" JSON,
 	"first_seen_at" TIMESTAMP,
 	"updated_at" TIMESTAMP,
-	"removed_at" TIMESTAMP,
-	PRIMARY KEY ("login_id", "account_id", "transaction_id")
+	"removed_at" TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS "account_holders" (
@@ -182,8 +180,7 @@ CREATE TABLE IF NOT EXISTS "rejected_records" (
 	"path" VARCHAR NOT NULL,
 	"table_name" VARCHAR,
 	"reason" VARCHAR NOT NULL,
-	"fragment" JSON,
-	PRIMARY KEY ("run_id", "login_id", "path")
+	"fragment" JSON
 );
 
 CREATE TABLE IF NOT EXISTS "data_quality" (
@@ -194,8 +191,7 @@ CREATE TABLE IF NOT EXISTS "data_quality" (
 	"expected" DECIMAL(38,18),
 	"actual" DECIMAL(38,18),
 	"difference" DECIMAL(38,18),
-	"passed" BOOLEAN NOT NULL,
-	PRIMARY KEY ("run_id", "login_id", "account_id", "check_name")
+	"passed" BOOLEAN NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS "sync_logins" (
@@ -211,8 +207,7 @@ CREATE TABLE IF NOT EXISTS "sync_logins" (
 	"accounts" BIGINT,
 	"positions" BIGINT,
 	"transactions" BIGINT,
-	"rejected" BIGINT,
-	PRIMARY KEY ("run_id", "login_id")
+	"rejected" BIGINT
 );
 
 CREATE TABLE IF NOT EXISTS "sync_login_products" (
@@ -222,8 +217,7 @@ CREATE TABLE IF NOT EXISTS "sync_login_products" (
 	"status" VARCHAR NOT NULL,
 	"flinks_code" VARCHAR,
 	"error" VARCHAR,
-	"finished_at" TIMESTAMP,
-	PRIMARY KEY ("run_id", "login_id", "product")
+	"finished_at" TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS "sync_runs" (

@@ -1,0 +1,89 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/syncer/syncer/schema"
+)
+
+// unkeyHistory rebuilds without its PRIMARY KEY each History table
+// (schema.Table.History) that still has one: a warehouse made before those
+// tables lost their index. The index grew with every night, in memory and
+// in every checkpoint (BENCHMARKS.md); the merges keep the keys unique
+// without it. Each table is rebuilt in its own transaction, so a process
+// killed meanwhile leaves it as it was, and the next open rebuilds it; it
+// is a one-off cost, logged, that copies the table once.
+func (d *Sink) unkeyHistory(ctx context.Context) error {
+	keyed, err := keyedTables(ctx, d)
+	if err != nil {
+		return fmt.Errorf("warehouse %s: reading its constraints: %w", d.path, err)
+	}
+	for _, t := range schema.Tables {
+		if !t.History || !keyed[t.Name] {
+			continue
+		}
+		start := time.Now()
+		rows, err := d.rebuildUnkeyed(ctx, t)
+		if err != nil {
+			return fmt.Errorf("warehouse %s: rebuilding %s without its key index: %w", d.path, t.Name, err)
+		}
+		d.logger.Info("rebuilt a history table without its key index (once)", "path", d.path, "table", t.Name,
+			"rows", rows, "elapsed", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// keyedTables returns the tables of the warehouse that have a PRIMARY KEY.
+func keyedTables(ctx context.Context, d *Sink) (map[string]bool, error) {
+	rows, err := d.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_constraints()
+		WHERE database_name = current_database() AND schema_name = 'main' AND constraint_type = 'PRIMARY KEY'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	keyed := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		keyed[name] = true
+	}
+	return keyed, rows.Err()
+}
+
+// rebuildUnkeyed copies t into a new table made by today's DDL (no
+// PRIMARY KEY), drops t and gives the copy its name and descriptions, in
+// one transaction. It returns the rows copied.
+func (d *Sink) rebuildUnkeyed(ctx context.Context, t *schema.Table) (int64, error) {
+	tx, err := d.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	tmp := *t
+	tmp.Name = t.Name + "__unkeyed"
+	cols := idents(t.ColumnNames(), "")
+	stmts := []string{
+		fmt.Sprintf("DROP TABLE IF EXISTS %s", QuoteIdent(tmp.Name)),
+		CreateTableSQL(&tmp),
+		fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", QuoteIdent(tmp.Name), cols, cols, QuoteIdent(t.Name)),
+		fmt.Sprintf("DROP TABLE %s", QuoteIdent(t.Name)),
+		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", QuoteIdent(tmp.Name), QuoteIdent(t.Name)),
+	}
+	stmts = append(stmts, CommentSQL(t, schema.Version())...)
+	var copied int64
+	for i, stmt := range stmts {
+		res, err := tx.ExecContext(ctx, stmt)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", strings.SplitN(stmt, " (", 2)[0], err)
+		}
+		if i == 2 {
+			copied, _ = res.RowsAffected()
+		}
+	}
+	return copied, tx.Commit()
+}
