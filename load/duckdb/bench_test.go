@@ -3,6 +3,7 @@ package duckdb_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"runtime"
@@ -14,6 +15,7 @@ import (
 	"github.com/syncer/syncer/internal/clock"
 	"github.com/syncer/syncer/load/duckdb"
 	"github.com/syncer/syncer/load/loadtest"
+	"github.com/syncer/syncer/schema"
 )
 
 // peakRSSMB is the process's peak resident memory (VmHWM) in MB, DuckDB's
@@ -183,4 +185,116 @@ type countingClock struct {
 func (c *countingClock) After(d time.Duration) <-chan time.Time {
 	c.slept += d
 	return c.Real.After(d)
+}
+
+// BenchmarkHistoryKeyIndex measures what a key index on the History tables
+// (schema.Table.History: transactions, positions, the per-run ledger) costs
+// a warehouse that has grown: it fills one with SYNCER_BENCH_PREFILL logins'
+// Day1 (default 20,000), then re-syncs 1,000 of them (their Day2) in
+// commits of 200 with the file released between commits, as `syncer sync`
+// does. index creates the History tables with a unique index on their key
+// first (the ART their PRIMARY KEY was before they lost it); no-index is
+// today's DDL. It reports the re-sync's logins/s and mean
+// hold per commit (checkpoint and close included), the fill's rows/s, and
+// the file's size. Run one way per process to read peak-RSS-MB:
+//
+//	go test ./load/duckdb -run '^$' -bench HistoryKeyIndex -benchtime 1x
+//	go test ./load/duckdb -run '^$' -bench 'HistoryKeyIndex/index$' -benchtime 1x
+func BenchmarkHistoryKeyIndex(b *testing.B) {
+	const resync, group = 1000, 200
+	prefill := 20000
+	if v, err := strconv.Atoi(os.Getenv("SYNCER_BENCH_PREFILL")); err == nil && v >= resync {
+		prefill = v
+	}
+	for _, way := range []string{"no-index", "index"} {
+		b.Run(way, func(b *testing.B) {
+			var filling, loading, held time.Duration
+			var rows, fileBytes int64
+			commits := 0
+			for b.Loop() {
+				path := warehousePath(b.TempDir())
+				if way == "index" {
+					keyHistoryTables(b, path)
+				}
+				fill, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: quiet})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for first := 0; first < prefill; first += 500 {
+					batches := loadtest.Batches(1, min(first+500, prefill), loadtest.Day1)[first:]
+					for _, bt := range batches {
+						for _, r := range bt.Rows {
+							rows += int64(len(r))
+						}
+					}
+					start := time.Now()
+					if err := fill.Commit(context.Background(), batches); err != nil {
+						b.Fatal(err)
+					}
+					filling += time.Since(start)
+				}
+				start := time.Now()
+				if err := fill.Close(); err != nil {
+					b.Fatal(err)
+				}
+				filling += time.Since(start)
+
+				day2 := loadtest.Batches(1, resync, loadtest.Day2)
+				start = time.Now()
+				sink, err := duckdb.Open(context.Background(), duckdb.Options{Path: path, Logger: quiet, ReleaseBetweenCommits: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for first := 0; first < resync; first += group {
+					t0 := time.Now()
+					if err := sink.Commit(context.Background(), day2[first:first+group]); err != nil {
+						b.Fatal(err)
+					}
+					held += time.Since(t0)
+					commits++
+				}
+				if err := sink.Close(); err != nil {
+					b.Fatal(err)
+				}
+				loading += time.Since(start)
+				st, err := os.Stat(path)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fileBytes += st.Size()
+			}
+			b.ReportMetric(float64(resync*b.N)/loading.Seconds(), "resync-logins/s")
+			b.ReportMetric(float64(held.Milliseconds())/float64(commits), "hold-ms/commit")
+			b.ReportMetric(float64(rows)/filling.Seconds(), "fill-rows/s")
+			b.ReportMetric(float64(fileBytes)/float64(b.N)/(1<<20), "file-MB")
+			b.ReportMetric(peakRSSMB(), "peak-RSS-MB")
+		})
+	}
+}
+
+// keyHistoryTables creates, in a new DuckDB file at path, the History
+// tables with a unique index on their key: the same ART over the same
+// columns as the PRIMARY KEY they had before (which opening the sink would
+// now drop: unkeyHistory); opening the sink then adds the rest.
+func keyHistoryTables(b *testing.B, path string) {
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for _, t := range schema.Tables {
+		if !t.History {
+			continue
+		}
+		keys := make([]string, len(t.Key))
+		for i, k := range t.Key {
+			keys[i] = duckdb.QuoteIdent(k)
+		}
+		for _, stmt := range []string{duckdb.CreateTableSQL(t),
+			fmt.Sprintf("CREATE UNIQUE INDEX %s ON %s (%s)", duckdb.QuoteIdent(t.Name+"_key"), duckdb.QuoteIdent(t.Name), strings.Join(keys, ", "))} {
+			if _, err := db.Exec(stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 }
