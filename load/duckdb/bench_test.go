@@ -199,7 +199,7 @@ func (c *countingClock) After(d time.Duration) <-chan time.Time {
 // the file's size. Run one way per process to read peak-RSS-MB:
 //
 //	go test ./load/duckdb -run '^$' -bench HistoryKeyIndex -benchtime 1x
-//	go test ./load/duckdb -run '^$' -bench 'HistoryKeyIndex/index$' -benchtime 1x
+//	go test ./load/duckdb -run '^$' -bench 'HistoryKeyIndex/^index$' -benchtime 1x
 func BenchmarkHistoryKeyIndex(b *testing.B) {
 	const resync, group = 1000, 200
 	prefill := 20000
@@ -221,7 +221,7 @@ func BenchmarkHistoryKeyIndex(b *testing.B) {
 					b.Fatal(err)
 				}
 				for first := 0; first < prefill; first += 500 {
-					batches := loadtest.Batches(1, min(first+500, prefill), loadtest.Day1)[first:]
+					batches := loadtest.BatchesFrom(1, first, min(500, prefill-first), loadtest.Day1)
 					for _, bt := range batches {
 						for _, r := range bt.Rows {
 							rows += int64(len(r))

@@ -53,6 +53,17 @@ func Batches(seed int64, logins int, day time.Time) []schema.Batch {
 	return batches
 }
 
+// BatchesFrom returns the batches Batches(seed, first+n, day) ends with:
+// those of logins first ... first+n-1, without building the others.
+func BatchesFrom(seed int64, first, n int, day time.Time) []schema.Batch {
+	day = schema.DateOf(day)
+	batches := make([]schema.Batch, n)
+	for i := range batches {
+		batches[i] = loginBatch(seed, first+i, day)
+	}
+	return batches
+}
+
 // Failed returns the batch a sink receives when the login of b failed in
 // b's run: only its sync_logins row, with the given status ("failed",
 // "rejected", ...), and nothing else, no scopes either.
