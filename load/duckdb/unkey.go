@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -67,23 +68,31 @@ func (d *Sink) rebuildUnkeyed(ctx context.Context, t *schema.Table) (int64, erro
 	tmp := *t
 	tmp.Name = t.Name + "__unkeyed"
 	cols := idents(t.ColumnNames(), "")
-	stmts := []string{
-		fmt.Sprintf("DROP TABLE IF EXISTS %s", QuoteIdent(tmp.Name)),
-		CreateTableSQL(&tmp),
-		fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", QuoteIdent(tmp.Name), cols, cols, QuoteIdent(t.Name)),
+	copyRows := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s", QuoteIdent(tmp.Name), cols, cols, QuoteIdent(t.Name))
+	if err := execAll(ctx, tx, fmt.Sprintf("DROP TABLE IF EXISTS %s", QuoteIdent(tmp.Name)), CreateTableSQL(&tmp)); err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, copyRows)
+	if err != nil {
+		return 0, fmt.Errorf("copying the rows: %w", err)
+	}
+	copied, _ := res.RowsAffected()
+	swap := []string{
 		fmt.Sprintf("DROP TABLE %s", QuoteIdent(t.Name)),
 		fmt.Sprintf("ALTER TABLE %s RENAME TO %s", QuoteIdent(tmp.Name), QuoteIdent(t.Name)),
 	}
-	stmts = append(stmts, CommentSQL(t, schema.Version())...)
-	var copied int64
-	for i, stmt := range stmts {
-		res, err := tx.ExecContext(ctx, stmt)
-		if err != nil {
-			return 0, fmt.Errorf("%s: %w", strings.SplitN(stmt, " (", 2)[0], err)
-		}
-		if i == 2 {
-			copied, _ = res.RowsAffected()
-		}
+	if err := execAll(ctx, tx, append(swap, CommentSQL(t, schema.Version())...)...); err != nil {
+		return 0, err
 	}
 	return copied, tx.Commit()
+}
+
+// execAll runs stmts in tx, in order, up to the first that fails.
+func execAll(ctx context.Context, tx *sql.Tx, stmts ...string) error {
+	for _, stmt := range stmts {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("%s: %w", strings.SplitN(stmt, " (", 2)[0], err)
+		}
+	}
+	return nil
 }
