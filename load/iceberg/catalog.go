@@ -149,34 +149,46 @@ func openCatalog(ctx context.Context, catalogURI, warehouseURI string, setup fun
 	if u.Scheme == "sqlite" {
 		_ = os.Chmod(u.Path, 0o600)
 	}
+	l, err := setUp(ctx, db, dialect, u, warehouseURI, setup)
+	if err != nil {
+		if l != nil {
+			l.Close()
+		} else {
+			db.Close()
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// setUp makes the catalog on db and its namespace and runs setup (if not
+// nil), holding the set-up lock (setupLock), which it releases before it
+// returns. On error the lake, if one was made, is returned for the caller
+// to close once the lock is released.
+func setUp(ctx context.Context, db *sql.DB, dialect sqlcat.SupportedDialect, u *url.URL, warehouseURI string, setup func(context.Context, catalog.Catalog) error) (*lake, error) {
 	unlock, err := setupLock(ctx, db, dialect)
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("iceberg catalog %s: set-up lock: %w", redactURI(u), err)
 	}
 	defer unlock()
 	cat, err := sqlcat.NewCatalog(catalogName, db, dialect, storeProperties(warehouseURI))
 	if err != nil {
-		db.Close()
 		return nil, fmt.Errorf("iceberg catalog %s: %w", redactURI(u), err)
 	}
 	l := &lake{cat: cat, db: db}
 	if strings.HasPrefix(warehouseURI, "s3://") {
 		cfg, err := s3env.Config(ctx)
 		if err != nil {
-			l.Close()
-			return nil, fmt.Errorf("iceberg: object store: %w", err)
+			return l, fmt.Errorf("iceberg: object store: %w", err)
 		}
 		l.store = &cfg
 	}
 	if err := cat.CreateNamespace(ctx, catalog.ToIdentifier(Namespace), nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
-		l.Close()
-		return nil, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)
+		return l, fmt.Errorf("iceberg catalog: namespace %s: %w", Namespace, err)
 	}
 	if setup != nil {
 		if err := setup(l.bind(ctx), cat); err != nil {
-			l.Close()
-			return nil, err
+			return l, err
 		}
 	}
 	return l, nil
