@@ -18,7 +18,7 @@ import (
 // killed meanwhile leaves it as it was, and the next open rebuilds it; it
 // is a one-off cost, logged, that copies the table once.
 func (d *Sink) unkeyHistory(ctx context.Context) error {
-	keyed, err := keyedTables(ctx, d)
+	keyed, err := keyedTables(ctx, d.conn)
 	if err != nil {
 		return fmt.Errorf("warehouse %s: reading its constraints: %w", d.path, err)
 	}
@@ -37,9 +37,12 @@ func (d *Sink) unkeyHistory(ctx context.Context) error {
 	return nil
 }
 
-// keyedTables returns the tables of the warehouse that have a PRIMARY KEY.
-func keyedTables(ctx context.Context, d *Sink) (map[string]bool, error) {
-	rows, err := d.conn.QueryContext(ctx, `SELECT table_name FROM duckdb_constraints()
+// keyedTables returns the tables of the warehouse q reads that have a
+// PRIMARY KEY.
+func keyedTables(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT table_name FROM duckdb_constraints()
 		WHERE database_name = current_database() AND schema_name = 'main' AND constraint_type = 'PRIMARY KEY'`)
 	if err != nil {
 		return nil, err

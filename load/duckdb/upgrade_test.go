@@ -195,18 +195,9 @@ func TestMigrationAddsColumns(t *testing.T) {
 // primaryKeys returns the tables of db that have a PRIMARY KEY.
 func primaryKeys(t *testing.T, db *sql.DB) map[string]bool {
 	t.Helper()
-	rows, err := db.Query("SELECT table_name FROM duckdb_constraints() WHERE schema_name = 'main' AND constraint_type = 'PRIMARY KEY'")
+	keyed, err := duckdb.KeyedTables(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer rows.Close()
-	keyed := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		keyed[name] = true
 	}
 	return keyed
 }
