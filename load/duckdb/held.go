@@ -11,8 +11,8 @@ import (
 // A reader (syncer sql, status) waits for a commit in progress, which is
 // short: it tries again every readBackoffMax at most. A writer that released
 // the file between commits leaves it free for up to yieldMax before it
-// takes it back, so a reader polling every readBackoffMax (plus its try)
-// gets in.
+// takes it back while such a reader says it waits (readers.go), so a
+// reader polling every readBackoffMax (plus its try) gets in.
 const (
 	readBackoffMax = 250 * time.Millisecond
 	yieldMax       = 2 * readBackoffMax

@@ -249,11 +249,12 @@ func TestDuckDBSecondWriterWaitsForLease(t *testing.T) {
 	second.Close()
 }
 
-// TestDuckDBLeavesTheFileFree: a Commit right after another leaves the file
-// free as long as the previous one held it, at most 0.5 s (twice a waiting
-// reader's longest backoff), so readers polling for it get in however fast
-// commits come; once the file has been free that long, a Commit does not
-// wait.
+// TestDuckDBLeavesTheFileFree: while a reader says it waits (as
+// OpenReader does), a Commit right after another leaves the file free as
+// long as the previous one held it, at most 0.5 s (twice a waiting reader's
+// longest backoff), so readers polling for it get in however fast commits
+// come; once the file has been free that long, a Commit does not wait. With
+// no reader waiting, a Commit takes the file back at once.
 func TestDuckDBLeavesTheFileFree(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
@@ -281,6 +282,11 @@ func TestDuckDBLeavesTheFileFree(t *testing.T) {
 		}
 		return clock.sleeps
 	}
+	// With no reader waiting, the file is taken back at once.
+	if got := hold(time.Minute, 0); got != nil {
+		t.Errorf("no reader waiting: the next Commit slept %v, want no sleep", got)
+	}
+	done := duckdb.AnnounceReader(sink.Path())
 	for _, c := range []struct {
 		held, free time.Duration
 		want       []time.Duration
@@ -292,8 +298,12 @@ func TestDuckDBLeavesTheFileFree(t *testing.T) {
 		{time.Minute, 500 * time.Millisecond, nil},
 	} {
 		if got := hold(c.held, c.free); !slices.Equal(got, c.want) {
-			t.Errorf("held %v, then free %v: the next Commit slept %v, want %v", c.held, c.free, got, c.want)
+			t.Errorf("a reader waiting; held %v, then free %v: the next Commit slept %v, want %v", c.held, c.free, got, c.want)
 		}
+	}
+	done()
+	if got := hold(time.Minute, 0); got != nil {
+		t.Errorf("the reader gone: the next Commit slept %v, want no sleep", got)
 	}
 }
 

@@ -69,10 +69,12 @@ func (o Options) withDefaults() Options {
 //     backoff of Open, for the readers that opened it meanwhile, for
 //     as long as its context allows (a reader is never a reason to fail a
 //     commit), logging the wait when it starts and again every LockWait;
-//   - before taking the file back it leaves it free at least as long as it
-//     last held it, at most 0.5 s (twice the longest backoff of a waiting
-//     OpenReadOnly, 0.25 s), so readers waiting with backoff get in
-//     even when commits come back to back.
+//   - before taking the file back, when a reader says it waits for the file
+//     (see ReadersPath: OpenReader does), it leaves it free at least as long
+//     as it last held it, at most 0.5 s (twice the longest backoff of a
+//     waiting OpenReader, 0.25 s), so such readers get in even when commits
+//     come back to back; with no reader waiting it takes the file back at
+//     once.
 //
 // A reader therefore waits for at most about one commit (its hold time),
 // and the writer for the readers that got in, as long as they stay. Per
@@ -213,8 +215,9 @@ func OpenReadOnly(ctx context.Context, path string, lockWait time.Duration, read
 
 // OpenReader opens an existing warehouse for reading (syncer sql and
 // status), waiting up to o.LockWait for a writer to release it, as Open
-// does but trying at least every 0.25 s: a run releases the file between
-// commits (see Sink) and leaves it free long enough for such a try. The
+// does but trying at least every 0.25 s, and saying it waits
+// (ReadersPath): a run releases the file between commits (see Sink) and
+// leaves it free long enough for such a try while a reader says so. The
 // warehouse is not migrated: queries see the schema it has. Within a process
 // that holds the warehouse's file for writing, read through Sink.DB
 // instead: DuckDB refuses a second, read-only, instance of the same file
@@ -232,7 +235,9 @@ func OpenReader(ctx context.Context, o ReaderOptions) (*sql.DB, error) {
 		return nil, fmt.Errorf("no warehouse at %s: %w", o.Path, err)
 	}
 	wait := load.WaitPolicy{Path: o.Path, Limit: opts.LockWait, MaxBackoff: readBackoffMax, Busy: "warehouse is busy, waiting for it", Clock: opts.Clock, Logger: opts.Logger}
+	waiting := announceReader(o.Path)
 	db, err := load.WaitForLock(ctx, wait, func() (*sql.DB, error) { return held(connect(o.Path, true, "")) })
+	waiting()
 	if err != nil && strings.Contains(err.Error(), "different configuration than existing connections") {
 		return nil, fmt.Errorf("warehouse %s is open for writing in this process: read through its Sink.DB: %w", o.Path, err)
 	}
@@ -268,14 +273,14 @@ func (d *Sink) Path() string { return d.path }
 
 // acquire takes the file back when a Commit released it (see Sink): it
 // first leaves the file free as long as it was last held (at most
-// yieldMax), then waits for the readers holding it as long as ctx allows,
+// yieldMax) if a reader says it waits (readerWaiting), then waits for the readers holding it as long as ctx allows,
 // and starts the writer's session again.
 func (d *Sink) acquire(ctx context.Context) error {
 	if d.db != nil {
 		return nil
 	}
 	yield := min(d.lastHold, yieldMax)
-	if free := d.o.Clock.Now().Sub(d.releasedAt); free < yield {
+	if free := d.o.Clock.Now().Sub(d.releasedAt); free < yield && readerWaiting(d.path) {
 		if err := clock.Sleep(ctx, d.o.Clock, yield-free); err != nil {
 			return err
 		}
