@@ -29,10 +29,15 @@ import (
 // backlogFull), which bounds the memory of a long wait, makes the workers
 // wait to hand theirs over; parked logins then keep their place and
 // are polled once the run moves again, so no login is lost for the wait.
+//
+// While load offers the next group, a sink that is a load.Holder may keep
+// its warehouse held through the commit before it (see commitGroups).
 func (r *runner) load(ctx context.Context) error {
 	groups := make(chan []result)
+	offered := newOffers()
 	committed := make(chan error, 1)
-	go func() { committed <- r.commitGroups(ctx, groups) }()
+	go func() { committed <- r.commitGroups(ctx, groups, offered) }()
+	sent := 0
 
 	var backlog []result
 	backlogRows := 0
@@ -50,6 +55,7 @@ func (r *runner) load(ctx context.Context) error {
 		if n > 0 && (due || full || results == nil) {
 			out = groups
 		}
+		offered.publish(sent, out != nil)
 		select {
 		case res, ok := <-in:
 			if !ok {
@@ -66,6 +72,7 @@ func (r *runner) load(ctx context.Context) error {
 			backlog = append(backlog, res)
 			backlogRows += res.rows
 		case out <- backlog[:n:n]:
+			sent++
 			for _, res := range backlog[:n] {
 				backlogRows -= res.rows
 			}
@@ -79,6 +86,7 @@ func (r *runner) load(ctx context.Context) error {
 			due = true
 		}
 	}
+	offered.publish(sent, false)
 	close(groups)
 	return <-committed
 }
@@ -121,9 +129,35 @@ func (r *runner) backlogFull(backlog []result, rows int) bool {
 // commitGroups commits each group it receives, in order, until groups is
 // closed. After a fatal error it commits nothing more (the groups it still
 // receives are dropped: the run is aborted) and returns that error.
-func (r *runner) commitGroups(ctx context.Context, groups <-chan []result) error {
+//
+// A sink that is a load.Holder asks, at the end of each commit, whether
+// another commit follows at once: it does when load offers a group
+// (offered), which commitGroups then takes to commit next.
+func (r *runner) commitGroups(ctx context.Context, groups <-chan []result, offered *offers) error {
+	var next []result // a group taken while asked, to commit next
+	received := 0
+	more := func() bool {
+		if next == nil && offered.pending(received) {
+			next = <-groups // offered: load sends it
+			received++
+		}
+		return next != nil
+	}
+	if h, ok := r.sink.(load.Holder); ok {
+		h.KeepHeldWhile(more)
+		defer h.KeepHeldWhile(nil)
+	}
 	var fatal error
-	for group := range groups {
+	for {
+		group := next
+		next = nil
+		if group == nil {
+			var ok bool
+			if group, ok = <-groups; !ok {
+				return fatal
+			}
+			received++
+		}
 		if fatal != nil {
 			continue
 		}
@@ -131,7 +165,6 @@ func (r *runner) commitGroups(ctx context.Context, groups <-chan []result) error
 			r.abort(fatal)
 		}
 	}
-	return fatal
 }
 
 // commitGroup commits group; when the sink refuses it, it says why in the

@@ -130,3 +130,79 @@ func TestGroupsBoundedByRows(t *testing.T) {
 		}
 	}
 }
+
+// holdingSink is a gatedSink that is a load.Holder: it records, after each
+// commit of login data, what the loader's more said.
+type holdingSink struct {
+	gatedSink
+	mu    sync.Mutex
+	more  func() bool
+	saids []bool
+}
+
+func (h *holdingSink) KeepHeldWhile(more func() bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.more = more
+}
+
+func (h *holdingSink) Commit(ctx context.Context, batches []schema.Batch) error {
+	err := h.gatedSink.Commit(ctx, batches)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, b := range batches {
+		if b.LoginID != "" && h.more != nil {
+			h.saids = append(h.saids, h.more())
+			break
+		}
+	}
+	return err
+}
+
+// While groups queue behind a commit, the loader tells a load.Holder that
+// another follows at once (so a DuckDB file is not released and taken back
+// between them); the last group's commit is told none follows, and the
+// sink is let go of the loader's word when the run's loading ends.
+func TestLoaderSaysWhenAnotherGroupFollows(t *testing.T) {
+	srv := newSandbox(t, flinkstest.Config{Seed: 5})
+	client := fastClient(t, srv, nil)
+	logins := flinkstest.DemoLogins(5, 24)
+	sink := &holdingSink{gatedSink: gatedSink{open: make(chan struct{})}}
+	allHanded := make(chan struct{})
+	var once sync.Once
+	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 4, CommitLatency: time.Hour,
+		ProgressEvery: time.Millisecond, Progress: func(p Progress) {
+			if p.Committing == len(logins) {
+				once.Do(func() { close(allHanded) })
+			}
+		}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), client, sink, logins, opts)
+		done <- err
+	}()
+	select {
+	case <-allHanded:
+	case err := <-done:
+		t.Fatalf("the run ended (%v) with its first commit still waiting", err)
+	case <-time.After(time.Minute):
+		t.Fatal("not every login was handed over within a minute")
+	}
+	close(sink.open)
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if want := len(logins) / opts.CommitEvery; len(sink.saids) != want {
+		t.Fatalf("%d commits of logins, want %d", len(sink.saids), want)
+	}
+	for i, more := range sink.saids {
+		if last := i == len(sink.saids)-1; more == last {
+			t.Errorf("commit %d of %d: told another group follows: %v, want %v", i+1, len(sink.saids), more, !last)
+		}
+	}
+	if sink.more != nil {
+		t.Error("the sink still holds the loader's word after the run")
+	}
+}

@@ -34,8 +34,9 @@ func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
 // Commit makes batches visible in one transaction: all of them or, when it
 // returns an error, none: see load.Sink. With ReleaseBetweenCommits it takes the
 // file first, waiting for readers as long as ctx allows, and releases it
-// when it returns (see Sink).
-func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
+// when it returns, unless it committed and KeepHeldWhile says to keep it
+// (see Sink).
+func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) (err error) {
 	if d.closed {
 		return errors.New("load: Commit on a closed DuckDB sink")
 	}
@@ -49,7 +50,7 @@ func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) error {
 		return err
 	}
 	if d.o.ReleaseBetweenCommits {
-		defer d.releaseFile()
+		defer func() { d.releaseAfterCommit(err == nil) }()
 	}
 	return classed(d.commit(ctx, batches))
 }

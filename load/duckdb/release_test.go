@@ -382,3 +382,67 @@ func TestDuckDBReaderGetsInBetweenBackToBackCommits(t *testing.T) {
 		t.Fatalf("the committing process: %v\n%s", err, stderr.String())
 	}
 }
+
+// TestDuckDBKeepsTheFileWhileMoreFollows: a sink released between commits
+// keeps the file through a Commit whose successor follows at once
+// (KeepHeldWhile), unless a reader says it waits, and releases it after the
+// first Commit with none following, and at Close; what it committed while
+// holding is all in the file.
+func TestDuckDBKeepsTheFileWhileMoreFollows(t *testing.T) {
+	ctx := context.Background()
+	path := warehousePath(t.TempDir())
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, ReleaseBetweenCommits: true, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	more := true
+	sink.KeepHeldWhile(func() bool { return more })
+	commit := func(login int) {
+		t.Helper()
+		if err := sink.Commit(ctx, loadtest.BatchesFrom(1, login, 1, loadtest.Day1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit(1)
+	commit(2)
+	if !sink.HoldsFile() {
+		t.Fatal("released the file though another commit followed")
+	}
+	done := duckdb.AnnounceReader(path)
+	commit(3)
+	if sink.HoldsFile() {
+		t.Error("kept the file though a reader waited")
+	}
+	done()
+	commit(4)
+	if !sink.HoldsFile() {
+		t.Error("released the file with no reader waiting and another commit following")
+	}
+	more = false
+	commit(5)
+	if sink.HoldsFile() {
+		t.Error("kept the file with no commit following")
+	}
+	more = true
+	commit(6)
+	sink.KeepHeldWhile(nil)
+	commit(7)
+	if sink.HoldsFile() {
+		t.Error("kept the file once told nothing of the next commit")
+	}
+	more = true
+	sink.KeepHeldWhile(func() bool { return more })
+	commit(8)
+	if err := sink.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := duckdb.OpenReadOnly(ctx, path, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := countLogins(t, db); n != 8 {
+		t.Errorf("the file holds %d logins, want the 8 committed", n)
+	}
+}

@@ -64,7 +64,9 @@ func (o Options) withDefaults() Options {
 //
 //   - every Commit releases the file when it returns, committed or not: it
 //     checkpoints (so the file alone holds every commit and a reader sees
-//     them all, without a WAL) and closes the database;
+//     them all, without a WAL) and closes the database; except that a
+//     Commit that succeeded keeps it while another follows at once
+//     (KeepHeldWhile: a run that is behind) and no reader says it waits;
 //   - the next Commit, or DB, takes the file back: it waits, with the
 //     backoff of Open, for the readers that opened it meanwhile, for
 //     as long as its context allows (a reader is never a reason to fail a
@@ -101,11 +103,13 @@ type Sink struct {
 	heldAt, releasedAt time.Time
 	lastHold           time.Duration
 	releaseErrs        []error
+	more               func() bool // see KeepHeldWhile; nil: release after every Commit
 }
 
 var (
 	_ load.Sink         = (*Sink)(nil)
 	_ load.MergeCounter = (*Sink)(nil)
+	_ load.Holder       = (*Sink)(nil)
 )
 
 // Open opens the warehouse at o.Path for writing: it takes the
@@ -299,6 +303,22 @@ func (d *Sink) acquire(ctx context.Context) error {
 	}
 	d.logger.Debug("took the warehouse back", "path", d.path, "open", d.o.Clock.Now().Sub(d.heldAt))
 	return nil
+}
+
+// KeepHeldWhile makes a Commit with ReleaseBetweenCommits keep the file
+// held when more reports that another Commit follows at once and no reader
+// says it waits (readerWaiting): a run that is behind then commits back to
+// back on one open database, and releases the file when it catches up, when
+// a reader asks, or at Close. See load.Holder.
+func (d *Sink) KeepHeldWhile(more func() bool) { d.more = more }
+
+// releaseAfterCommit releases the file after a Commit, unless the Commit
+// succeeded and KeepHeldWhile says to keep it.
+func (d *Sink) releaseAfterCommit(committed bool) {
+	if committed && d.more != nil && d.more() && !readerWaiting(d.path) {
+		return
+	}
+	d.releaseFile()
 }
 
 // releaseFile checkpoints and closes the database, keeping the lease, so
