@@ -81,19 +81,24 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
 	return nil
 }
 
-// clearStaging empties the staging tables the previous Commit used.
+// clearStaging drops the staging tables the previous Commit used, for
+// makeStaging to create them again empty. (Deleting their rows instead
+// kept them: a session that lives across commits, a file held while a run
+// is behind, grew its temporary tables by every commit's rows, spilled to
+// disk.)
 func (d *Sink) clearStaging(ctx context.Context) error {
 	for name := range d.staged {
 		t := schema.Lookup(name)
-		if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+stageName(t)); err != nil {
+		if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+stageName(t)); err != nil {
 			return err
 		}
 		if t.Scoped() {
-			if _, err := d.conn.ExecContext(ctx, "DELETE FROM "+scopeName(t)); err != nil {
+			if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+scopeName(t)); err != nil {
 				return err
 			}
 		}
 		delete(d.staged, name)
+		delete(d.staging, name)
 	}
 	return nil
 }

@@ -1,5 +1,7 @@
 package duckdb
 
+import "context"
+
 // KeyedTables lets the external tests read a warehouse's primary keys as
 // the sink does.
 var KeyedTables = keyedTables
@@ -10,3 +12,10 @@ var AnnounceReader = announceReader
 
 // HoldsFile reports whether the sink holds the database file.
 func (d *Sink) HoldsFile() bool { return d.db != nil }
+
+// StagedSize is DuckDB's estimated row count of a staging table in the
+// writer's session (deleted rows included), or 0 when there is none.
+func (d *Sink) StagedSize(ctx context.Context, table string) (n int64, err error) {
+	err = d.conn.QueryRowContext(ctx, "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE temporary AND table_name = ?", "stage_"+table).Scan(&n)
+	return n, err
+}
