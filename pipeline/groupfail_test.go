@@ -91,8 +91,11 @@ func TestBacklogBoundedByRows(t *testing.T) {
 	if r.backlogFull(make([]result, 30), 4999) {
 		t.Errorf("a backlog of less than CommitRows rows is full")
 	}
-	if !r.backlogFull(make([]result, 4000), 0) {
-		t.Error("a backlog of 4 × CommitEvery logins is not full")
+	if !r.backlogFull(make([]result, 2000), 0) {
+		t.Error("a backlog of 2 × CommitEvery logins is not full")
+	}
+	if r.backlogFull(make([]result, 1999), 0) {
+		t.Error("a backlog of fewer than 2 × CommitEvery logins (and CommitRows rows) is full")
 	}
 	r.o.CommitRows = 0
 	if r.backlogFull(make([]result, 30), 1_000_000) {

@@ -114,13 +114,20 @@ func (r *runner) nextGroup(backlog []result) (n int, full bool) {
 	return n, full
 }
 
+// backlogGroups is how many groups' logins the backlog holds at most. Two
+// keep the writer busy when it is behind (the next group is ready whenever
+// a commit ends, and another fills meanwhile); more only hold more logins
+// in memory (four held 37 MB more of Go's memory at 20,000 ready logins,
+// for no speed: BENCHMARKS.md, issue 15).
+const backlogGroups = 2
+
 // backlogFull reports whether load holds as many finished logins as it may
-// while a commit is under way: a few groups' logins (never fewer than the
-// logins the run may have open), or, with CommitRows, the next group's
-// rows: with the group committing, at most about twice CommitRows rows are
-// held, however large the logins are.
+// while a commit is under way: backlogGroups groups' logins (never fewer
+// than the logins the run may have open), or, with CommitRows, the next
+// group's rows: with the group committing, at most about twice CommitRows
+// rows are held, however large the logins are.
 func (r *runner) backlogFull(backlog []result, rows int) bool {
-	if len(backlog) >= max(4*r.o.CommitEvery, r.o.MaxActive) {
+	if len(backlog) >= max(backlogGroups*r.o.CommitEvery, r.o.MaxActive) {
 		return true
 	}
 	return r.o.CommitRows > 0 && rows >= r.o.CommitRows
