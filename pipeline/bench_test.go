@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,11 +123,14 @@ func TestMain(m *testing.M) {
 }
 
 // startBenchSandbox starts the sandbox child and returns its URL.
-func startBenchSandbox(b *testing.B) (url string, stop func()) { return startSandboxChild(b, "1") }
+func startBenchSandbox(b *testing.B) (url string, stop func() time.Duration) {
+	return startSandboxChild(b, "1")
+}
 
 // startSandboxChild starts the sandbox child in mode (SYNCER_BENCH_SANDBOX:
-// "1" for BenchmarkRun's, readySandbox) and returns its URL.
-func startSandboxChild(b *testing.B, mode string) (url string, stop func()) {
+// "1" for BenchmarkRun's, readySandbox) and returns its URL, and stop, which
+// ends it and returns the CPU time (user + system) it used.
+func startSandboxChild(b *testing.B, mode string) (url string, stop func() time.Duration) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "SYNCER_BENCH_SANDBOX="+mode)
 	stdin, _ := cmd.StdinPipe()
@@ -139,7 +143,23 @@ func startSandboxChild(b *testing.B, mode string) (url string, stop func()) {
 	if err != nil {
 		b.Fatalf("sandbox child: %v", err)
 	}
-	return strings.TrimSpace(line), func() { stdin.Close(); _ = cmd.Wait() }
+	return strings.TrimSpace(line), func() time.Duration {
+		stdin.Close()
+		_ = cmd.Wait()
+		if cmd.ProcessState == nil {
+			return 0
+		}
+		return cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+}
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func benchOnce(b *testing.B, n int, naive bool) {

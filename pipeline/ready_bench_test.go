@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,8 +51,11 @@ func readySizes() []int {
 //	                  DefaultCommitLatency, DuckDB released between commits,
 //	                  its default memory limit) into a fresh DuckDB file
 //
-// and reports logins/s, wall-s and peak-rss-MB (the process's VmHWM, reset
-// before each: the sandbox's memory is not in it). The targets:
+// and reports logins/s, wall-s, peak-rss-MB (the process's VmHWM, reset
+// before each: the sandbox's memory is not in it), cpu-s (this process's CPU
+// time, user + system, for the way) and sandbox-cpu-s (the sandbox child's,
+// start to stop): on 2 cores, their sum over wall-s says whether a way is
+// bound by the CPU. The targets:
 // syncer ≥ 2× sequential-fetch's logins/s, peak RSS under 256 MiB at 20,000
 // logins and within 1.3× of the 2,000-login figure.
 //
@@ -72,7 +76,8 @@ func BenchmarkReadyLogins(b *testing.B) {
 
 // readyOnce runs n ready logins one way (see BenchmarkReadyLogins).
 func readyOnce(b *testing.B, n int, syncer bool) {
-	url, stop := startSandboxChild(b, readySandbox)
+	url, stopSandbox := startSandboxChild(b, readySandbox)
+	stop := sync.OnceValue(stopSandbox)
 	defer stop()
 	client, err := extract.New(extract.Config{
 		BankingURL: url, WealthURL: url, CustomerID: flinkstest.DefaultCustomerID,
@@ -84,6 +89,7 @@ func readyOnce(b *testing.B, n int, syncer bool) {
 	}
 	logins := flinkstest.DemoLogins(1, n)
 	resetPeakRSS()
+	cpu := processCPU()
 	start := time.Now()
 	if syncer {
 		readySync(b, client, logins)
@@ -95,7 +101,10 @@ func readyOnce(b *testing.B, n int, syncer bool) {
 		}
 	}
 	wall := time.Since(start)
+	cpu = processCPU() - cpu
 	b.ReportMetric(float64(n)/wall.Seconds(), "logins/s")
+	b.ReportMetric(cpu.Seconds(), "cpu-s")
+	b.ReportMetric(stop().Seconds(), "sandbox-cpu-s")
 	b.ReportMetric(wall.Seconds(), "wall-s")
 	b.ReportMetric(float64(client.Requests()), "requests")
 	b.ReportMetric(float64(peakRSS())/(1<<10), "peak-rss-MB")
