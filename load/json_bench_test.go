@@ -45,8 +45,9 @@ func corpusSize() int {
 	return corpusLogins
 }
 
-// groupLogins is how many logins ours commits per Commit call, as the
-// pipeline's group commit does.
+// groupLogins is how many logins ours commits per Commit call into DuckDB,
+// as the pipeline's group commit does. Into Parquet it commits
+// parquet.DefaultCommitEvery, as syncer sync does with --parquet.
 const groupLogins = 250
 
 var corpusAsOf = time.Date(2025, 1, 31, 0, 0, 0, 0, time.UTC)
@@ -94,7 +95,7 @@ func countTables(b *testing.B, db *sql.DB) tableCounts {
 
 // BenchmarkJSONToWarehouse loads the same corpus of recorded payloads
 // several ways in one run: ours into DuckDB (read file, transform.FromJSON,
-// Commit groups of groupLogins), ours re-syncing that warehouse, the Go
+// Commit groups of groupLogins; into Parquet, of its CLI default), ours re-syncing that warehouse, the Go
 // floors (decode only; decode and transform, nothing loaded), DuckDB's own
 // JSON reader (read_json + unnest into the same tables), and ours into
 // Parquet. Each iteration but the re-sync's starts from an empty warehouse; MB/s is JSON bytes in, rows/s counts the
@@ -125,7 +126,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := loadCorpus(c, sink, &phases, firstRun); err != nil {
+			if err := loadCorpus(c, sink, &phases, firstRun, groupLogins); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -159,7 +160,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := loadCorpus(c, sink, &phases, resyncRun); err != nil {
+			if err := loadCorpus(c, sink, &phases, resyncRun, groupLogins); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -289,7 +290,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := loadCorpus(c, sink, &phases, firstRun); err != nil {
+			if err := loadCorpus(c, sink, &phases, firstRun, parquet.DefaultCommitEvery); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -380,9 +381,9 @@ func processCPU() time.Duration {
 }
 
 // loadCorpus is ours, the way the pipeline runs it: one goroutine reads and
-// transforms the files a group at a time while the caller commits the
+// transforms the files size logins at a time while the caller commits the
 // previous group; then the sink is closed (DuckDB checkpoints).
-func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun) error {
+func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun, size int) error {
 	phases.iterations++
 	cpu := processCPU()
 	defer func() { phases.add(&phases.cpu, processCPU()-cpu) }()
@@ -391,10 +392,10 @@ func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun)
 	syncedAt := run.syncedAt
 	go func() {
 		defer close(groups)
-		for first := 0; first < len(c.files); first += groupLogins {
+		for first := 0; first < len(c.files); first += size {
 			start := time.Now()
-			group := make([]schema.Batch, 0, groupLogins)
-			for _, path := range c.files[first:min(first+groupLogins, len(c.files))] {
+			group := make([]schema.Batch, 0, size)
+			for _, path := range c.files[first:min(first+size, len(c.files))] {
 				body, err := os.ReadFile(path)
 				if err != nil {
 					errs <- err

@@ -21,8 +21,8 @@ var Kind = load.Kind{Name: "parquet", AddFlags: addFlags}
 // Commit defaults: each commit rewrites the partition files it touches, so
 // small frequent groups would rewrite the day's files over and over.
 const (
-	commitEvery   = 1000
-	commitLatency = 5 * time.Second
+	DefaultCommitEvery = 1000 // logins per commit, unless --commit-every says
+	commitLatency      = 5 * time.Second
 )
 
 // location is the dataset as a command's flags place it.
@@ -57,7 +57,7 @@ func (l *location) Sidecar(name string) string {
 
 func (l *location) ReadDirs() []string { return []string{l.dir} }
 
-func (l *location) CommitDefaults() (int, time.Duration) { return commitEvery, commitLatency }
+func (l *location) CommitDefaults() (int, time.Duration) { return DefaultCommitEvery, commitLatency }
 
 func (l *location) Open(ctx context.Context, o load.OpenOptions) (load.Sink, error) {
 	s, err := Open(ctx, Options{Dir: l.dir, LockWait: o.LockWait, Logger: o.Logger})
