@@ -95,10 +95,12 @@ func countTables(b *testing.B, db *sql.DB) tableCounts {
 
 // BenchmarkJSONToWarehouse loads the same corpus of recorded payloads
 // several ways in one run: ours into DuckDB (read file, transform.FromJSON,
-// Commit groups of groupLogins; into Parquet, of its CLI default), ours re-syncing that warehouse, the Go
+// Commit groups of groupLogins), ours re-syncing that warehouse, the Go
 // floors (decode only; decode and transform, nothing loaded), DuckDB's own
 // JSON reader (read_json + unnest into the same tables), and ours into
-// Parquet. Each iteration but the re-sync's starts from an empty warehouse; MB/s is JSON bytes in, rows/s counts the
+// Parquet (in groups of parquet.DefaultCommitEvery, as syncer sync commits
+// there). Each iteration but the re-sync's starts from an empty warehouse;
+// MB/s is JSON bytes in, rows/s counts the
 // rows of accounts, positions and transactions that land, and read_json's
 // inexact-rows the rows whose money differs from ours (DuckDB parses JSON
 // numbers as DOUBLE, even into VARCHAR or DECIMAL columns).
