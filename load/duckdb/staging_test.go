@@ -40,6 +40,6 @@ func TestDuckDBStagingDoesNotGrow(t *testing.T) {
 		t.Fatal("no transaction staged")
 	}
 	if last := staged(); last > 2*first {
-			t.Errorf("after 10 commits of 20 logins the session's staging holds %d transactions, after the first %d", last, first)
+		t.Errorf("after 10 commits of 20 logins the session's staging holds %d transactions, after the first %d", last, first)
 	}
 }
