@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/syncer/syncer/extract"
 	"github.com/syncer/syncer/extract/flinkstest"
+	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
 )
 
@@ -39,36 +41,52 @@ func TestWaitingCommitDoesNotStopTheWorkers(t *testing.T) {
 	// the run may have open), so every one of them can be handed over.
 	logins := flinkstest.DemoLogins(5, 24)
 	sink := &gatedSink{open: make(chan struct{})}
-	allHanded := make(chan struct{})
-	var once sync.Once
-	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 2, CommitLatency: time.Millisecond,
-		ProgressEvery: time.Millisecond, Progress: func(p Progress) {
-			if p.Committing == len(logins) {
-				once.Do(func() { close(allHanded) })
-			}
-		}}
-	done := make(chan error, 1)
-	go func() {
-		sum, err := Run(context.Background(), client, sink, logins, opts)
-		if err == nil && sum.ByStatus[StatusSucceeded] != len(logins) {
-			t.Errorf("succeeded %d of %d: %v", sum.ByStatus[StatusSucceeded], len(logins), sum.ByStatus)
-		}
-		done <- err
-	}()
-	select {
-	case <-allHanded:
-	case err := <-done:
-		t.Fatalf("the run ended (%v) with its first commit still waiting", err)
-	case <-time.After(time.Minute):
-		t.Fatal("the workers stopped while a commit waited: not every login was handed over within a minute")
-	}
-	close(sink.open)
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
+	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 2, CommitLatency: time.Millisecond}
+	sum := runBehindGate(t, client, sink, sink.open, logins, opts)
+	if sum.ByStatus[StatusSucceeded] != len(logins) {
+		t.Errorf("succeeded %d of %d: %v", sum.ByStatus[StatusSucceeded], len(logins), sum.ByStatus)
 	}
 	if got := len(sink.loginRows(t)); got != len(logins) {
 		t.Errorf("%d logins committed, want %d", got, len(logins))
 	}
+}
+
+// runBehindGate runs logins into sink, whose commits of logins wait until
+// gate is closed, and closes it once every login has been handed over to
+// the loader (so the backlog holds them all behind the first commit); it
+// fails the test unless that happens within a minute and the run succeeds.
+func runBehindGate(t *testing.T, client *extract.Client, sink load.Sink, gate chan struct{}, logins []string, opts Options) *Summary {
+	t.Helper()
+	allHanded := make(chan struct{})
+	var once sync.Once
+	opts.ProgressEvery = time.Millisecond
+	opts.Progress = func(p Progress) {
+		if p.Committing == len(logins) {
+			once.Do(func() { close(allHanded) })
+		}
+	}
+	type outcome struct {
+		sum *Summary
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		sum, err := Run(context.Background(), client, sink, logins, opts)
+		done <- outcome{sum, err}
+	}()
+	select {
+	case <-allHanded:
+	case out := <-done:
+		t.Fatalf("the run ended (%v) with its first commit still waiting", out.err)
+	case <-time.After(time.Minute):
+		t.Fatal("the workers stopped while a commit waited: not every login was handed over within a minute")
+	}
+	close(gate)
+	out := <-done
+	if out.err != nil {
+		t.Fatalf("Run: %v", out.err)
+	}
+	return out.sum
 }
 
 // callsSink records the rows of each Commit call that holds logins.
@@ -168,30 +186,8 @@ func TestLoaderSaysWhenAnotherGroupFollows(t *testing.T) {
 	client := fastClient(t, srv, nil)
 	logins := flinkstest.DemoLogins(5, 24)
 	sink := &holdingSink{gatedSink: gatedSink{open: make(chan struct{})}}
-	allHanded := make(chan struct{})
-	var once sync.Once
-	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 4, CommitLatency: time.Hour,
-		ProgressEvery: time.Millisecond, Progress: func(p Progress) {
-			if p.Committing == len(logins) {
-				once.Do(func() { close(allHanded) })
-			}
-		}}
-	done := make(chan error, 1)
-	go func() {
-		_, err := Run(context.Background(), client, sink, logins, opts)
-		done <- err
-	}()
-	select {
-	case <-allHanded:
-	case err := <-done:
-		t.Fatalf("the run ended (%v) with its first commit still waiting", err)
-	case <-time.After(time.Minute):
-		t.Fatal("not every login was handed over within a minute")
-	}
-	close(sink.open)
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
-	}
+	opts := Options{RunID: runID(t), Concurrency: 4, CommitEvery: 4, CommitLatency: time.Hour}
+	runBehindGate(t, client, sink, sink.open, logins, opts)
 	sink.mu.Lock()
 	defer sink.mu.Unlock()
 	if want := len(logins) / opts.CommitEvery; len(sink.saids) != want {
