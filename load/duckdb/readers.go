@@ -2,7 +2,8 @@ package duckdb
 
 // A reader that waits for a commit in progress (OpenReader: syncer sql,
 // status) says so by holding a shared lock on ReadersPath(path) while it
-// waits. A writer that released the file between commits (see Sink) leaves
+// waits; the writer creates that file at Open, since a reader writes
+// nothing. A writer that released the file between commits (see Sink) leaves
 // it free before taking it back only while some reader says it waits: a
 // run whose loader is behind then commits back to back instead of idling
 // half its time for readers that are not there. A plain DuckDB client does

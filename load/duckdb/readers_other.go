@@ -2,6 +2,9 @@
 
 package duckdb
 
+// makeReadersFile does nothing on this platform (no flock): see readerWaiting.
+func makeReadersFile(string) error { return nil }
+
 // announceReader does nothing on this platform (no flock): see readerWaiting.
 func announceReader(string) (done func()) { return func() {} }
 

@@ -8,17 +8,26 @@ import (
 	"syscall"
 )
 
-// announceReader takes a shared lock on ReadersPath(dbPath), creating the
-// file (0600) if it can, and returns what drops it. A reader that can
-// neither create nor open the file waits unannounced (a noop is returned):
-// it is then let in only between two commits.
-func announceReader(dbPath string) (done func()) {
-	path := ReadersPath(dbPath)
-	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+// makeReadersFile creates ReadersPath(dbPath) (0600) if it is missing: the
+// writer makes it, at Open, so that readers, which write nothing, can say
+// they wait.
+func makeReadersFile(dbPath string) error {
+	f, err := os.OpenFile(ReadersPath(dbPath), os.O_RDONLY|os.O_CREATE, 0o600)
 	if err != nil {
-		if f, err = os.Open(path); err != nil {
-			return func() {}
-		}
+		return err
+	}
+	return f.Close()
+}
+
+// announceReader takes a shared lock on ReadersPath(dbPath) and returns
+// what drops it. It creates nothing: a reader that cannot open the file (no
+// writer of this version ever opened the warehouse, or the file is not its
+// to read) waits unannounced (a noop is returned), and is then let in only
+// between two commits.
+func announceReader(dbPath string) (done func()) {
+	f, err := os.Open(ReadersPath(dbPath))
+	if err != nil {
+		return func() {}
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH); err != nil {
 		f.Close()

@@ -137,6 +137,9 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 	}
 	d := &Sink{o: o, path: o.Path, lease: lease, logger: o.Logger, release: release,
 		staged: map[string]int{}, staging: map[string]bool{}, counts: map[string]load.TableCounts{}}
+	if err := makeReadersFile(o.Path); err != nil {
+		o.Logger.Warn("readers of the warehouse cannot say they wait: they get in only between commits", "path", ReadersPath(o.Path), "err", err)
+	}
 	_, statErr := os.Stat(o.Path)
 	created := errors.Is(statErr, fs.ErrNotExist)
 	wait.Limit = max(o.LockWait-o.Clock.Now().Sub(start), 0)
