@@ -9,7 +9,8 @@ type Holder interface {
 	// KeepHeldWhile gives the sink more, which it calls at the end of
 	// each Commit: while more reports that another Commit follows at once,
 	// the sink may keep holding (it still releases for a reader that waits).
-	// more must be safe to call from the goroutine that commits.
+	// It is called between commits, on the goroutine that commits, which
+	// is also where the sink calls more; KeepHeldWhile(nil) ends it.
 	KeepHeldWhile(more func() bool)
 }
 

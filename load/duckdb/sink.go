@@ -280,8 +280,9 @@ func (d *Sink) Path() string { return d.path }
 
 // acquire takes the file back when a Commit released it (see Sink): it
 // first leaves the file free as long as it was last held (at most
-// yieldMax) if a reader says it waits (readerWaiting), then waits for the readers holding it as long as ctx allows,
-// and starts the writer's session again.
+// yieldMax) if a reader says it waits (readerWaiting), then waits for the
+// readers holding it as long as ctx allows, and starts the writer's
+// session again.
 func (d *Sink) acquire(ctx context.Context) error {
 	if d.db != nil {
 		return nil
