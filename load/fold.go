@@ -48,8 +48,9 @@ func FoldRows(t *schema.Table, batches []schema.Batch) []FoldedRow {
 			}
 		}
 	}
-	var out []FoldedRow
-	at := map[string]int{} // key -> index in out
+	n := rowCount(t, batches)
+	out := make([]FoldedRow, 0, n)
+	at := make(map[string]int, n) // key -> index in out
 	scopeIdx := scopeIndexes(t)
 	var buf []byte
 	for bi, b := range batches {
@@ -89,6 +90,15 @@ func FoldRows(t *schema.Table, batches []schema.Batch) []FoldedRow {
 	return out
 }
 
+// rowCount is the number of t's rows over batches.
+func rowCount(t *schema.Table, batches []schema.Batch) int {
+	n := 0
+	for _, b := range batches {
+		n += len(b.Rows[t.Name])
+	}
+	return n
+}
+
 // lastPerKey keeps the last row of each key within each round
 // (rounds[batch]), in order of first appearance.
 func lastPerKey(t *schema.Table, batches []schema.Batch, rounds []int) []FoldedRow {
@@ -96,8 +106,9 @@ func lastPerKey(t *schema.Table, batches []schema.Batch, rounds []int) []FoldedR
 	for i, k := range t.Key {
 		keyIdx[i] = t.Index(k)
 	}
-	var out []FoldedRow
-	at := map[string]int{} // round and key -> index in out
+	n := rowCount(t, batches)
+	out := make([]FoldedRow, 0, n)
+	at := make(map[string]int, n) // round and key -> index in out
 	var buf []byte
 	for bi, b := range batches {
 		for ri, row := range b.Rows[t.Name] {

@@ -42,17 +42,19 @@ func Value(c schema.Column, v any) (any, error) {
 		}
 		return nil, nil
 	}
+	// A value already in its stored form is returned as it came, boxed
+	// once: a Commit passes every cell of every row through here.
 	switch c.Type.Kind {
 	case schema.KindVarchar:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil
 		}
 	case schema.KindJSON:
 		if s, ok := v.(string); ok {
 			if !json.Valid([]byte(s)) {
 				return nil, errBadJSON
 			}
-			return s, nil
+			return v, nil
 		}
 	case schema.KindDecimal:
 		d, ok := v.(schema.Decimal)
@@ -71,25 +73,34 @@ func Value(c schema.Column, v any) (any, error) {
 			if !t.Equal(schema.DateOf(t)) {
 				return nil, errNotDate
 			}
-			return t.UTC(), nil
+			return utc(v, t), nil
 		}
 	case schema.KindTimestamp:
 		if t, ok := v.(time.Time); ok {
-			return t.UTC(), nil
+			return utc(v, t), nil
 		}
 	case schema.KindBoolean:
-		if b, ok := v.(bool); ok {
-			return b, nil
+		if _, ok := v.(bool); ok {
+			return v, nil
 		}
 	case schema.KindBigInt:
 		switch n := v.(type) {
 		case int64:
-			return n, nil
+			return v, nil
 		case int:
 			return int64(n), nil
 		}
 	}
 	return nil, fmt.Errorf("a Go %T for a %s column", v, c.Type)
+}
+
+// utc returns t (boxed as v) in UTC, as t.UTC() leaves it: v itself when it
+// is so already.
+func utc(v any, t time.Time) any {
+	if u := t.UTC(); u != t {
+		return u
+	}
+	return v
 }
 
 // ValueError locates a value a sink refused: by batch index in the Commit
