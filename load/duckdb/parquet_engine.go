@@ -211,20 +211,7 @@ func (e *ParquetEngine) fileColumns(ctx context.Context, files []string) (map[st
 	for i, path := range files {
 		quoted[i] = QuoteLiteral(path)
 	}
-	rows, err := e.conn.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	present := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		present[name] = true
-	}
-	return present, rows.Err()
+	return nameSet(ctx, e.conn, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+readFilesSQL(quoted)+")")
 }
 
 // FoldRounds merges every round of a Latest table's commit of n rounds but

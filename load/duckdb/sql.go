@@ -10,6 +10,8 @@
 package duckdb
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -61,4 +63,28 @@ func match(columns []string, a, b string) string {
 		conds[i] = fmt.Sprintf("%s.%s = %s.%s", a, q, b, q)
 	}
 	return strings.Join(conds, " AND ")
+}
+
+// querier is what runs a query: a *sql.DB, *sql.Conn or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// nameSet runs query, which selects one text column, and returns its
+// values as a set.
+func nameSet(ctx context.Context, q querier, query string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	names := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names[name] = true
+	}
+	return names, rows.Err()
 }

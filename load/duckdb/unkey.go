@@ -39,24 +39,9 @@ func (d *Sink) unkeyHistory(ctx context.Context) error {
 
 // keyedTables returns the tables of the warehouse q reads that have a
 // PRIMARY KEY.
-func keyedTables(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT table_name FROM duckdb_constraints()
+func keyedTables(ctx context.Context, q querier) (map[string]bool, error) {
+	return nameSet(ctx, q, `SELECT table_name FROM duckdb_constraints()
 		WHERE database_name = current_database() AND schema_name = 'main' AND constraint_type = 'PRIMARY KEY'`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	keyed := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return nil, err
-		}
-		keyed[name] = true
-	}
-	return keyed, rows.Err()
 }
 
 // rebuildUnkeyed copies t into a new table made by today's DDL (no

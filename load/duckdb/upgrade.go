@@ -67,19 +67,10 @@ func storedVersion(ctx context.Context, conn *sql.Conn) (int, error) {
 
 // missingObjects counts the tables and views of the schema the warehouse lacks.
 func missingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
-	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
+	have, err := nameSet(ctx, conn, `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'
 		UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal`)
 	if err != nil {
 		return 0, err
-	}
-	defer rows.Close()
-	have := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return 0, err
-		}
-		have[name] = true
 	}
 	missing := 0
 	for _, t := range schema.Tables {
@@ -92,5 +83,5 @@ func missingObjects(ctx context.Context, conn *sql.Conn) (int, error) {
 			missing++
 		}
 	}
-	return missing, rows.Err()
+	return missing, nil
 }
