@@ -28,11 +28,11 @@ func execScript(t *testing.T, path, script string) {
 	}
 }
 
-// TestMigrateFirstVersion opens a warehouse made with the first version's
-// DDL (testdata/warehouse_v1.sql, frozen) and checks it is upgraded in place:
-// every table and column of the current schema, with its type, the version
-// recorded, the old rows kept, and loading works.
-func TestMigrateFirstVersion(t *testing.T) {
+// firstVersionWarehouse makes, in a new directory it returns, a warehouse
+// with the first version's DDL (testdata/warehouse_v1.sql, frozen) holding
+// one transaction of login-old (tx-old, its net_amount the given literal).
+func firstVersionWarehouse(t *testing.T, netAmount string) string {
+	t.Helper()
 	v1, err := os.ReadFile(filepath.Join("testdata", "warehouse_v1.sql"))
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,16 @@ func TestMigrateFirstVersion(t *testing.T) {
 	dir := t.TempDir()
 	execScript(t, warehousePath(dir), string(v1)+`
 INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_amount, currency, run_id, synced_at)
-VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
+VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', `+netAmount+`, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
+	return dir
+}
+
+// TestMigrateFirstVersion opens a warehouse made with the first version's
+// DDL (testdata/warehouse_v1.sql, frozen) and checks it is upgraded in place:
+// every table and column of the current schema, with its type, the version
+// recorded, the old rows kept, and loading works.
+func TestMigrateFirstVersion(t *testing.T) {
+	dir := firstVersionWarehouse(t, "-100")
 
 	sink := openDuckDB(t, dir).(*duckdb.Sink)
 	db := catalog(t, sink)
@@ -223,14 +232,7 @@ func TestHistoryTablesHaveNoIndex(t *testing.T) {
 	}
 	sink.Close()
 
-	v1, err := os.ReadFile(filepath.Join("testdata", "warehouse_v1.sql"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := t.TempDir()
-	execScript(t, warehousePath(old), string(v1)+`
-INSERT INTO transactions (login_id, account_id, transaction_id, date, type, net_amount, currency, run_id, synced_at)
-VALUES ('login-old', 'acct-old', 'tx-old', DATE '2025-12-30', 'other', -100.25, 'CAD', 'run-old', TIMESTAMP '2025-12-31 23:00:00');`)
+	old := firstVersionWarehouse(t, "-100.25")
 	rebuilt := openDuckDB(t, old).(*duckdb.Sink)
 	defer rebuilt.Close()
 	db := catalog(t, rebuilt)
