@@ -6,7 +6,8 @@ package schema
 // column is new in schema version 2.
 var (
 	BankAccounts = &Table{
-		Name: "bank_accounts",
+		Name:      "bank_accounts",
+		LoginData: true,
 		Doc: "One row per bank account a login has carried (GetAccountsDetail): its latest state as of the last good banking sync that carried it. " +
 			"An account a succeeded banking sync of its login no longer carries is kept with those values and marked closed_at: " +
 			"count open accounts with closed_at IS NULL.",
@@ -41,7 +42,8 @@ var (
 	}
 
 	BankBalances = &Table{
-		Name: "bank_balances",
+		Name:      "bank_balances",
+		LoginData: true,
 		Doc: "One row per bank account per as-of date: the balances a banking sync saw, dated by when Flinks last refreshed the login's data. " +
 			"A sync replaces exactly its login's as-of date (every account of the login) and keeps every other date, the history; two syncs of the same unrefreshed data give one date.",
 		Merge:       ReplaceScope,
@@ -64,7 +66,8 @@ var (
 	}
 
 	BankTransactions = &Table{
-		Name: "bank_transactions",
+		Name:      "bank_transactions",
+		LoginData: true,
 		Doc: "One row per bank transaction, once, however many runs see it. The latest sighting's values win; first_seen_at, updated_at and removed_at record its history. " +
 			"A transaction a later payload lacks though it covers its date (that account's first to last transaction date in the payload) is kept and marked removed_at.",
 		Merge:      Latest,
@@ -96,7 +99,8 @@ var (
 	}
 
 	AccountHolders = &Table{
-		Name: "account_holders",
+		Name:      "account_holders",
+		LoginData: true,
 		Doc: "One row per bank account's holder (the payload has one Holder per account; a joint account's holders come as one, e.g. \"A & B\"). " +
 			"holder_key counts people without showing them: equal for one person's accounts across logins. " +
 			"Name, e-mail, phone and street address are stored only with --keep-holder-pii, else NULL; a sync replaces the row.",

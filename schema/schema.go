@@ -144,6 +144,13 @@ type Table struct {
 	// day (transactions, positions, balances, the per-run ledger): a
 	// warehouse keeps no index on its key (see IndexedKey).
 	History bool
+	// LoginData marks a table of one login's synced data: login_id is in
+	// its Key (and in its ScopeBy, when scoped), and only a batch that
+	// also carries the login's logins row with last_refresh_at set writes
+	// to it. So a login the logins table lacks, or holds with
+	// last_refresh_at NULL, has no rows here, and a sink may insert its
+	// first rows without merging them.
+	LoginData bool
 	// ScopeBy lists the columns whose values identify what a ReplaceScope
 	// commit replaces (for positions: login_id and as_of_date), or what a
 	// Latest scope covers (for transactions: login_id and account_id). Its

@@ -27,7 +27,8 @@ var (
 // declared with the version that adds it.
 var (
 	Accounts = &Table{
-		Name: "accounts",
+		Name:      "accounts",
+		LoginData: true,
 		Doc: "One row per investment account a login has carried: its latest state as of the last good sync that carried it. " +
 			"An account a succeeded sync of its login no longer carries is kept with those values and marked closed_at: " +
 			"count open accounts with closed_at IS NULL.",
@@ -59,6 +60,7 @@ var (
 
 	Positions = &Table{
 		Name:        "positions",
+		LoginData:   true,
 		Doc:         "One row per holding of one security in one account in one snapshot of its login. A sync replaces exactly the snapshot it fetched (its login and snapshot date: every account of the login, that date) and leaves every other date, the history, as it is; two syncs of the same unrefreshed data give one snapshot.",
 		Merge:       ReplaceScope,
 		History:     true,
@@ -118,7 +120,8 @@ var (
 	}
 
 	Transactions = &Table{
-		Name: "transactions",
+		Name:      "transactions",
+		LoginData: true,
 		Doc: "One row per transaction, once, however many runs see it. The latest sighting's values win; first_seen_at, updated_at and removed_at record its history. " +
 			"A transaction a later payload lacks though it covers its date (that account's first to last transaction date in the payload) is kept and marked removed_at.",
 		Merge:      Latest,

@@ -54,3 +54,26 @@ func TestHistoryTablesUnindexed(t *testing.T) {
 		}
 	}
 }
+
+// A LoginData table names its login in its key and scopes (the sinks find
+// a login's first rows by it); the others are the registry, the shared
+// securities and what runs record about logins, which a login without
+// data has too.
+func TestLoginDataTables(t *testing.T) {
+	want := map[string]bool{"accounts": true, "positions": true, "transactions": true,
+		"bank_accounts": true, "bank_balances": true, "bank_transactions": true, "account_holders": true}
+	for _, tbl := range Tables {
+		if tbl.LoginData != want[tbl.Name] {
+			t.Errorf("%s: LoginData %v, want %v", tbl.Name, tbl.LoginData, want[tbl.Name])
+		}
+		if !tbl.LoginData {
+			continue
+		}
+		if !slices.Contains(tbl.Key, "login_id") {
+			t.Errorf("%s: LoginData without login_id in its key %v", tbl.Name, tbl.Key)
+		}
+		if tbl.Scoped() && !slices.Contains(tbl.ScopeBy, "login_id") {
+			t.Errorf("%s: LoginData without login_id in its scopes %v", tbl.Name, tbl.ScopeBy)
+		}
+	}
+}

@@ -57,9 +57,16 @@ func checkBatch(b schema.Batch, c Context) error {
 }
 
 // checkCommon checks what holds of every batch: rows match their table's
-// columns and kinds, keys are unique, rows are the login's, and every
-// rejected_records reason is made of the transform's own phrases.
+// columns and kinds, keys are unique, rows are the login's, a batch with
+// rows in a LoginData table carries the login's logins row with
+// last_refresh_at set (what lets a sink insert a login's first rows
+// without merging: schema.Table.LoginData), and every rejected_records
+// reason is made of the transform's own phrases.
 func checkCommon(b schema.Batch, c Context) error {
+	refreshed := false
+	for _, r := range b.Rows[schema.Logins.Name] {
+		refreshed = refreshed || r[0] == c.LoginID && r[schema.Logins.Index("last_refresh_at")] != nil
+	}
 	keys := map[string]map[string]bool{}
 	for name, rows := range b.Rows {
 		t := schema.Lookup(name)
@@ -67,6 +74,9 @@ func checkCommon(b schema.Batch, c Context) error {
 			return fmt.Errorf("unknown table %q", name)
 		}
 		keys[name] = map[string]bool{}
+		if t.LoginData && len(rows) > 0 && !refreshed {
+			return fmt.Errorf("%s rows without the login's logins row with last_refresh_at", name)
+		}
 		li := t.Index("login_id")
 		for i, row := range rows {
 			if err := checkRow(t, row); err != nil {
