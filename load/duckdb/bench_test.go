@@ -298,3 +298,86 @@ func keyHistoryTables(b *testing.B, path string) {
 		}
 	}
 }
+
+// BenchmarkDuckDBNewLogins commits logins new to a warehouse that already
+// holds many (SYNCER_BENCH_HELD, default 20,000, loaded untimed once), in
+// calls of 200 as a run does, the file held throughout, Close included:
+// first-sync inserts their rows without merging (what Commit does),
+// merge-all merges them as a re-sync would (MergeEverything: the way before,
+// whose statements join with the whole of each table), and resync
+// re-syncs as many logins the warehouse holds, for scale. Reports logins/s.
+//
+//	go test ./load/duckdb -run '^$' -bench DuckDBNewLogins -benchtime 1x
+func BenchmarkDuckDBNewLogins(b *testing.B) {
+	const logins, perCall = 2000, 200
+	held := 20000
+	if v := os.Getenv("SYNCER_BENCH_HELD"); v != "" {
+		var err error
+		if held, err = strconv.Atoi(v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ctx := context.Background()
+	base := warehousePath(b.TempDir())
+	sink, err := duckdb.Open(ctx, duckdb.Options{Path: base, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for first := 0; first < held; first += 1000 {
+		if err := sink.Commit(ctx, loadtest.BatchesFrom(1, first, min(1000, held-first), loadtest.Day1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := sink.Close(); err != nil {
+		b.Fatal(err)
+	}
+	day2 := loadtest.Day1.AddDate(0, 0, 1)
+	for _, c := range []struct {
+		name     string
+		from     int
+		mergeAll bool
+	}{{"first-sync", held, false}, {"merge-all", held, true}, {"resync", 0, false}} {
+		b.Run(fmt.Sprintf("%s/held=%d", c.name, held), func(b *testing.B) {
+			var calls [][]schema.Batch
+			for first := c.from; first < c.from+logins; first += perCall {
+				calls = append(calls, loadtest.BatchesFrom(1, first, perCall, day2))
+			}
+			var loading time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				path := warehousePath(b.TempDir())
+				copyWarehouse(b, base, path)
+				b.StartTimer()
+				start := time.Now()
+				sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: quiet})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.mergeAll {
+					sink.MergeEverything()
+				}
+				for _, batches := range calls {
+					if err := sink.Commit(ctx, batches); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := sink.Close(); err != nil {
+					b.Fatal(err)
+				}
+				loading += time.Since(start)
+			}
+			b.ReportMetric(float64(logins*b.N)/loading.Seconds(), "logins/s")
+		})
+	}
+}
+
+// copyWarehouse copies the DuckDB file from to to (0600).
+func copyWarehouse(b *testing.B, from, to string) {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+}

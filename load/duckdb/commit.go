@@ -61,6 +61,12 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
 	if err := d.clearStaging(ctx); err != nil {
 		return err
 	}
+	first, err := d.firstSyncs(ctx, batches)
+	if err != nil {
+		return err
+	}
+	d.first = first
+	defer func() { d.first = nil }()
 	rows := 0
 	for _, t := range schema.Tables {
 		n, err := d.stage(ctx, t, batches)
@@ -77,7 +83,7 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
 		return err
 	}
 	d.keepWALPrivate()
-	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "staging", staged.Sub(start), "merge", time.Since(staged))
+	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "first_syncs", len(first), "staging", staged.Sub(start), "merge", time.Since(staged))
 	return nil
 }
 
@@ -97,15 +103,23 @@ func (d *Sink) clearStaging(ctx context.Context) error {
 				return err
 			}
 		}
+		if t.LoginData {
+			if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+firstName(t)); err != nil {
+				return err
+			}
+		}
 		delete(d.staged, name)
 		delete(d.staging, name)
+		delete(d.firsts, name)
 	}
 	return nil
 }
 
 // stage appends t's rows (reduced to one per key) and scopes over every
 // batch to its staging tables, converting and checking each value, and
-// returns the number of rows staged.
+// returns the number of rows staged. The rows of logins whose first sync
+// this is go to first_<table> instead, and their scopes nowhere (see
+// first.go); d.staged[t.Name] is 0 when nothing is left to merge.
 func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
 	n, scopes := 0, 0
 	for _, b := range batches {
@@ -123,17 +137,33 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 	if t.Merge == schema.Latest {
 		rounds, d.staged[t.Name] = load.LatestRounds(t, batches)
 	}
-	rows := load.FoldRows(t, batches)
+	folded := load.FoldRows(t, batches)
+	rows, first := d.splitFirst(t, folded)
 	err := d.conn.Raw(func(dc any) error {
-		if err := d.appendRows(dc.(driver.Conn), t, batches, rows); err != nil {
-			return err
+		if len(rows) > 0 {
+			if err := d.appendRows(dc.(driver.Conn), "stage_"+t.Name, t, batches, rows, t.Merge == schema.Latest); err != nil {
+				return err
+			}
 		}
+		if len(first) > 0 {
+			if err := d.appendRows(dc.(driver.Conn), "first_"+t.Name, t, batches, first, false); err != nil {
+				return err
+			}
+			d.firsts[t.Name] = true
+		}
+		scopes := 0
 		if t.Scoped() {
-			return d.appendScopes(dc.(driver.Conn), t, batches, rounds)
+			var err error
+			if scopes, err = d.appendScopes(dc.(driver.Conn), t, batches, rounds); err != nil {
+				return err
+			}
+		}
+		if len(rows) == 0 && scopes == 0 {
+			d.staged[t.Name] = 0
 		}
 		return nil
 	})
-	return len(rows), err
+	return len(folded), err
 }
 
 // withAppender opens an Appender on a staging table and hands it to fill;
@@ -151,10 +181,12 @@ func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) er
 	return fill(a)
 }
 
-func (d *Sink) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow) error {
-	return withAppender(dc, "stage_"+t.Name, func(a *duckdb.Appender) error {
+// appendRows appends t's rows to the staging table named table, with
+// their round in _r when round is set.
+func (d *Sink) appendRows(dc driver.Conn, table string, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow, round bool) error {
+	return withAppender(dc, table, func(a *duckdb.Appender) error {
 		vals := make([]driver.Value, len(t.Columns))
-		if t.Merge == schema.Latest {
+		if round {
 			vals = append(vals, nil) // _r
 		}
 		for _, r := range rows {
@@ -166,7 +198,7 @@ func (d *Sink) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batc
 				}
 				vals[ci] = v
 			}
-			if t.Merge == schema.Latest {
+			if round {
 				vals[len(t.Columns)] = int32(r.Round)
 			}
 			if err := a.AppendRow(vals...); err != nil {
@@ -179,20 +211,26 @@ func (d *Sink) appendRows(dc driver.Conn, t *schema.Table, batches []schema.Batc
 
 // appendScopes stages the scope tuples of the call's batches: for a
 // ReplaceScope table the distinct tuples (load.ReplacedScopes), for a Latest table the
-// declared ones with their batch's round (rounds[batch]).
-func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) error {
+// declared ones with their batch's round (rounds[batch]); but not those of a
+// login's first sync (firstScope). It returns how many it staged.
+func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) (int, error) {
 	cols := t.ScopeColumns()
 	perBatch := declaredScopes(t, batches)
 	if t.Merge == schema.ReplaceScope {
 		perBatch = load.ReplacedScopes(t, batches)
 	}
-	return withAppender(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
+	staged := 0
+	err := withAppender(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
 		seen := map[string]bool{}
 		for bi, tuples := range perBatch {
+			round := 0
+			if rounds != nil {
+				round = rounds[bi]
+			}
 			for ti, tuple := range tuples {
 				k := load.Key(tuple)
 				if rounds != nil {
-					k = fmt.Sprint(rounds[bi]) + "\x00" + k
+					k = fmt.Sprint(round) + "\x00" + k
 				}
 				if seen[k] {
 					continue
@@ -209,16 +247,21 @@ func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Ba
 					}
 					vals[i] = dv
 				}
+				if d.firstScope(t, tuple, round) {
+					continue // checked, but it covers no stored row
+				}
 				if rounds != nil {
-					vals = append(vals, int32(rounds[bi]))
+					vals = append(vals, int32(round))
 				}
 				if err := a.AppendRow(vals...); err != nil {
 					return fmt.Errorf("staging %s scopes: %w", t.Name, err)
 				}
+				staged++
 			}
 		}
 		return nil
 	})
+	return staged, err
 }
 
 // declaredScopes returns, per batch, the scope tuples it declares for t.
@@ -242,6 +285,15 @@ func (d *Sink) merge(ctx context.Context) error {
 	defer tx.Rollback()
 	counts := map[string]load.TableCounts{}
 	for _, t := range schema.Tables {
+		if d.firsts[t.Name] {
+			res, err := tx.ExecContext(ctx, firstSQL(t))
+			if err != nil {
+				return fmt.Errorf("inserting %s: %w", t.Name, err)
+			}
+			if n, err := res.RowsAffected(); err == nil {
+				counts[t.Name] = countStatement(counts[t.Name], "INSERT", n)
+			}
+		}
 		for round := range d.staged[t.Name] {
 			for _, stmt := range tableMergeSQL(t, round) {
 				res, err := tx.ExecContext(ctx, stmt)

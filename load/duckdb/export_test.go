@@ -14,8 +14,13 @@ var AnnounceReader = announceReader
 func (d *Sink) HoldsFile() bool { return d.db != nil }
 
 // StagedSize is DuckDB's estimated row count of a staging table in the
-// writer's session (deleted rows included), or 0 when there is none.
+// writer's session (deleted rows included), such as stage_transactions or
+// first_transactions, or 0 when there is none.
 func (d *Sink) StagedSize(ctx context.Context, table string) (n int64, err error) {
-	err = d.conn.QueryRowContext(ctx, "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE temporary AND table_name = ?", "stage_"+table).Scan(&n)
+	err = d.conn.QueryRowContext(ctx, "SELECT coalesce(sum(estimated_size), 0) FROM duckdb_tables() WHERE temporary AND table_name = ?", table).Scan(&n)
 	return n, err
 }
+
+// MergeEverything turns off the inserting of logins' first rows without
+// merging (first.go), as an unrefreshed login's data does.
+func (d *Sink) MergeEverything() { d.mergeAll = true }

@@ -17,6 +17,8 @@ import (
 //	scope_<table>  for ReplaceScope tables, the distinct ScopeBy tuples the
 //	               call's batches replace; for Latest tables, the scope
 //	               tuples the batches declare, with their round in _r
+//	first_<table>  for LoginData tables, the rows of logins whose first
+//	               sync this is, inserted as they are (see first.go)
 //
 // and merges them into the table with the statements tableMergeSQL derives
 // from the table's definition (per round for Latest tables), so a new
@@ -53,6 +55,9 @@ func stagingSQL(t *schema.Table) []string {
 			scope = append(scope, "_r INTEGER")
 		}
 		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", scopeName(t), strings.Join(scope, ", ")))
+	}
+	if t.LoginData {
+		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", firstName(t), strings.Join(defs[:len(t.Columns)], ", ")))
 	}
 	return stmts
 }

@@ -95,8 +95,14 @@ type Sink struct {
 	// writer's session has (makeStaging).
 	staged  map[string]int
 	staging map[string]bool
-	closed  bool
-	counts  map[string]load.TableCounts // what the committed merges did (MergeCounts)
+	// first holds the LoginIds whose first rows the current Commit inserts
+	// without merging, firsts the tables it staged such rows for, and
+	// mergeAll is set once that is unsafe (see first.go).
+	first    map[string]bool
+	firsts   map[string]bool
+	mergeAll bool
+	closed   bool
+	counts   map[string]load.TableCounts // what the committed merges did (MergeCounts)
 
 	// With ReleaseBetweenCommits: when the file was last taken and
 	// released, and what releasing it failed with (returned by Close).
@@ -136,7 +142,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 		return nil, err
 	}
 	d := &Sink{o: o, path: o.Path, lease: lease, logger: o.Logger, release: release,
-		staged: map[string]int{}, staging: map[string]bool{}, counts: map[string]load.TableCounts{}}
+		staged: map[string]int{}, staging: map[string]bool{}, firsts: map[string]bool{}, counts: map[string]load.TableCounts{}}
 	if err := makeReadersFile(o.Path); err != nil {
 		o.Logger.Warn("readers of the warehouse cannot say they wait: they get in only between commits", "path", ReadersPath(o.Path), "err", err)
 	}
@@ -195,7 +201,11 @@ func (d *Sink) start(ctx context.Context, migrate bool) error {
 	if err := d.migrate(ctx); err != nil {
 		return err
 	}
-	return d.unkeyHistory(ctx)
+	if err := d.unkeyHistory(ctx); err != nil {
+		return err
+	}
+	d.mergeAll, err = d.unrefreshedLoginData(ctx)
+	return err
 }
 
 // ReaderOptions configures OpenReader.
@@ -357,6 +367,7 @@ func (d *Sink) closeDB() error {
 	d.db, d.conn = nil, nil
 	clear(d.staged)
 	clear(d.staging)
+	clear(d.firsts)
 	return errors.Join(errs...)
 }
 

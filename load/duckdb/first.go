@@ -1,0 +1,186 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/syncer/syncer/load"
+	"github.com/syncer/syncer/schema"
+)
+
+// A login's first sync. A merge joins the staged rows with the whole table
+// they go to, so its cost grows with the warehouse; but a login the
+// warehouse has never refreshed has no rows in the LoginData tables
+// (schema.Table.LoginData), so a commit inserts such a login's rows there
+// as they are, staged apart in first_<table>, and merges only the others:
+// a backfill of new logins, and the first sync of a warehouse, merge
+// nothing. A row of a later round of a Latest table (the login synced twice
+// in one commit) still merges, after the first round's inserts.
+//
+// The rule rests on every writer of a LoginData table refreshing the login
+// in the same batch. The sink checks it rather than trusting it: when it
+// opens a warehouse in which some login holds such rows unrefreshed (rows
+// written before last_refresh_at existed, say), and from the first commit
+// that writes such rows, it merges everything, as before.
+
+func firstName(t *schema.Table) string { return QuoteIdent("first_" + t.Name) }
+
+// firstSQL returns the statement that inserts t's staged first rows.
+func firstSQL(t *schema.Table) string {
+	values := idents(t.ColumnNames(), "n.")
+	if t.Merge == schema.Latest {
+		exprs := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			exprs[i] = latestValue(t, c, "", "n", "")
+		}
+		values = strings.Join(exprs, ", ")
+	}
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n", QuoteIdent(t.Name), idents(t.ColumnNames(), ""), values, firstName(t))
+}
+
+// unrefreshedLoginData reports whether some LoginData table holds rows of
+// a login that logins lacks or holds with last_refresh_at NULL.
+func (d *Sink) unrefreshedLoginData(ctx context.Context) (bool, error) {
+	for _, t := range schema.Tables {
+		if !t.LoginData {
+			continue
+		}
+		q := fmt.Sprintf(`SELECT EXISTS (SELECT 1 FROM %s AS t WHERE NOT EXISTS (
+			SELECT 1 FROM logins AS l WHERE l.login_id = t.login_id AND l.last_refresh_at IS NOT NULL))`, QuoteIdent(t.Name))
+		var found bool
+		if err := d.conn.QueryRowContext(ctx, q).Scan(&found); err != nil {
+			return false, fmt.Errorf("warehouse %s: checking %s for unrefreshed logins: %w", d.path, t.Name, err)
+		}
+		if found {
+			d.logger.Info("the warehouse holds data of logins it never refreshed: a login's first sync merges as a re-sync does", "path", d.path, "table", t.Name)
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// firstSyncs returns the LoginIds whose rows in the LoginData tables the
+// commit of batches may insert without merging: those it refreshes (a logins
+// row with last_refresh_at) and the warehouse never has. When the batches
+// write LoginData rows of a login they do not refresh and the warehouse
+// never has, it returns none, and turns the first-sync path off for the
+// rest of the sink's life (see above).
+func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[string]bool, error) {
+	if d.mergeAll {
+		return nil, nil
+	}
+	refreshes, writes := map[string]bool{}, map[string]bool{}
+	id, refresh := schema.Logins.Index("login_id"), schema.Logins.Index("last_refresh_at")
+	for _, b := range batches {
+		for _, r := range b.Rows[schema.Logins.Name] {
+			if login, ok := r[id].(string); ok && r[refresh] != nil {
+				refreshes[login] = true
+			}
+		}
+		for _, t := range schema.Tables {
+			if !t.LoginData || len(b.Rows[t.Name]) == 0 {
+				continue
+			}
+			li, last := t.Index("login_id"), ""
+			for _, r := range b.Rows[t.Name] {
+				if login, ok := r[li].(string); ok && login != last {
+					writes[login], last = true, login // a batch's rows are mostly one login's
+				}
+			}
+		}
+	}
+	if len(writes) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(refreshes)+len(writes))
+	for login := range refreshes {
+		ids = append(ids, login)
+	}
+	for login := range writes {
+		if !refreshes[login] {
+			ids = append(ids, login)
+		}
+	}
+	refreshed, err := d.refreshedLogins(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	first := map[string]bool{}
+	for login := range writes {
+		switch {
+		case refreshed[login]:
+		case !refreshes[login]:
+			d.logger.Info("a commit writes data of a login it does not refresh: from now on a login's first sync merges as a re-sync does", "path", d.path)
+			d.mergeAll = true
+			return nil, nil
+		default:
+			first[login] = true
+		}
+	}
+	return first, nil
+}
+
+// refreshedLogins returns those of ids that logins holds with
+// last_refresh_at set.
+func (d *Sink) refreshedLogins(ctx context.Context, ids []string) (map[string]bool, error) {
+	rows, err := d.conn.QueryContext(ctx,
+		"SELECT login_id FROM logins WHERE last_refresh_at IS NOT NULL AND login_id IN (SELECT unnest(CAST(? AS VARCHAR[])))", ids)
+	if err != nil {
+		return nil, fmt.Errorf("warehouse %s: reading which logins it refreshed: %w", d.path, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var login string
+		if err := rows.Scan(&login); err != nil {
+			return nil, err
+		}
+		out[login] = true
+	}
+	return out, rows.Err()
+}
+
+// splitFirst moves out of rows, t's rows folded for the commit, those the
+// commit inserts without merging: the rows of d.first's logins (of the
+// first round, for a Latest table).
+func (d *Sink) splitFirst(t *schema.Table, rows []load.FoldedRow) (merged, first []load.FoldedRow) {
+	if !t.LoginData || len(d.first) == 0 {
+		return rows, nil
+	}
+	li := t.Index("login_id")
+	merged = rows[:0:0]
+	for _, r := range rows {
+		if login, ok := r.Values[li].(string); ok && d.first[login] && r.Round == 0 {
+			first = append(first, r)
+		} else {
+			merged = append(merged, r)
+		}
+	}
+	return merged, first
+}
+
+// firstScope reports whether a scope tuple of t, of the given round, is one
+// of a login the commit inserts without merging: such a scope covers no
+// stored row, so it is not staged.
+func (d *Sink) firstScope(t *schema.Table, tuple []any, round int) bool {
+	if !t.LoginData || len(d.first) == 0 || round != 0 {
+		return false
+	}
+	i := scopeLoginIndex(t)
+	if i < 0 {
+		return false
+	}
+	login, ok := tuple[i].(string)
+	return ok && d.first[login]
+}
+
+// scopeLoginIndex is the index of login_id in t's scope tuples.
+func scopeLoginIndex(t *schema.Table) int {
+	for i, c := range t.ScopeColumns() {
+		if c.Name == "login_id" {
+			return i
+		}
+	}
+	return -1
+}
