@@ -55,18 +55,34 @@ func (d *Sink) Commit(ctx context.Context, batches []schema.Batch) (err error) {
 	return classed(d.commit(ctx, batches))
 }
 
-// commit stages and merges batches through the held file.
-func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
+// commit stages and merges batches through the held file, in one
+// transaction: the staging tables' making and filling too, which saves
+// DuckDB a commit per statement. When it fails, the transaction is rolled
+// back, staging tables included.
+func (d *Sink) commit(ctx context.Context, batches []schema.Batch) (err error) {
 	start := time.Now()
-	if err := d.clearStaging(ctx); err != nil {
-		return err
-	}
 	first, err := d.firstSyncs(ctx, batches)
 	if err != nil {
 		return err
 	}
 	d.first = first
 	defer func() { d.first = nil }()
+	if _, err := d.conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			if _, rerr := d.conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+			clear(d.staged)
+			clear(d.staging)
+			clear(d.firsts)
+		}
+	}()
+	if err := d.clearStaging(ctx); err != nil {
+		return err
+	}
 	rows := 0
 	for _, t := range schema.Tables {
 		n, err := d.stage(ctx, t, batches)
@@ -79,8 +95,15 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) error {
 		}
 	}
 	staged := time.Now()
-	if err := d.merge(ctx); err != nil {
+	counts, err := d.merge(ctx)
+	if err != nil {
 		return err
+	}
+	if _, err := d.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("committing to %s: %w", d.path, err)
+	}
+	for name, c := range counts {
+		d.counts[name] = d.counts[name].Plus(c)
 	}
 	d.keepWALPrivate()
 	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "first_syncs", len(first), "staging", staged.Sub(start), "merge", time.Since(staged))
@@ -275,44 +298,36 @@ func declaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
 	return out
 }
 
-// merge runs every staged table's merge statements in one transaction, and
-// once it commits adds the rows they affected to the sink's MergeCounts.
-func (d *Sink) merge(ctx context.Context) error {
-	tx, err := d.conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+// merge runs every staged table's statements, within the commit's
+// transaction, and returns the rows they affected, for MergeCounts once it
+// commits.
+func (d *Sink) merge(ctx context.Context) (map[string]load.TableCounts, error) {
 	counts := map[string]load.TableCounts{}
+	exec := func(t *schema.Table, stmt string) error {
+		res, err := d.conn.ExecContext(ctx, stmt)
+		if err != nil {
+			return fmt.Errorf("merging %s: %w", t.Name, err)
+		}
+		if n, err := res.RowsAffected(); err == nil {
+			counts[t.Name] = countStatement(counts[t.Name], stmt, n)
+		}
+		return nil
+	}
 	for _, t := range schema.Tables {
 		if d.firsts[t.Name] {
-			res, err := tx.ExecContext(ctx, firstSQL(t))
-			if err != nil {
-				return fmt.Errorf("inserting %s: %w", t.Name, err)
-			}
-			if n, err := res.RowsAffected(); err == nil {
-				counts[t.Name] = countStatement(counts[t.Name], "INSERT", n)
+			if err := exec(t, firstSQL(t)); err != nil {
+				return nil, err
 			}
 		}
 		for round := range d.staged[t.Name] {
 			for _, stmt := range tableMergeSQL(t, round) {
-				res, err := tx.ExecContext(ctx, stmt)
-				if err != nil {
-					return fmt.Errorf("merging %s: %w", t.Name, err)
-				}
-				if n, err := res.RowsAffected(); err == nil {
-					counts[t.Name] = countStatement(counts[t.Name], stmt, n)
+				if err := exec(t, stmt); err != nil {
+					return nil, err
 				}
 			}
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing to %s: %w", d.path, err)
-	}
-	for name, c := range counts {
-		d.counts[name] = d.counts[name].Plus(c)
-	}
-	return nil
+	return counts, nil
 }
 
 // MergeCounts says what the commits since Open did to each table; see
