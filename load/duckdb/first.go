@@ -19,10 +19,11 @@ import (
 // in one commit) still merges, after the first round's inserts.
 //
 // The rule rests on every writer of a LoginData table refreshing the login
-// in the same batch. The sink checks it rather than trusting it: when it
-// opens a warehouse in which some login holds such rows unrefreshed (rows
-// written before last_refresh_at existed, say), and from the first commit
-// that writes such rows, it merges everything, as before.
+// in the same batch. The sink checks it rather than trusting it: when the
+// warehouse holds such rows of a login it never refreshed (rows written
+// before last_refresh_at existed, say), which it checks once, at the first
+// commit that has first rows to insert, and from the first commit that
+// writes such rows, it merges everything, as before.
 
 func firstName(t *schema.Table) string { return QuoteIdent("first_" + t.Name) }
 
@@ -117,6 +118,12 @@ func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[stri
 		default:
 			first[login] = true
 		}
+	}
+	if len(first) > 0 && !d.checked {
+		if d.mergeAll, err = d.unrefreshedLoginData(ctx); err != nil || d.mergeAll {
+			return nil, err
+		}
+		d.checked = true
 	}
 	return first, nil
 }

@@ -96,10 +96,13 @@ type Sink struct {
 	staged  map[string]int
 	staging map[string]bool
 	// first holds the LoginIds whose first rows the current Commit inserts
-	// without merging, firsts the tables it staged such rows for, and
-	// mergeAll is set once that is unsafe (see first.go).
+	// without merging, firsts the tables it staged such rows for; checked
+	// says the warehouse was checked for data of unrefreshed logins, and
+	// mergeAll that it holds some, or that a commit wrote some, which makes
+	// the first rows merge too (see first.go).
 	first    map[string]bool
 	firsts   map[string]bool
+	checked  bool
 	mergeAll bool
 	closed   bool
 	counts   map[string]load.TableCounts // what the committed merges did (MergeCounts)
@@ -201,11 +204,7 @@ func (d *Sink) start(ctx context.Context, migrate bool) error {
 	if err := d.migrate(ctx); err != nil {
 		return err
 	}
-	if err := d.unkeyHistory(ctx); err != nil {
-		return err
-	}
-	d.mergeAll, err = d.unrefreshedLoginData(ctx)
-	return err
+	return d.unkeyHistory(ctx)
 }
 
 // ReaderOptions configures OpenReader.
