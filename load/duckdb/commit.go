@@ -15,19 +15,30 @@ import (
 	"github.com/syncer/syncer/schema"
 )
 
-// makeStaging creates t's staging tables in the writer's session, unless
-// they are there: each session (one per taking of the file) makes those of
-// the tables it stages, when it first stages them.
-func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
-	if d.staging[t.Name] {
-		return nil
+// makeStaging (re)creates, empty, the staging tables of t that a commit
+// fills: stage_ and scope_ when it merges rows or scopes, first_ when it
+// inserts first rows (see first.go). The commit's transaction makes them:
+// a table an earlier commit filled and this one does not keep its rows until
+// a commit needs it again (no DROP per table and commit); nothing reads it.
+// (Emptying a staging table with DELETE kept its rows in temporary storage:
+// a session held across commits grew by every commit's rows.)
+func (d *Sink) makeStaging(ctx context.Context, t *schema.Table, merge, first bool) error {
+	stage, scope, firstSQL := stagingSQL(t)
+	var stmts []string
+	if merge {
+		stmts = append(stmts, stage)
+		if scope != "" {
+			stmts = append(stmts, scope)
+		}
 	}
-	for _, stmt := range stagingSQL(t) {
+	if first {
+		stmts = append(stmts, firstSQL)
+	}
+	for _, stmt := range stmts {
 		if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
 		}
 	}
-	d.staging[t.Name] = true
 	return nil
 }
 
@@ -75,14 +86,10 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) (err error) {
 			if _, rerr := d.conn.ExecContext(context.Background(), "ROLLBACK"); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
-			clear(d.staged)
-			clear(d.staging)
-			clear(d.firsts)
+			d.clearStaging()
 		}
 	}()
-	if err := d.clearStaging(ctx); err != nil {
-		return err
-	}
+	d.clearStaging()
 	rows := 0
 	for _, t := range schema.Tables {
 		n, err := d.stage(ctx, t, batches)
@@ -110,32 +117,10 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) (err error) {
 	return nil
 }
 
-// clearStaging drops the staging tables the previous Commit used, for
-// makeStaging to create them again empty. (Deleting their rows instead
-// kept them: a session that lives across commits, a file held while a run
-// is behind, grew its temporary tables by every commit's rows, spilled to
-// disk.)
-func (d *Sink) clearStaging(ctx context.Context) error {
-	for name := range d.staged {
-		t := schema.Lookup(name)
-		if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+stageName(t)); err != nil {
-			return err
-		}
-		if t.Scoped() {
-			if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+scopeName(t)); err != nil {
-				return err
-			}
-		}
-		if t.LoginData {
-			if _, err := d.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+firstName(t)); err != nil {
-				return err
-			}
-		}
-		delete(d.staged, name)
-		delete(d.staging, name)
-		delete(d.firsts, name)
-	}
-	return nil
+// clearStaging forgets what the previous commit staged.
+func (d *Sink) clearStaging() {
+	clear(d.staged)
+	clear(d.firsts)
 }
 
 // stage appends t's rows (reduced to one per key) and scopes over every
@@ -152,16 +137,27 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 	if n == 0 && scopes == 0 {
 		return 0, nil
 	}
-	if err := d.makeStaging(ctx, t); err != nil {
-		return 0, err
-	}
-	d.staged[t.Name] = 1
 	var rounds []int
+	d.staged[t.Name] = 1
 	if t.Merge == schema.Latest {
 		rounds, d.staged[t.Name] = load.LatestRounds(t, batches)
 	}
 	folded := load.FoldRows(t, batches)
 	rows, first := d.splitFirst(t, folded)
+	var scoped [][]driver.Value
+	if t.Scoped() {
+		var err error
+		if scoped, err = d.scopeRows(t, batches, rounds); err != nil {
+			return 0, err
+		}
+	}
+	merge := len(rows) > 0 || len(scoped) > 0
+	if !merge {
+		d.staged[t.Name] = 0
+	}
+	if err := d.makeStaging(ctx, t, merge, len(first) > 0); err != nil {
+		return 0, err
+	}
 	err := d.conn.Raw(func(dc any) error {
 		if len(rows) > 0 {
 			if err := d.appendRows(dc.(driver.Conn), "stage_"+t.Name, t, batches, rows, t.Merge == schema.Latest); err != nil {
@@ -174,15 +170,15 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 			}
 			d.firsts[t.Name] = true
 		}
-		scopes := 0
-		if t.Scoped() {
-			var err error
-			if scopes, err = d.appendScopes(dc.(driver.Conn), t, batches, rounds); err != nil {
-				return err
-			}
-		}
-		if len(rows) == 0 && scopes == 0 {
-			d.staged[t.Name] = 0
+		if len(scoped) > 0 {
+			return withAppender(dc.(driver.Conn), "scope_"+t.Name, func(a *duckdb.Appender) error {
+				for _, vals := range scoped {
+					if err := a.AppendRow(vals...); err != nil {
+						return fmt.Errorf("staging %s scopes: %w", t.Name, err)
+					}
+				}
+				return nil
+			})
 		}
 		return nil
 	})
@@ -232,59 +228,54 @@ func (d *Sink) appendRows(dc driver.Conn, table string, t *schema.Table, batches
 	})
 }
 
-// appendScopes stages the scope tuples of the call's batches: for a
-// ReplaceScope table the distinct tuples (load.ReplacedScopes), for a Latest table the
-// declared ones with their batch's round (rounds[batch]); but not those of a
-// login's first sync (firstScope). It returns how many it staged.
-func (d *Sink) appendScopes(dc driver.Conn, t *schema.Table, batches []schema.Batch, rounds []int) (int, error) {
+// scopeRows returns, checked and converted, the scope tuples of the call's
+// batches to stage: for a ReplaceScope table the distinct tuples
+// (load.ReplacedScopes), for a Latest table the declared ones with their
+// batch's round (rounds[batch]) last; but not those of a login's first sync
+// (firstScope).
+func (d *Sink) scopeRows(t *schema.Table, batches []schema.Batch, rounds []int) ([][]driver.Value, error) {
 	cols := t.ScopeColumns()
 	perBatch := declaredScopes(t, batches)
 	if t.Merge == schema.ReplaceScope {
 		perBatch = load.ReplacedScopes(t, batches)
 	}
-	staged := 0
-	err := withAppender(dc, "scope_"+t.Name, func(a *duckdb.Appender) error {
-		seen := map[string]bool{}
-		for bi, tuples := range perBatch {
-			round := 0
-			if rounds != nil {
-				round = rounds[bi]
-			}
-			for ti, tuple := range tuples {
-				k := load.Key(tuple)
-				if rounds != nil {
-					k = fmt.Sprint(round) + "\x00" + k
-				}
-				if seen[k] {
-					continue
-				}
-				seen[k] = true
-				vals := make([]driver.Value, len(tuple), len(tuple)+1)
-				for i, v := range tuple {
-					dv, err := stageValue(cols[i], v)
-					if err == nil && dv == nil {
-						err = load.ErrNull
-					}
-					if err != nil {
-						return &load.ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
-					}
-					vals[i] = dv
-				}
-				if d.firstScope(t, tuple, round) {
-					continue // checked, but it covers no stored row
-				}
-				if rounds != nil {
-					vals = append(vals, int32(round))
-				}
-				if err := a.AppendRow(vals...); err != nil {
-					return fmt.Errorf("staging %s scopes: %w", t.Name, err)
-				}
-				staged++
-			}
+	var out [][]driver.Value
+	seen := map[string]bool{}
+	for bi, tuples := range perBatch {
+		round := 0
+		if rounds != nil {
+			round = rounds[bi]
 		}
-		return nil
-	})
-	return staged, err
+		for ti, tuple := range tuples {
+			k := load.Key(tuple)
+			if rounds != nil {
+				k = fmt.Sprint(round) + "\x00" + k
+			}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			vals := make([]driver.Value, len(tuple), len(tuple)+1)
+			for i, v := range tuple {
+				dv, err := stageValue(cols[i], v)
+				if err == nil && dv == nil {
+					err = load.ErrNull
+				}
+				if err != nil {
+					return nil, &load.ValueError{Batch: bi, RunID: batches[bi].RunID, Table: t.Name + " scope", Row: ti, Column: cols[i].Name, Err: err}
+				}
+				vals[i] = dv
+			}
+			if d.firstScope(t, tuple, round) {
+				continue // checked, but it covers no stored row
+			}
+			if rounds != nil {
+				vals = append(vals, int32(round))
+			}
+			out = append(out, vals)
+		}
+	}
+	return out, nil
 }
 
 // declaredScopes returns, per batch, the scope tuples it declares for t.

@@ -39,9 +39,7 @@ func (d *Sink) Forget(ctx context.Context, loginID string, record func(removed m
 	if err := load.CheckBatches([]schema.Batch{batch}); err != nil {
 		return nil, err
 	}
-	if err := d.clearStaging(ctx); err != nil {
-		return nil, err
-	}
+	d.clearStaging()
 	for _, t := range schema.Tables {
 		if _, err := d.stage(ctx, t, []schema.Batch{batch}); err != nil {
 			return nil, err

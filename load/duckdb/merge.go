@@ -36,30 +36,32 @@ func stageType(c schema.Column) string {
 	return TypeSQL(c.Type)
 }
 
-// stagingSQL returns the statements that (re)create t's staging tables.
-func stagingSQL(t *schema.Table) []string {
+// stagingSQL returns the statements that (re)create t's staging tables:
+// stage_ and, for a scoped table, scope_, which its merge statements read;
+// first_ for a LoginData table ("" for those t has not).
+func stagingSQL(t *schema.Table) (stage, scope, first string) {
 	defs := make([]string, 0, len(t.Columns)+1)
 	for _, c := range t.Columns {
 		defs = append(defs, QuoteIdent(c.Name)+" "+stageType(c))
 	}
+	if t.LoginData {
+		first = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", firstName(t), strings.Join(defs, ", "))
+	}
 	if t.Merge == schema.Latest {
 		defs = append(defs, "_r INTEGER")
 	}
-	stmts := []string{fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", stageName(t), strings.Join(defs, ", "))}
+	stage = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", stageName(t), strings.Join(defs, ", "))
 	if t.Scoped() {
-		var scope []string
+		var cols []string
 		for _, c := range t.ScopeColumns() {
-			scope = append(scope, QuoteIdent(c.Name)+" "+TypeSQL(c.Type))
+			cols = append(cols, QuoteIdent(c.Name)+" "+TypeSQL(c.Type))
 		}
 		if t.Merge == schema.Latest {
-			scope = append(scope, "_r INTEGER")
+			cols = append(cols, "_r INTEGER")
 		}
-		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", scopeName(t), strings.Join(scope, ", ")))
+		scope = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", scopeName(t), strings.Join(cols, ", "))
 	}
-	if t.LoginData {
-		stmts = append(stmts, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", firstName(t), strings.Join(defs[:len(t.Columns)], ", ")))
-	}
-	return stmts
+	return stage, scope, first
 }
 
 // tableMergeSQL returns the statements that merge t's staged rows into t as

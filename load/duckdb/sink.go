@@ -91,10 +91,8 @@ type Sink struct {
 	logger  *slog.Logger
 	release func() // of privateFiles
 	// staged holds the tables Commit staged, with the rounds each merges
-	// (see load.LatestRounds); staging the tables whose staging tables the
-	// writer's session has (makeStaging).
-	staged  map[string]int
-	staging map[string]bool
+	// (see load.LatestRounds; 0 when it has nothing to merge).
+	staged map[string]int
 	// first holds the LoginIds whose first rows the current Commit inserts
 	// without merging, firsts the tables it staged such rows for; checked
 	// says the warehouse was checked for data of unrefreshed logins, and
@@ -145,7 +143,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 		return nil, err
 	}
 	d := &Sink{o: o, path: o.Path, lease: lease, logger: o.Logger, release: release,
-		staged: map[string]int{}, staging: map[string]bool{}, firsts: map[string]bool{}, counts: map[string]load.TableCounts{}}
+		staged: map[string]int{}, firsts: map[string]bool{}, counts: map[string]load.TableCounts{}}
 	if err := makeReadersFile(o.Path); err != nil {
 		o.Logger.Warn("readers of the warehouse cannot say they wait: they get in only between commits", "path", ReadersPath(o.Path), "err", err)
 	}
@@ -364,9 +362,7 @@ func (d *Sink) closeDB() error {
 	}
 	errs = append(errs, d.db.Close())
 	d.db, d.conn = nil, nil
-	clear(d.staged)
-	clear(d.staging)
-	clear(d.firsts)
+	d.clearStaging()
 	return errors.Join(errs...)
 }
 
