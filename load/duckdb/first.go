@@ -131,21 +131,12 @@ func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[stri
 // refreshedLogins returns those of ids that logins holds with
 // last_refresh_at set.
 func (d *Sink) refreshedLogins(ctx context.Context, ids []string) (map[string]bool, error) {
-	rows, err := d.conn.QueryContext(ctx,
+	refreshed, err := nameSet(ctx, d.conn,
 		"SELECT login_id FROM logins WHERE last_refresh_at IS NOT NULL AND login_id IN (SELECT unnest(CAST(? AS VARCHAR[])))", ids)
 	if err != nil {
 		return nil, fmt.Errorf("warehouse %s: reading which logins it refreshed: %w", d.path, err)
 	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var login string
-		if err := rows.Scan(&login); err != nil {
-			return nil, err
-		}
-		out[login] = true
-	}
-	return out, rows.Err()
+	return refreshed, nil
 }
 
 // splitFirst moves out of rows, t's rows folded for the commit, those the

@@ -70,10 +70,10 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// nameSet runs query, which selects one text column, and returns its
-// values as a set.
-func nameSet(ctx context.Context, q querier, query string) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, query)
+// nameSet runs query with args, which selects one text column, and
+// returns its values as a set.
+func nameSet(ctx context.Context, q querier, query string, args ...any) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
