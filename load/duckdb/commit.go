@@ -138,9 +138,9 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 		return 0, nil
 	}
 	var rounds []int
-	d.staged[t.Name] = 1
+	merges := 1 // the rounds to merge (see load.LatestRounds)
 	if t.Merge == schema.Latest {
-		rounds, d.staged[t.Name] = load.LatestRounds(t, batches)
+		rounds, merges = load.LatestRounds(t, batches)
 	}
 	folded := load.FoldRows(t, batches)
 	rows, first := d.splitFirst(t, folded)
@@ -153,8 +153,9 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 	}
 	merge := len(rows) > 0 || len(scoped) > 0
 	if !merge {
-		d.staged[t.Name] = 0
+		merges = 0
 	}
+	d.staged[t.Name] = merges
 	if err := d.makeStaging(ctx, t, merge, len(first) > 0); err != nil {
 		return 0, err
 	}

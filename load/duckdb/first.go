@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/syncer/syncer/load"
@@ -160,25 +161,16 @@ func (d *Sink) splitFirst(t *schema.Table, rows []load.FoldedRow) (merged, first
 
 // firstScope reports whether a scope tuple of t, of the given round, is one
 // of a login the commit inserts without merging: such a scope covers no
-// stored row, so it is not staged.
+// stored row, so it is not staged. A tuple starts with t.ScopeBy's values
+// (schema.Table.ScopeColumns), which name the login of a LoginData table.
 func (d *Sink) firstScope(t *schema.Table, tuple []any, round int) bool {
 	if !t.LoginData || len(d.first) == 0 || round != 0 {
 		return false
 	}
-	i := scopeLoginIndex(t)
+	i := slices.Index(t.ScopeBy, "login_id")
 	if i < 0 {
 		return false
 	}
 	login, ok := tuple[i].(string)
 	return ok && d.first[login]
-}
-
-// scopeLoginIndex is the index of login_id in t's scope tuples.
-func scopeLoginIndex(t *schema.Table) int {
-	for i, c := range t.ScopeColumns() {
-		if c.Name == "login_id" {
-			return i
-		}
-	}
-	return -1
 }
