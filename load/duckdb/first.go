@@ -63,11 +63,13 @@ func (d *Sink) unrefreshedLoginData(ctx context.Context) (bool, error) {
 }
 
 // firstSyncs returns the LoginIds whose rows in the LoginData tables the
-// commit of batches may insert without merging: those it refreshes (a logins
-// row with last_refresh_at) and the warehouse never has. When the batches
-// write LoginData rows of a login they do not refresh and the warehouse
-// never has, it returns none, and turns the first-sync path off for the
-// rest of the sink's life (see above).
+// commit of batches may insert without merging, and whose scopes there it
+// may drop: those it refreshes (a logins row with last_refresh_at) and the
+// warehouse never has, with rows of theirs or without (a login with no
+// account still declares that it holds none). When the batches write
+// LoginData rows of a login they do not refresh and the warehouse never
+// has, it returns none, and turns the first-sync path off for the rest of
+// the sink's life (see above).
 func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[string]bool, error) {
 	if d.mergeAll {
 		return nil, nil
@@ -92,7 +94,7 @@ func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[stri
 			}
 		}
 	}
-	if len(writes) == 0 {
+	if len(refreshes) == 0 && len(writes) == 0 {
 		return nil, nil
 	}
 	ids := make([]string, 0, len(refreshes)+len(writes))
@@ -108,15 +110,16 @@ func (d *Sink) firstSyncs(ctx context.Context, batches []schema.Batch) (map[stri
 	if err != nil {
 		return nil, err
 	}
-	first := map[string]bool{}
 	for login := range writes {
-		switch {
-		case refreshed[login]:
-		case !refreshes[login]:
+		if !refreshes[login] && !refreshed[login] {
 			d.logger.Info("a commit writes data of a login it does not refresh: from now on a login's first sync merges as a re-sync does", "path", d.path)
 			d.mergeAll = true
 			return nil, nil
-		default:
+		}
+	}
+	first := map[string]bool{}
+	for login := range refreshes {
+		if !refreshed[login] {
 			first[login] = true
 		}
 	}

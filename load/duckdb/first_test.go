@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -188,4 +189,51 @@ func TestDuckDBFirstSyncAfterUnrefreshedData(t *testing.T) {
 			t.Errorf("%d transactions stored twice", dup)
 		}
 	})
+}
+
+// withoutAccounts turns b into the batch of a login whose payload holds no
+// account: its logins row and its scopes of the login as a whole (it holds
+// all of its accounts, and its snapshot, whole: none), but no row of the
+// LoginData tables and no scope of an account.
+func withoutAccounts(b schema.Batch) schema.Batch {
+	for _, t := range schema.Tables {
+		if !t.LoginData {
+			continue
+		}
+		delete(b.Rows, t.Name)
+		if slices.Contains(t.ScopeBy, "account_id") {
+			delete(b.Scopes, t.Name)
+		}
+	}
+	return b
+}
+
+// TestDuckDBFirstSyncWithoutAccounts: a login refreshed for the first time
+// whose payload holds no account is a first sync too. Its scopes say it
+// holds no account and no position, and cover no stored row, so a commit
+// of new logins stages none of them: nothing of accounts or positions is
+// merged. A known login's empty payload still merges (its accounts are
+// marked gone), and the warehouse holds what merging everything leaves.
+func TestDuckDBFirstSyncWithoutAccounts(t *testing.T) {
+	ctx := context.Background()
+	fast, commit := firstSyncWarehouses(t)
+	day2 := loadtest.Day1.AddDate(0, 0, 1)
+
+	batches := loadtest.BatchesFrom(1, 0, 3, loadtest.Day1)
+	batches[2] = withoutAccounts(batches[2])
+	commit("new logins, one without accounts", batches)
+	for _, table := range []string{"stage_accounts", "scope_accounts", "stage_positions", "scope_positions"} {
+		n, err := fast.StagedSize(ctx, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s holds %d rows after a commit of new logins only", table, n)
+		}
+	}
+
+	again := loadtest.BatchesFrom(1, 0, 4, day2)
+	again[0] = withoutAccounts(again[0]) // known: its accounts are gone
+	again[3] = withoutAccounts(again[3]) // new, without accounts
+	commit("a known login's accounts gone, login 2's accounts come, login 3 new without", again)
 }
