@@ -16,25 +16,17 @@ import (
 )
 
 // makeStaging (re)creates, empty, the staging tables of t that a commit
-// fills: stage_ and scope_ when it merges rows or scopes, first_ when it
-// inserts first rows (see first.go). The commit's transaction makes them:
-// a table an earlier commit filled and this one does not keep its rows until
+// merges from: stage_ and scope_. The commit's transaction makes them: a
+// table an earlier commit filled and this one does not keep its rows until
 // a commit needs it again (no DROP per table and commit); nothing reads it.
 // (Emptying a staging table with DELETE kept its rows in temporary storage:
 // a session held across commits grew by every commit's rows.)
-func (d *Sink) makeStaging(ctx context.Context, t *schema.Table, merge, first bool) error {
-	stage, scope, firstSQL := stagingSQL(t)
-	var stmts []string
-	if merge {
-		stmts = append(stmts, stage)
-		if scope != "" {
-			stmts = append(stmts, scope)
+func (d *Sink) makeStaging(ctx context.Context, t *schema.Table) error {
+	stage, scope := stagingSQL(t)
+	for _, stmt := range []string{stage, scope} {
+		if stmt == "" {
+			continue
 		}
-	}
-	if first {
-		stmts = append(stmts, firstSQL)
-	}
-	for _, stmt := range stmts {
 		if _, err := d.conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("warehouse %s: creating staging for %s: %w", d.path, t.Name, err)
 		}
@@ -106,6 +98,13 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) (err error) {
 	if err != nil {
 		return err
 	}
+	firstRows := int64(0)
+	for name, n := range d.inserted {
+		c := counts[name]
+		c.Inserted += n
+		counts[name] = c
+		firstRows += n
+	}
 	if _, err := d.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return fmt.Errorf("committing to %s: %w", d.path, err)
 	}
@@ -113,21 +112,22 @@ func (d *Sink) commit(ctx context.Context, batches []schema.Batch) (err error) {
 		d.counts[name] = d.counts[name].Plus(c)
 	}
 	d.keepWALPrivate()
-	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "first_syncs", len(first), "staging", staged.Sub(start), "merge", time.Since(staged))
+	d.logger.Debug("committed", "batches", len(batches), "rows", rows, "first_syncs", len(first), "first_rows", firstRows, "staging", staged.Sub(start), "merge", time.Since(staged))
 	return nil
 }
 
 // clearStaging forgets what the previous commit staged.
 func (d *Sink) clearStaging() {
 	clear(d.staged)
-	clear(d.firsts)
+	clear(d.inserted)
 }
 
 // stage appends t's rows (reduced to one per key) and scopes over every
 // batch to its staging tables, converting and checking each value, and
 // returns the number of rows staged. The rows of logins whose first sync
-// this is go to first_<table> instead, and their scopes nowhere (see
-// first.go); d.staged[t.Name] is 0 when nothing is left to merge.
+// this is are inserted instead (d.inserted), and their scopes staged
+// nowhere (see first.go); d.staged[t.Name] is 0 when nothing is left to
+// merge.
 func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batch) (int, error) {
 	n, scopes := 0, 0
 	for _, b := range batches {
@@ -156,20 +156,24 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 		merges = 0
 	}
 	d.staged[t.Name] = merges
-	if err := d.makeStaging(ctx, t, merge, len(first) > 0); err != nil {
-		return 0, err
+	if merge {
+		if err := d.makeStaging(ctx, t); err != nil {
+			return 0, err
+		}
 	}
 	err := d.conn.Raw(func(dc any) error {
 		if len(rows) > 0 {
-			if err := d.appendRows(dc.(driver.Conn), "stage_"+t.Name, t, batches, rows, t.Merge == schema.Latest); err != nil {
+			if err := withAppender(dc.(driver.Conn), "stage_"+t.Name, func(a *duckdb.Appender) error {
+				return appendFolded(a, t, batches, rows, t.Merge == schema.Latest)
+			}); err != nil {
 				return err
 			}
 		}
 		if len(first) > 0 {
-			if err := d.appendRows(dc.(driver.Conn), "first_"+t.Name, t, batches, first, false); err != nil {
+			if err := insertFirst(dc.(driver.Conn), t, batches, first); err != nil {
 				return err
 			}
-			d.firsts[t.Name] = true
+			d.inserted[t.Name] = int64(len(first))
 		}
 		if len(scoped) > 0 {
 			return withAppender(dc.(driver.Conn), "scope_"+t.Name, func(a *duckdb.Appender) error {
@@ -188,11 +192,17 @@ func (d *Sink) stage(ctx context.Context, t *schema.Table, batches []schema.Batc
 
 // withAppender opens an Appender on a staging table and hands it to fill;
 // the rows reach the table when the Appender closes without error.
-func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) (err error) {
+func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) error) error {
 	a, err := duckdb.NewAppender(dc, "temp", "main", table)
 	if err != nil {
 		return fmt.Errorf("staging %s: %w", table, err)
 	}
+	return fillAndClose(a, table, fill)
+}
+
+// fillAndClose hands a to fill and closes it, which flushes what fill
+// appended; it returns the first error, naming table.
+func fillAndClose(a *duckdb.Appender, table string, fill func(a *duckdb.Appender) error) (err error) {
 	defer func() {
 		if cerr := a.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("staging %s: %w", table, cerr)
@@ -201,32 +211,30 @@ func withAppender(dc driver.Conn, table string, fill func(a *duckdb.Appender) er
 	return fill(a)
 }
 
-// appendRows appends t's rows to the staging table named table, with
-// their round in _r when round is set.
-func (d *Sink) appendRows(dc driver.Conn, table string, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow, round bool) error {
-	return withAppender(dc, table, func(a *duckdb.Appender) error {
-		vals := make([]driver.Value, len(t.Columns))
+// appendFolded appends t's folded rows to a, checking and converting each
+// value, with their round in _r when round is set.
+func appendFolded(a *duckdb.Appender, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow, round bool) error {
+	vals := make([]driver.Value, len(t.Columns))
+	if round {
+		vals = append(vals, nil) // _r
+	}
+	for _, r := range rows {
+		b := batches[r.Batch]
+		for ci, c := range t.Columns {
+			v, err := stageValue(c, r.Values[ci])
+			if err != nil {
+				return &load.ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
+			}
+			vals[ci] = v
+		}
 		if round {
-			vals = append(vals, nil) // _r
+			vals[len(t.Columns)] = int32(r.Round)
 		}
-		for _, r := range rows {
-			b := batches[r.Batch]
-			for ci, c := range t.Columns {
-				v, err := stageValue(c, r.Values[ci])
-				if err != nil {
-					return &load.ValueError{Batch: r.Batch, RunID: b.RunID, Table: t.Name, Row: r.Index, Column: c.Name, Err: err}
-				}
-				vals[ci] = v
-			}
-			if round {
-				vals[len(t.Columns)] = int32(r.Round)
-			}
-			if err := a.AppendRow(vals...); err != nil {
-				return fmt.Errorf("staging %s: %w", t.Name, err)
-			}
+		if err := a.AppendRow(vals...); err != nil {
+			return fmt.Errorf("staging %s: %w", t.Name, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // scopeRows returns, checked and converted, the scope tuples of the call's
@@ -306,11 +314,6 @@ func (d *Sink) merge(ctx context.Context) (map[string]load.TableCounts, error) {
 		return nil
 	}
 	for _, t := range schema.Tables {
-		if d.firsts[t.Name] {
-			if err := exec(t, firstSQL(t)); err != nil {
-				return nil, err
-			}
-		}
 		for round := range d.staged[t.Name] {
 			for _, stmt := range tableMergeSQL(t, round) {
 				if err := exec(t, stmt); err != nil {

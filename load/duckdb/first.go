@@ -2,9 +2,12 @@ package duckdb
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/syncer/syncer/load"
 	"github.com/syncer/syncer/schema"
@@ -14,10 +17,12 @@ import (
 // they go to, so its cost grows with the warehouse; but a login the
 // warehouse has never refreshed has no rows in the LoginData tables
 // (schema.Table.LoginData), so a commit inserts such a login's rows there
-// as they are, staged apart in first_<table>, and merges only the others:
-// a backfill of new logins, and the first sync of a warehouse, merge
-// nothing. A row of a later round of a Latest table (the login synced twice
-// in one commit) still merges, after the first round's inserts.
+// as they are, and merges only the others: a backfill of new logins, and
+// the first sync of a warehouse, merge nothing. The first rows go straight
+// into their table, through a query Appender whose INSERT reads them as
+// they are appended: no staging table to make, fill and read again. A row
+// of a later round of a Latest table (the login synced twice in one commit)
+// still merges, after the first round's inserts.
 //
 // The rule rests on every writer of a LoginData table refreshing the login
 // in the same batch. The sink checks it rather than trusting it: when the
@@ -26,9 +31,12 @@ import (
 // commit that has first rows to insert, and from the first commit that
 // writes such rows, it merges everything, as before.
 
-func firstName(t *schema.Table) string { return QuoteIdent("first_" + t.Name) }
+// firstRows is the name under which the query Appender's INSERT reads the
+// first rows appended.
+const firstRows = "first_rows"
 
-// firstSQL returns the statement that inserts t's staged first rows.
+// firstSQL returns the query Appender's statement that inserts into t the
+// first rows appended, laid out as t's staging table is (stageType).
 func firstSQL(t *schema.Table) string {
 	values := idents(t.ColumnNames(), "n.")
 	if t.Merge == schema.Latest {
@@ -38,7 +46,26 @@ func firstSQL(t *schema.Table) string {
 		}
 		values = strings.Join(exprs, ", ")
 	}
-	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n", QuoteIdent(t.Name), idents(t.ColumnNames(), ""), values, firstName(t))
+	return fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s AS n", QuoteIdent(t.Name), idents(t.ColumnNames(), ""), values, firstRows)
+}
+
+// insertFirst inserts t's first rows, checking and converting each value,
+// within the commit's transaction.
+func insertFirst(dc driver.Conn, t *schema.Table, batches []schema.Batch, rows []load.FoldedRow) error {
+	types := make([]duckdb.TypeInfo, len(t.Columns))
+	for i, c := range t.Columns {
+		var err error
+		if types[i], err = stageTypeInfo(c); err != nil {
+			return fmt.Errorf("inserting %s: %w", t.Name, err)
+		}
+	}
+	a, err := duckdb.NewQueryAppender(dc, firstSQL(t), firstRows, types, t.ColumnNames())
+	if err != nil {
+		return fmt.Errorf("inserting %s: %w", t.Name, err)
+	}
+	return fillAndClose(a, t.Name, func(a *duckdb.Appender) error {
+		return appendFolded(a, t, batches, rows, false)
+	})
 }
 
 // unrefreshedLoginData reports whether some LoginData table holds rows of

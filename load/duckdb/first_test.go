@@ -88,17 +88,6 @@ func firstSyncWarehouses(t *testing.T) (fast *duckdb.Sink, commit func(step stri
 	}
 }
 
-// stagedFirst is how many rows the sink's last commit inserted into table
-// as first rows, without merging them.
-func stagedFirst(t *testing.T, sink *duckdb.Sink, table string) int64 {
-	t.Helper()
-	n, err := sink.StagedSize(context.Background(), "first_"+table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestDuckDBFirstSyncsLoadAsMerges: the rows of logins the warehouse never
 // refreshed are inserted without merging, and the warehouse then holds
 // exactly what merging them would have left, counted alike: for new logins
@@ -115,17 +104,17 @@ func TestDuckDBFirstSyncsLoadAsMerges(t *testing.T) {
 	first = append(first, loadtest.BatchesFrom(1, 0, 1, day2)...) // login 0 again: a second round
 	first = append(first, bankingBatches(t, loadtest.Day1)...)
 	commit("new logins", first)
-	if n := stagedFirst(t, fast, "transactions"); n == 0 {
+	if n := fast.FirstRows("transactions"); n == 0 {
 		t.Fatal("no transaction of a new login was inserted without merging")
 	}
-	if n := stagedFirst(t, fast, "bank_transactions"); n == 0 {
+	if n := fast.FirstRows("bank_transactions"); n == 0 {
 		t.Fatal("no bank transaction of a new login was inserted without merging")
 	}
 
 	mixed := loadtest.BatchesFrom(1, 3, 6, day2) // 3-5 known, 6-8 new (6 and 7 registered)
 	mixed[4] = loadtest.Failed(mixed[4], "failed")
 	commit("known and new logins", mixed)
-	if n := stagedFirst(t, fast, "transactions"); n == 0 {
+	if n := fast.FirstRows("transactions"); n == 0 {
 		t.Fatal("no transaction of the new logins was inserted without merging")
 	}
 
@@ -149,7 +138,7 @@ func TestDuckDBFirstSyncAfterUnrefreshedData(t *testing.T) {
 		fast, commit := firstSyncWarehouses(t)
 		commit("data without refresh", unrefreshed())
 		commit("first refreshed sync", loadtest.BatchesFrom(1, 0, 3, loadtest.Day1))
-		if n := stagedFirst(t, fast, "transactions"); n != 0 {
+		if n := fast.FirstRows("transactions"); n != 0 {
 			t.Errorf("%d transactions inserted without merging after data of unrefreshed logins", n)
 		}
 	})
@@ -173,7 +162,7 @@ func TestDuckDBFirstSyncAfterUnrefreshedData(t *testing.T) {
 		if err := sink.Commit(ctx, loadtest.BatchesFrom(1, 0, 3, loadtest.Day1)); err != nil {
 			t.Fatal(err)
 		}
-		if n := stagedFirst(t, sink, "transactions"); n != 0 {
+		if n := sink.FirstRows("transactions"); n != 0 {
 			t.Errorf("%d transactions inserted without merging after data of unrefreshed logins", n)
 		}
 		db, err := sink.DB(ctx)

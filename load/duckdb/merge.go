@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
 	"github.com/syncer/syncer/schema"
 )
 
@@ -17,12 +19,11 @@ import (
 //	scope_<table>  for ReplaceScope tables, the distinct ScopeBy tuples the
 //	               call's batches replace; for Latest tables, the scope
 //	               tuples the batches declare, with their round in _r
-//	first_<table>  for LoginData tables, the rows of logins whose first
-//	               sync this is, inserted as they are (see first.go)
 //
 // and merges them into the table with the statements tableMergeSQL derives
 // from the table's definition (per round for Latest tables), so a new
-// column needs no change here.
+// column needs no change here. The rows of logins whose first sync this is
+// go into their table directly, through a query Appender (see first.go).
 
 func stageName(t *schema.Table) string { return QuoteIdent("stage_" + t.Name) }
 func scopeName(t *schema.Table) string { return QuoteIdent("scope_" + t.Name) }
@@ -36,16 +37,36 @@ func stageType(c schema.Column) string {
 	return TypeSQL(c.Type)
 }
 
+// stageTypeInfo is stageType for an Appender that declares its columns (a
+// query Appender's).
+func stageTypeInfo(c schema.Column) (duckdb.TypeInfo, error) {
+	var t duckdb.Type
+	switch c.Type.Kind {
+	case schema.KindVarchar, schema.KindJSON:
+		t = duckdb.TYPE_VARCHAR
+	case schema.KindDecimal:
+		return duckdb.NewDecimalInfo(uint8(c.Type.Width), uint8(c.Type.Scale))
+	case schema.KindDate:
+		t = duckdb.TYPE_DATE
+	case schema.KindTimestamp:
+		t = duckdb.TYPE_TIMESTAMP
+	case schema.KindBoolean:
+		t = duckdb.TYPE_BOOLEAN
+	case schema.KindBigInt:
+		t = duckdb.TYPE_BIGINT
+	default:
+		return nil, fmt.Errorf("column %s: unknown kind %d", c.Name, c.Type.Kind)
+	}
+	return duckdb.NewTypeInfo(t)
+}
+
 // stagingSQL returns the statements that (re)create t's staging tables:
-// stage_ and, for a scoped table, scope_, which its merge statements read;
-// first_ for a LoginData table ("" for those t has not).
-func stagingSQL(t *schema.Table) (stage, scope, first string) {
+// stage_ and, for a scoped table, scope_ ("" for a table without scopes),
+// which its merge statements read.
+func stagingSQL(t *schema.Table) (stage, scope string) {
 	defs := make([]string, 0, len(t.Columns)+1)
 	for _, c := range t.Columns {
 		defs = append(defs, QuoteIdent(c.Name)+" "+stageType(c))
-	}
-	if t.LoginData {
-		first = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", firstName(t), strings.Join(defs, ", "))
 	}
 	if t.Merge == schema.Latest {
 		defs = append(defs, "_r INTEGER")
@@ -61,7 +82,7 @@ func stagingSQL(t *schema.Table) (stage, scope, first string) {
 		}
 		scope = fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", scopeName(t), strings.Join(cols, ", "))
 	}
-	return stage, scope, first
+	return stage, scope
 }
 
 // tableMergeSQL returns the statements that merge t's staged rows into t as

@@ -94,12 +94,13 @@ type Sink struct {
 	// (see load.LatestRounds; 0 when it has nothing to merge).
 	staged map[string]int
 	// first holds the LoginIds whose first rows the current Commit inserts
-	// without merging, firsts the tables it staged such rows for; checked
-	// says the warehouse was checked for data of unrefreshed logins, and
-	// mergeAll that it holds some, or that a commit wrote some, which makes
-	// the first rows merge too (see first.go).
+	// without merging, inserted how many such rows it (or the last
+	// Commit) inserted into each table; checked says the warehouse was
+	// checked for data of unrefreshed logins, and mergeAll that it holds
+	// some, or that a commit wrote some, which makes the first rows merge
+	// too (see first.go).
 	first    map[string]bool
-	firsts   map[string]bool
+	inserted map[string]int64
 	checked  bool
 	mergeAll bool
 	closed   bool
@@ -143,7 +144,7 @@ func Open(ctx context.Context, o Options) (*Sink, error) {
 		return nil, err
 	}
 	d := &Sink{o: o, path: o.Path, lease: lease, logger: o.Logger, release: release,
-		staged: map[string]int{}, firsts: map[string]bool{}, counts: map[string]load.TableCounts{}}
+		staged: map[string]int{}, inserted: map[string]int64{}, counts: map[string]load.TableCounts{}}
 	if err := makeReadersFile(o.Path); err != nil {
 		o.Logger.Warn("readers of the warehouse cannot say they wait: they get in only between commits", "path", ReadersPath(o.Path), "err", err)
 	}
