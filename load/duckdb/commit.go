@@ -303,21 +303,15 @@ func declaredScopes(t *schema.Table, batches []schema.Batch) [][][]any {
 // commits.
 func (d *Sink) merge(ctx context.Context) (map[string]load.TableCounts, error) {
 	counts := map[string]load.TableCounts{}
-	exec := func(t *schema.Table, stmt string) error {
-		res, err := d.conn.ExecContext(ctx, stmt)
-		if err != nil {
-			return fmt.Errorf("merging %s: %w", t.Name, err)
-		}
-		if n, err := res.RowsAffected(); err == nil {
-			counts[t.Name] = countStatement(counts[t.Name], stmt, n)
-		}
-		return nil
-	}
 	for _, t := range schema.Tables {
 		for round := range d.staged[t.Name] {
 			for _, stmt := range tableMergeSQL(t, round) {
-				if err := exec(t, stmt); err != nil {
-					return nil, err
+				res, err := d.conn.ExecContext(ctx, stmt)
+				if err != nil {
+					return nil, fmt.Errorf("merging %s: %w", t.Name, err)
+				}
+				if n, err := res.RowsAffected(); err == nil {
+					counts[t.Name] = countStatement(counts[t.Name], stmt, n)
 				}
 			}
 		}
