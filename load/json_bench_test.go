@@ -19,6 +19,7 @@ import (
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
 	ddb "github.com/syncer/syncer/load/duckdb"
+	"github.com/syncer/syncer/load/loadtest"
 	"github.com/syncer/syncer/load/parquet"
 	"github.com/syncer/syncer/payload"
 	"github.com/syncer/syncer/schema"
@@ -156,7 +157,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		for b.Loop() {
 			b.StopTimer()
 			path := warehousePath(b.TempDir())
-			copyFile(b, oursPath, path)
+			loadtest.CopyFile(b, oursPath, path)
 			b.StartTimer()
 			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: logger})
 			if err != nil {
@@ -460,18 +461,6 @@ func moneyDifferences(b *testing.B, db *sql.DB, oursPath string) int64 {
 		b.Fatal(err)
 	}
 	return n
-}
-
-// copyFile copies the file at from to to (0600).
-func copyFile(b *testing.B, from, to string) {
-	b.Helper()
-	data, err := os.ReadFile(from)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o600); err != nil {
-		b.Fatal(err)
-	}
 }
 
 func countWarehouse(b *testing.B, path string) tableCounts {

@@ -346,7 +346,7 @@ func BenchmarkDuckDBNewLogins(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
 				path := warehousePath(b.TempDir())
-				copyWarehouse(b, base, path)
+				loadtest.CopyFile(b, base, path)
 				b.StartTimer()
 				start := time.Now()
 				sink, err := duckdb.Open(ctx, duckdb.Options{Path: path, Logger: quiet})
@@ -368,16 +368,5 @@ func BenchmarkDuckDBNewLogins(b *testing.B) {
 			}
 			b.ReportMetric(float64(logins*b.N)/loading.Seconds(), "logins/s")
 		})
-	}
-}
-
-// copyWarehouse copies the DuckDB file from to to (0600).
-func copyWarehouse(b *testing.B, from, to string) {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(to, data, 0o600); err != nil {
-		b.Fatal(err)
 	}
 }

@@ -2,6 +2,8 @@ package loadtest
 
 import (
 	"fmt"
+	"os"
+	"testing"
 	"time"
 
 	"github.com/syncer/syncer/schema"
@@ -36,4 +38,17 @@ func PositionBatches(first, logins, perLogin int, day time.Time) []schema.Batch 
 			Scopes: map[string][]schema.Row{schema.Positions.Name: {{login, day}}}}
 	}
 	return batches
+}
+
+// CopyFile copies the file at from to to (0600), such as a warehouse a
+// benchmark loads once, untimed, and then starts each iteration from.
+func CopyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
 }
