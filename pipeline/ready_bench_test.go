@@ -41,11 +41,14 @@ func readySizes() []int {
 // BenchmarkReadyLogins is the end-to-end case where the warehouse, not
 // Flinks, bounds a run: n ready logins (investments) against the sandbox in
 // a child process over loopback, no rate limit on either side. It runs the
-// same logins two ways, back to back in one process:
+// same logins three ways, back to back in one process:
 //
 //	sequential-fetch  one client.Fetch after another (HTTP and decode, with
 //	                  exact decimals), nothing transformed or kept: what a
 //	                  plain script fetching the logins one by one takes
+//	parallel-fetch    the same on DefaultConcurrency goroutines: the floor
+//	                  of the syncer's wall time on this machine, with
+//	                  nothing transformed or loaded
 //	syncer            pipeline.Run with the defaults of `syncer sync`
 //	                  (16 workers, groups of DefaultCommitEvery logins or
 //	                  DefaultCommitLatency, DuckDB released between commits,
@@ -55,9 +58,9 @@ func readySizes() []int {
 // before each: the sandbox's memory is not in it), cpu-s (this process's CPU
 // time, user + system, for the way) and sandbox-cpu-s (the sandbox child's,
 // start to stop): on 2 cores, their sum over wall-s says whether a way is
-// bound by the CPU. The syncer way also reports vs-sequential, its wall
-// time over the sequential fetch's just before it (the machine's speed
-// drifts between runs; the two ways of one run compare). The issue's
+// bound by the CPU. The other two ways also report vs-sequential, their
+// wall time over the sequential fetch's just before them (the machine's
+// speed drifts between runs; the ways of one run compare). The issue's
 // targets: syncer ≥ 2× sequential-fetch's logins/s (vs-sequential ≤ 0.5),
 // peak RSS under 256 MiB at 20,000 logins and within 1.3× of the
 // 2,000-login figure.
@@ -68,14 +71,14 @@ func readySizes() []int {
 func BenchmarkReadyLogins(b *testing.B) {
 	for _, n := range readySizes() {
 		var sequential time.Duration // the last sequential fetch's wall time
-		for _, way := range []string{"sequential-fetch", "syncer"} {
+		for _, way := range []string{"sequential-fetch", "parallel-fetch", "syncer"} {
 			b.Run(fmt.Sprintf("%s/logins=%d", way, n), func(b *testing.B) {
 				var wall time.Duration
 				for b.Loop() {
-					wall = readyOnce(b, n, way == "syncer")
+					wall = readyOnce(b, n, way)
 				}
 				switch {
-				case way != "syncer":
+				case way == "sequential-fetch":
 					sequential = wall
 				case sequential > 0:
 					b.ReportMetric(wall.Seconds()/sequential.Seconds(), "vs-sequential")
@@ -87,7 +90,7 @@ func BenchmarkReadyLogins(b *testing.B) {
 
 // readyOnce runs n ready logins one way (see BenchmarkReadyLogins) and
 // returns its wall time.
-func readyOnce(b *testing.B, n int, syncer bool) time.Duration {
+func readyOnce(b *testing.B, n int, way string) time.Duration {
 	url, stopSandbox := startSandboxChild(b, readySandbox)
 	stop := sync.OnceValue(stopSandbox)
 	defer stop()
@@ -103,9 +106,12 @@ func readyOnce(b *testing.B, n int, syncer bool) time.Duration {
 	resetPeakRSS()
 	cpu := processCPU()
 	start := time.Now()
-	if syncer {
+	switch way {
+	case "syncer":
 		readySync(b, client, logins)
-	} else {
+	case "parallel-fetch":
+		fetchParallel(b, client, logins, DefaultConcurrency)
+	default:
 		for _, id := range logins {
 			if _, _, err := client.Fetch(context.Background(), id); err != nil {
 				b.Fatalf("login %s: %v", extract.HashLogin(id), err)
@@ -124,6 +130,28 @@ func readyOnce(b *testing.B, n int, syncer bool) time.Duration {
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.Sys)/(1<<20), "Go-sys-MB")
 	return wall
+}
+
+// fetchParallel fetches logins on workers goroutines (client.Fetch: HTTP and
+// the exact decode), keeping nothing: the floor of any run that fetches
+// them with that many workers.
+func fetchParallel(b *testing.B, client *extract.Client, logins []string, workers int) {
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for id := range next {
+				if _, _, err := client.Fetch(context.Background(), id); err != nil {
+					b.Errorf("login %s: %v", extract.HashLogin(id), err)
+				}
+			}
+		})
+	}
+	for _, id := range logins {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
 }
 
 // readySync runs logins into a fresh DuckDB file as `syncer sync` does,
