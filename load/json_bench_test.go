@@ -3,6 +3,7 @@ package load_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/duckdb/duckdb-go/v2"
 
 	"github.com/syncer/syncer/extract/flinkstest"
 	"github.com/syncer/syncer/load"
@@ -97,11 +98,13 @@ func countTables(b *testing.B, db *sql.DB) tableCounts {
 // BenchmarkJSONToWarehouse loads the same corpus of recorded payloads
 // several ways in one run: ours into DuckDB (read file, transform.FromJSON,
 // Commit groups of groupLogins), ours re-syncing that warehouse, the Go
-// floors (decode only; decode and transform, nothing loaded), DuckDB's own
-// JSON reader (read_json + unnest into the same tables), and ours into
-// Parquet (in groups of parquet.DefaultCommitEvery, as syncer sync commits
-// there). Each iteration but the re-sync's starts from an empty warehouse;
-// MB/s is JSON bytes in, rows/s counts the
+// floors (decode only; decode and transform, nothing loaded), the DuckDB
+// Appender's floor (the rows, transformed beforehand, appended into tables
+// without keys: all-rows/s counts every table's), DuckDB's own JSON reader
+// (read_json + unnest into the same tables), and ours into Parquet (in
+// groups of parquet.DefaultCommitEvery, as syncer sync commits there).
+// Each iteration but the re-sync's starts from an empty warehouse; MB/s is
+// JSON bytes in, rows/s counts the
 // rows of accounts, positions and transactions that land, and read_json's
 // inexact-rows the rows whose money differs from ours (DuckDB parses JSON
 // numbers as DOUBLE, even into VARCHAR or DECIMAL columns).
@@ -212,6 +215,36 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		}
 	})
 
+	// The floor of any load through DuckDB's Appender: the corpus's rows,
+	// transformed beforehand (untimed), appended as they are into tables of
+	// the warehouse's columns without keys or indexes, in one transaction
+	// per group of groupLogins logins as ours commits, then in a single
+	// transaction: no staging, no merge, no checks. Ours into DuckDB cannot
+	// beat the first on this machine.
+	for _, size := range []int{groupLogins, len(c.files)} {
+		b.Run(fmt.Sprintf("duckdb-appender-only/group=%d", size), func(b *testing.B) {
+			b.SetBytes(c.bytes)
+			groups := transformCorpus(b, c, size)
+			var rows int64
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				db := unkeyedWarehouse(b)
+				start := processCPU()
+				b.StartTimer()
+				rows += appendCorpus(b, db, groups)
+				b.StopTimer()
+				cpu += processCPU() - start
+				if err := db.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "all-rows/s")
+			b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+
 	b.Run("duckdb-read_json", func(b *testing.B) {
 		if oursCounts.accounts == 0 {
 			b.Skip("needs ours/duckdb to run first: its row counts are the reference")
@@ -308,6 +341,110 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		phases.report(b)
 		reportMemory(b)
 	})
+}
+
+// transformCorpus transforms every file of c and returns the batches in
+// groups of size logins.
+func transformCorpus(b *testing.B, c jsonCorpus, size int) [][]schema.Batch {
+	b.Helper()
+	var groups [][]schema.Batch
+	for i, path := range c.files {
+		body, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batch, _, err := transform.FromJSON(body, transform.Context{RunID: firstRun.id, LoginID: loginOf(path), SyncedAt: firstRun.syncedAt})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%size == 0 {
+			groups = append(groups, make([]schema.Batch, 0, size))
+		}
+		groups[len(groups)-1] = append(groups[len(groups)-1], batch)
+	}
+	return groups
+}
+
+// unkeyedWarehouse opens a fresh DuckDB file holding every warehouse table
+// with its columns and types, and no key, index or constraint.
+func unkeyedWarehouse(b *testing.B) *sql.DB {
+	b.Helper()
+	path := warehousePath(b.TempDir())
+	sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := sink.Close(); err != nil {
+		b.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec("CREATE SCHEMA floor"); err != nil {
+		b.Fatal(err)
+	}
+	for _, t := range schema.Tables {
+		if _, err := db.Exec(fmt.Sprintf("CREATE TABLE floor.%s AS SELECT * FROM main.%s LIMIT 0", t.Name, t.Name)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return db
+}
+
+// appendCorpus appends every row of groups into db's floor tables through
+// an Appender per table and group, one transaction per group, and returns
+// the rows appended.
+func appendCorpus(b *testing.B, db *sql.DB, groups [][]schema.Batch) int64 {
+	b.Helper()
+	conn, err := db.Conn(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	var rows int64
+	values := make([]driver.Value, 0, 64)
+	for _, group := range groups {
+		if _, err := conn.ExecContext(context.Background(), "BEGIN TRANSACTION"); err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range schema.Tables {
+			err := conn.Raw(func(dc any) error {
+				app, err := duckdb.NewAppender(dc.(driver.Conn), "", "floor", t.Name)
+				if err != nil {
+					return err
+				}
+				for _, batch := range group {
+					for _, row := range batch.Rows[t.Name] {
+						values = values[:0]
+						for i, col := range t.Columns {
+							v, err := load.Value(col, row[i])
+							if err != nil {
+								return err
+							}
+							if d, ok := v.(schema.Decimal); ok {
+								v = duckdb.Decimal{Width: uint8(col.Type.Width), Scale: uint8(col.Type.Scale), Value: d.Unscaled}
+							}
+							values = append(values, v)
+						}
+						if err := app.AppendRow(values...); err != nil {
+							return err
+						}
+						rows++
+					}
+				}
+				return app.Close()
+			})
+			if err != nil {
+				b.Fatalf("table %s: %v", t.Name, err)
+			}
+		}
+		if _, err := conn.ExecContext(context.Background(), "COMMIT"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return rows
 }
 
 // loadPhases adds up where ours spends its time, per iteration: reading
