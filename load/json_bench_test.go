@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -254,14 +255,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 		var rows, inexact int64
 		for b.Loop() {
 			b.StopTimer()
-			path := warehousePath(b.TempDir())
-			sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: quiet})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := sink.Close(); err != nil {
-				b.Fatal(err)
-			}
+			path := emptyWarehouse(b)
 			b.StartTimer()
 			db, err := sql.Open("duckdb", path)
 			if err != nil {
@@ -388,9 +382,9 @@ func transformCorpus(b *testing.B, c jsonCorpus, size int) [][]schema.Batch {
 	return groups
 }
 
-// unkeyedWarehouse opens a fresh DuckDB file holding every warehouse table
-// with its columns and types, and no key, index or constraint.
-func unkeyedWarehouse(b *testing.B) *sql.DB {
+// emptyWarehouse creates a DuckDB warehouse file with every table and no
+// row, and returns its path.
+func emptyWarehouse(b *testing.B) string {
 	b.Helper()
 	path := warehousePath(b.TempDir())
 	sink, err := ddb.Open(context.Background(), ddb.Options{Path: path, Logger: quiet})
@@ -400,7 +394,14 @@ func unkeyedWarehouse(b *testing.B) *sql.DB {
 	if err := sink.Close(); err != nil {
 		b.Fatal(err)
 	}
-	db, err := sql.Open("duckdb", path)
+	return path
+}
+
+// unkeyedWarehouse opens a fresh DuckDB file holding every warehouse table
+// with its columns and types, and no key, index or constraint.
+func unkeyedWarehouse(b *testing.B) *sql.DB {
+	b.Helper()
+	db, err := sql.Open("duckdb", emptyWarehouse(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -503,7 +504,7 @@ func writeOnceParquet(b *testing.B, dir string, groups [][]schema.Batch) int64 {
 	var rows int64
 	for g, group := range groups {
 		for _, t := range schema.Tables {
-			if rowCount(t, group) == 0 {
+			if !slices.ContainsFunc(group, func(x schema.Batch) bool { return len(x.Rows[t.Name]) > 0 }) {
 				continue
 			}
 			defs := make([]string, len(t.Columns))
@@ -525,15 +526,6 @@ func writeOnceParquet(b *testing.B, dir string, groups [][]schema.Batch) int64 {
 		}
 	}
 	return rows
-}
-
-// rowCount is the number of t's rows over batches.
-func rowCount(t *schema.Table, batches []schema.Batch) int {
-	n := 0
-	for _, b := range batches {
-		n += len(b.Rows[t.Name])
-	}
-	return n
 }
 
 // loadPhases adds up where ours spends its time, per iteration: reading
