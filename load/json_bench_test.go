@@ -453,6 +453,7 @@ func appendRows(b *testing.B, conn *sql.Conn, schemaName string, t *schema.Table
 		if err != nil {
 			return err
 		}
+		defer app.Close() // on an early return; after the Close below it only reports a double close
 		for _, batch := range group {
 			for _, row := range batch.Rows[t.Name] {
 				values = values[:0]
