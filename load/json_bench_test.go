@@ -210,7 +210,7 @@ func BenchmarkJSONToWarehouse(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if _, _, err := transform.FromJSON(body, transform.Context{RunID: firstRun.id, LoginID: loginOf(path), SyncedAt: firstRun.syncedAt}); err != nil {
+				if _, _, err := transform.FromJSON(body, firstRun.context(path)); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -370,7 +370,7 @@ func transformCorpus(b *testing.B, c jsonCorpus, size int) [][]schema.Batch {
 		if err != nil {
 			b.Fatal(err)
 		}
-		batch, _, err := transform.FromJSON(body, transform.Context{RunID: firstRun.id, LoginID: loginOf(path), SyncedAt: firstRun.syncedAt})
+		batch, _, err := transform.FromJSON(body, firstRun.context(path))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -591,6 +591,11 @@ var (
 	resyncRun = corpusRun{"bench-run-2", corpusAsOf.Add(30 * time.Hour)}
 )
 
+// context is the transform's context for the corpus file at path in run r.
+func (r corpusRun) context(path string) transform.Context {
+	return transform.Context{RunID: r.id, LoginID: loginOf(path), SyncedAt: r.syncedAt}
+}
+
 // processCPU is the CPU time this process has used so far, user and
 // system, DuckDB's threads included. On a shared machine it varies less
 // than wall time.
@@ -611,7 +616,6 @@ func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun,
 	defer func() { phases.add(&phases.cpu, processCPU()-cpu) }()
 	groups := make(chan []schema.Batch, 1)
 	errs := make(chan error, 1)
-	syncedAt := run.syncedAt
 	go func() {
 		defer close(groups)
 		for first := 0; first < len(c.files); first += size {
@@ -623,7 +627,7 @@ func loadCorpus(c jsonCorpus, sink load.Sink, phases *loadPhases, run corpusRun,
 					errs <- err
 					return
 				}
-				batch, _, err := transform.FromJSON(body, transform.Context{RunID: run.id, LoginID: loginOf(path), SyncedAt: syncedAt})
+				batch, _, err := transform.FromJSON(body, run.context(path))
 				if err != nil {
 					errs <- err
 					return
